@@ -1,0 +1,323 @@
+/*
+ * grade.c - the grader.  It never links student code: it runs each lab's
+ * test programs in a sandbox and believes only
+ *   - the test table printed by `list`, a binary built from kit code alone,
+ *   - the records each test program writes on its record channel.
+ * Whatever a submission prints on stdout is never parsed.
+ *
+ *   grade --build DIR --out DIR [--show-hidden] [--autolab] LAB...
+ *
+ * A test earns its points only if it passes in every pass: the plain build
+ * and the ThreadSanitizer build.  A racy solution that passes by luck in the
+ * plain pass is caught by the second.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "grade.h"
+#include "sandbox.h"
+#include "testkit.h"
+
+struct pass {
+    const char *binary;     /* in $(BUILD)/LAB/ */
+    const char *label;      /* prefixed to its failures; "" for the plain pass */
+    double timeout_scale;   /* sanitizers slow code down several times */
+};
+
+static const struct pass passes[] = {
+    {"tests", "", 1.0},
+    {"tests-tsan", "ThreadSanitizer pass", 4.0},
+};
+
+static _Noreturn void die(const char *what)
+{
+    fprintf(stderr, "grade: cannot grade: %s%s%s\n", what, errno ? ": " : "",
+            errno ? strerror(errno) : "");
+    exit(2);
+}
+
+static char *xstrdup(const char *s)
+{
+    char *d = strdup(s ? s : "");
+    if (!d)
+        die("out of memory");
+    return d;
+}
+
+static char *xprintf(const char *fmt, const char *a, const char *b)
+{
+    size_t n = strlen(fmt) + strlen(a) + strlen(b) + 1;
+    char *s = malloc(n);
+    snprintf(s, n, fmt, a, b);
+    return s;
+}
+
+/* The first max_lines lines of a file, or NULL. */
+static char *head_of_file(const char *path, int max_lines)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    size_t cap = 8192, len = 0;
+    char *text = calloc(1, cap);
+    char line[1024];
+    for (int n = 0; n < max_lines && fgets(line, sizeof line, f); n++) {
+        size_t l = strlen(line);
+        if (len + l + 1 > cap)
+            text = realloc(text, cap *= 2);
+        memcpy(text + len, line, l + 1);
+        len += l;
+    }
+    if (fgets(line, sizeof line, f) && len + 32 < cap)
+        strcat(text, "[... more in the log]\n");
+    fclose(f);
+    return text;
+}
+
+static void mkdirs(const char *path)
+{
+    char *p = xstrdup(path);
+    for (char *s = p + 1; *s; s++)
+        if (*s == '/') {
+            *s = '\0';
+            mkdir(p, 0755);
+            *s = '/';
+        }
+    mkdir(p, 0755);
+    free(p);
+}
+
+/* Read the test table of one lab from its kit-only `list` binary. */
+static void load_table(struct lab *lab, const char *build)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "'%s/%s/list' --list", build, lab->name);
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        die("cannot run the test table");
+    char line[2048];
+    int cap = 16;
+    lab->tests = calloc((size_t)cap, sizeof *lab->tests);
+    while (fgets(line, sizeof line, p)) {
+        line[strcspn(line, "\n")] = '\0';
+        char *f[5];
+        char *rest = line;
+        for (int i = 0; i < 5; i++)
+            f[i] = strsep(&rest, "\t");
+        if (!f[4])
+            continue;
+        if (lab->ntests == cap)
+            lab->tests = realloc(lab->tests, (size_t)(cap *= 2) * sizeof *lab->tests);
+        struct test *t = &lab->tests[lab->ntests++];
+        memset(t, 0, sizeof *t);
+        t->name = xstrdup(f[0]);
+        t->points = atoi(f[1]);
+        t->timeout_s = atof(f[2]);
+        t->hidden = atoi(f[3]) != 0;
+        t->look_at = xstrdup(f[4]);
+        t->passed = true;   /* until a pass says otherwise */
+    }
+    if (pclose(p) != 0 || lab->ntests == 0) {
+        errno = 0;
+        fprintf(stderr, "grade: %s/%s/list printed no tests\n", build, lab->name);
+        die("the kit's test table is missing; run make test to see why");
+    }
+}
+
+static struct test *find_test(struct lab *lab, const char *name)
+{
+    for (int i = 0; i < lab->ntests; i++)
+        if (!strcmp(lab->tests[i].name, name))
+            return &lab->tests[i];
+    return NULL;
+}
+
+static void fail(struct test *t, const struct pass *pass, const char *message)
+{
+    if (!t->passed)
+        return;   /* keep the first reason: it is the one to fix first */
+    t->passed = false;
+    t->output = *pass->label ? xprintf("[%s] %s", pass->label, message)
+                             : xstrdup(message);
+}
+
+static void unescape(char *s)
+{
+    char *w = s;
+    for (char *r = s; *r; r++) {
+        if (*r == '\\' && r[1]) {
+            r++;
+            *w++ = *r == 'n' ? '\n' : *r == 't' ? '\t' : *r;
+        } else {
+            *w++ = *r;
+        }
+    }
+    *w = '\0';
+}
+
+/* Apply one record line "name\tstatus\tseconds\tmessage" to the table. */
+static void apply_record(struct lab *lab, const struct pass *pass, char *line,
+                         bool *seen)
+{
+    char *f[4];
+    char *rest = line;
+    for (int i = 0; i < 4; i++)
+        f[i] = strsep(&rest, "\t");
+    if (!f[3])
+        return;
+    struct test *t = find_test(lab, f[0]);
+    if (!t || seen[t - lab->tests])
+        return;   /* unknown or repeated: only the first record counts */
+    seen[t - lab->tests] = true;
+    if (!*pass->label)
+        t->seconds = atof(f[2]);
+    if (strcmp(f[1], "pass") != 0) {
+        unescape(f[3]);
+        fail(t, pass, f[3]);
+    }
+}
+
+static char *describe_exit(const struct sandbox_result *r)
+{
+    char buf[256];
+    if (r->timed_out)
+        snprintf(buf, sizeof buf, "it ran past the lab's overall time limit "
+                                  "(%.0f s) and was killed", r->seconds);
+    else if (WIFSIGNALED(r->exit_status))
+        snprintf(buf, sizeof buf, "it was killed by signal %d (%s)",
+                 WTERMSIG(r->exit_status), strsignal(WTERMSIG(r->exit_status)));
+    else
+        snprintf(buf, sizeof buf, "it exited with status %d",
+                 WEXITSTATUS(r->exit_status));
+    return xstrdup(buf);
+}
+
+/* Run one pass of one lab; returns false if its binary did not build. */
+static bool run_pass(struct lab *lab, const struct pass *pass, const char *build,
+                     const char *out)
+{
+    char bin[4096], dir[4096], log[4200], scale[32];
+    snprintf(bin, sizeof bin, "%s/%s/%s", build, lab->name, pass->binary);
+    if (access(bin, X_OK) != 0) {
+        char buildlog[4200];
+        snprintf(buildlog, sizeof buildlog, "%s.log", bin);
+        char *errors = head_of_file(buildlog, 40);
+        lab->build_errors = xprintf("%s%s", errors && *errors ? errors
+                                    : "(no compiler output: was the lab built?)\n", "");
+        free(errors);
+        for (int i = 0; i < lab->ntests; i++)
+            fail(&lab->tests[i], pass, xprintf("did not compile, so no test "
+                 "could run. The compiler said:\n%s", lab->build_errors, ""));
+        return false;
+    }
+
+    snprintf(dir, sizeof dir, "%s/%s/%s", out, lab->name, pass->binary);
+    mkdirs(dir);
+    char *rm = xprintf("rm -f '%s'/*.out '%s'/*.san.*", dir, dir);
+    if (system(rm) != 0) { /* nothing stale to remove */ }
+    free(rm);
+    snprintf(log, sizeof log, "%s/program.log", dir);
+    snprintf(scale, sizeof scale, "%g", pass->timeout_scale);
+
+    double deadline = 10.0;
+    for (int i = 0; i < lab->ntests; i++)
+        deadline += lab->tests[i].timeout_s * pass->timeout_scale + 0.5;
+
+    char *argv[] = {bin, "--run", "--records-fd", "3", "--outdir", dir,
+                    "--timeout-scale", scale, NULL};
+    struct sandbox_result r;
+    if (sandbox_run(argv, log, deadline, &r) != 0)
+        die("cannot start a test program");
+
+    bool *seen = calloc((size_t)lab->ntests, sizeof *seen);
+    char *rest = r.records;
+    for (char *line; (line = strsep(&rest, "\n"));)
+        apply_record(lab, pass, line, seen);
+
+    char *how = describe_exit(&r);
+    char *printed = head_of_file(log, 15);
+    for (int i = 0; i < lab->ntests; i++) {
+        if (seen[i])
+            continue;
+        size_t n = 1024 + strlen(how) + (printed ? strlen(printed) : 0);
+        char *msg = malloc(n);
+        snprintf(msg, n, "no result: the test program stopped before this test "
+                 "finished (%s). Code that runs outside any test, such as a "
+                 "constructor, or a crash of the program itself, causes this.%s%s",
+                 how, printed && *printed ? "\nIt printed:\n" : "",
+                 printed ? printed : "");
+        fail(&lab->tests[i], pass, msg);
+        free(msg);
+    }
+    free(how);
+    free(printed);
+    free(seen);
+    free(r.records);
+    return true;
+}
+
+static bool any_passed(const struct lab *lab)
+{
+    for (int i = 0; i < lab->ntests; i++)
+        if (lab->tests[i].passed)
+            return true;
+    return false;
+}
+
+int main(int argc, char **argv)
+{
+    const char *build = NULL, *out = NULL;
+    bool autolab = false;
+    struct grading g = {0};
+    g.labs = calloc((size_t)argc, sizeof *g.labs);
+
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--build") && i + 1 < argc)
+            build = argv[++i];
+        else if (!strcmp(argv[i], "--out") && i + 1 < argc)
+            out = argv[++i];
+        else if (!strcmp(argv[i], "--show-hidden"))
+            g.show_hidden = true;
+        else if (!strcmp(argv[i], "--autolab"))
+            autolab = true;
+        else
+            g.labs[g.nlabs++].name = argv[i];
+    }
+    if (!build || !out || g.nlabs == 0) {
+        fprintf(stderr, "usage: grade --build DIR --out DIR [--show-hidden] "
+                        "[--autolab] LAB...\n");
+        return 2;
+    }
+    sandbox_init();
+    mkdirs(out);
+    double start = now_s();
+
+    for (int i = 0; i < g.nlabs; i++) {
+        struct lab *lab = &g.labs[i];
+        load_table(lab, build);
+        for (size_t p = 0; p < sizeof passes / sizeof passes[0]; p++) {
+            if (!run_pass(lab, &passes[p], build, out))
+                break;
+            if (!any_passed(lab))
+                break;   /* nothing left for a sanitizer to take away */
+        }
+    }
+    g.seconds = now_s() - start;
+
+    char path[4096];
+    snprintf(path, sizeof path, "%s/results.json", out);
+    if (write_results_json(&g, path) != 0)
+        die("cannot write results.json");
+    snprintf(path, sizeof path, "%s/junit.xml", out);
+    if (write_junit_xml(&g, path) != 0)
+        die("cannot write junit.xml");
+    print_summary(&g);
+    if (autolab)
+        print_autolab(&g);
+    return 0;
+}

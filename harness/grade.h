@@ -1,0 +1,41 @@
+/* grade.h - what the grader knows about a lab's tests, and how it reports. */
+#ifndef GRADE_H
+#define GRADE_H
+
+#include <stdbool.h>
+
+struct test {
+    char *name;
+    int points;
+    double timeout_s;
+    bool hidden;
+    char *look_at;
+    /* filled in by grading */
+    bool passed;
+    char *output;      /* feedback for the student; NULL when passed */
+    double seconds;
+};
+
+struct lab {
+    char *name;
+    struct test *tests;
+    int ntests;
+    char *build_errors;   /* set when the student's code did not compile */
+};
+
+struct grading {
+    struct lab *labs;
+    int nlabs;
+    double seconds;
+    bool show_hidden;     /* instructors: print hidden tests in the terminal */
+};
+
+int lab_score(const struct lab *lab, bool hidden);
+int lab_max(const struct lab *lab, bool hidden);
+
+int write_results_json(const struct grading *g, const char *path);
+int write_junit_xml(const struct grading *g, const char *path);
+void print_summary(const struct grading *g);
+void print_autolab(const struct grading *g);
+
+#endif

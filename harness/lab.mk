@@ -1,0 +1,88 @@
+# lab.mk - how every lab is built.  Adding a lab is adding a folder.
+#
+# A lab folder labs/NN-name/ holds:
+#   README.md   the handout            *.h        the API (given)
+#   *.c         the student's files    tests.c    visible tests
+#   bench.c     the timing driver      plot.gp    the chart
+#   support/    given code the student does not edit (optional)
+# solutions/NN-name/ holds the same student files finished, and hidden_tests.c.
+#
+# Only the student's .c files are taken from $(SRC); headers, tests, support
+# code and the harness always come from this kit, so a submission cannot
+# change what it is graded against.
+#
+# For each lab this defines, under $(BUILD)/NN-name/:
+#   list        the test table, linked from kit code only (no student code)
+#   tests       the tests, plain build
+#   tests-tsan  the tests under ThreadSanitizer
+#   bench       the timing driver
+# A student build that fails leaves no binary, only its log ($@.log): the
+# grader turns that into feedback instead of make stopping.
+
+CC       ?= cc
+CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
+BASE_CFLAGS  := -std=c11 -g -Wall -Wextra -Werror -pthread -D_GNU_SOURCE
+PLAIN_CFLAGS := -O2
+TSAN_CFLAGS  := -O1 -fsanitize=thread
+
+lab_student_names = $(notdir $(filter-out %/tests.c %/bench.c,$(wildcard labs/$(1)/*.c)))
+lab_student_files = $(addprefix $(SRC)/$(1)/,$(call lab_student_names,$(1)))
+lab_support_files = $(wildcard labs/$(1)/support/*.c)
+lab_test_files    = labs/$(1)/tests.c $(wildcard solutions/$(1)/hidden_tests.c)
+lab_kit_objects   = $(addprefix $(BUILD)/$(1)/$(2)/,runner.o $(patsubst %.c,%.o,$(notdir $(call lab_test_files,$(1)))))
+lab_includes      = -Iharness -Ilabs/$(1) $(if $(wildcard labs/$(1)/support),-Ilabs/$(1)/support)
+lab_headers       = $(wildcard labs/$(1)/*.h labs/$(1)/support/*.h) harness/lab_test.h harness/testkit.h harness/todo.h
+
+# $(call compile_logged,FLAGS AND FILES): compile student code into $@ and its
+# messages into $@.log; on failure remove $@ and carry on.
+define compile_logged
+	@mkdir -p $(@D)
+	@if $(CC) $(1) -o $@ 2> $@.log; then :; else rm -f $@; fi
+endef
+
+# $(call kit_objects,LAB,VARIANT,FLAGS): the kit's side of a test binary -
+# runner and tests - compiled on its own, so a kit bug stops make loudly
+# instead of posing as the student's compile error.
+define kit_objects
+$(BUILD)/$(1)/$(2)/runner.o: harness/runner.c $(call lab_headers,$(1))
+	@mkdir -p $$(@D)
+	$$(CC) $(BASE_CFLAGS) $(3) $(CHECK_CFLAGS) $(call lab_includes,$(1)) -DLAB_NAME='"$(1)"' \
+	  -DLAB_STUDENT_FILES='"$(call lab_student_files,$(1))"' -c $$< -o $$@
+$(BUILD)/$(1)/$(2)/%.o: labs/$(1)/%.c $(call lab_headers,$(1))
+	@mkdir -p $$(@D)
+	$$(CC) $(BASE_CFLAGS) $(3) $(CHECK_CFLAGS) $(call lab_includes,$(1)) -c $$< -o $$@
+$(BUILD)/$(1)/$(2)/%.o: solutions/$(1)/%.c $(call lab_headers,$(1))
+	@mkdir -p $$(@D)
+	$$(CC) $(BASE_CFLAGS) $(3) $(CHECK_CFLAGS) $(call lab_includes,$(1)) -c $$< -o $$@
+endef
+
+define lab_rules
+$(call kit_objects,$(1),plain,$(PLAIN_CFLAGS))
+$(call kit_objects,$(1),tsan,$(TSAN_CFLAGS))
+
+$(BUILD)/$(1)/list: $(call lab_kit_objects,$(1),plain)
+	$$(CC) -no-pie -pthread $$^ -Wl,--unresolved-symbols=ignore-all $(CHECK_LIBS) -o $$@
+
+$(BUILD)/$(1)/tests: $(call lab_kit_objects,$(1),plain) $(call lab_headers,$(1)) \
+                     $(call lab_support_files,$(1)) $(wildcard $(call lab_student_files,$(1)))
+	$$(call compile_logged,$(BASE_CFLAGS) $(PLAIN_CFLAGS) $(call lab_includes,$(1)) \
+	  $(call lab_student_files,$(1)) $(call lab_support_files,$(1)) \
+	  $(call lab_kit_objects,$(1),plain) $(CHECK_LIBS))
+
+$(BUILD)/$(1)/tests-tsan: $(call lab_kit_objects,$(1),tsan) $(call lab_headers,$(1)) \
+                          $(call lab_support_files,$(1)) $(wildcard $(call lab_student_files,$(1)))
+	$$(call compile_logged,$(BASE_CFLAGS) $(TSAN_CFLAGS) $(call lab_includes,$(1)) \
+	  $(call lab_student_files,$(1)) $(call lab_support_files,$(1)) \
+	  $(call lab_kit_objects,$(1),tsan) $(CHECK_LIBS))
+
+$(BUILD)/$(1)/bench: labs/$(1)/bench.c harness/todo_exit.c $(call lab_headers,$(1)) \
+                     $(call lab_support_files,$(1)) $(wildcard $(call lab_student_files,$(1)))
+	$$(call compile_logged,$(BASE_CFLAGS) $(PLAIN_CFLAGS) $(call lab_includes,$(1)) \
+	  $(call lab_student_files,$(1)) $(call lab_support_files,$(1)) labs/$(1)/bench.c \
+	  harness/todo_exit.c -lm)
+endef
+
+$(foreach lab,$(LABS),$(eval $(call lab_rules,$(lab))))
+
+lab_binaries = $(foreach lab,$(LABS),$(addprefix $(BUILD)/$(lab)/,list tests tests-tsan))

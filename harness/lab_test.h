@@ -1,0 +1,61 @@
+/*
+ * lab_test.h - declare a graded test in one line.
+ *
+ *     TEST(join_returns_result, 4, 2.0, "thread_start, thread_join") {
+ *         ck_assert_msg(got == 42, "expected thread_join to hand back 42, got %ld", got);
+ *     }
+ *
+ * The arguments are: a name, the points it is worth, a timeout in seconds and
+ * the functions a student should look at when it fails.  HIDDEN_TEST is the
+ * same for tests that live only in solutions/ and are graded after publication.
+ *
+ * Every test runs in its own forked process (Check's fork mode), so a crash,
+ * a hang or an exit() costs that test alone.  Inside a test use Check's
+ * ck_assert_msg() and friends; say what was expected and what happened.
+ */
+#ifndef LAB_TEST_H
+#define LAB_TEST_H
+
+#include <check.h>
+#include <stdbool.h>
+
+struct lab_test {
+    const char *name;
+    int points;
+    double timeout_s;
+    const char *look_at;
+    bool hidden;
+    const char *file;
+    int line;
+    const TTest *ttest;
+    struct lab_test *next;
+};
+
+void lab_test_register(struct lab_test *test);
+void lab_test_begin(const char *name);   /* runs in the test's own process */
+void lab_test_end(void);                 /* reached only if the body returned */
+
+#define LAB_TEST_DEFINE(name_, points_, timeout_, look_at_, hidden_)          \
+    static void name_##_body(void);                                           \
+    START_TEST(name_##_check)                                                 \
+    {                                                                         \
+        lab_test_begin(#name_);                                               \
+        name_##_body();                                                       \
+        lab_test_end();                                                       \
+    }                                                                         \
+    END_TEST                                                                  \
+    __attribute__((constructor)) static void name_##_register(void)           \
+    {                                                                         \
+        static struct lab_test test = {#name_, points_, timeout_, look_at_,   \
+                                       hidden_, __FILE__, __LINE__, 0, 0};    \
+        test.ttest = name_##_check;                                           \
+        lab_test_register(&test);                                             \
+    }                                                                         \
+    static void name_##_body(void)
+
+#define TEST(name, points, timeout_s, look_at) \
+    LAB_TEST_DEFINE(name, points, timeout_s, look_at, false)
+#define HIDDEN_TEST(name, points, timeout_s, look_at) \
+    LAB_TEST_DEFINE(name, points, timeout_s, look_at, true)
+
+#endif

@@ -1,0 +1,371 @@
+/*
+ * runner.c - main() of every lab's test program.
+ *
+ *   tests --list                  print the test table: name, points, timeout,
+ *                                 hidden, look_at (tab-separated, one a line)
+ *   tests --run --records-fd N --outdir DIR [--timeout-scale X] [--only NAME]
+ *                                 run every test, each in its own process, and
+ *                                 write one record a test to fd N
+ *
+ * The grader (grade.c) runs this program and trusts nothing it prints on
+ * stdout: points come from the records on fd N, matched against the table of
+ * a --list binary built from kit code alone.  Each record is
+ *
+ *   name <TAB> status <TAB> seconds <TAB> message
+ *
+ * with status one of pass, fail, timeout, crash, exit, and the message
+ * escaped (\n, \t, \\) so a record is always one line.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "lab_test.h"
+#include "testkit.h"
+#include "todo.h"
+
+#ifndef LAB_NAME
+#define LAB_NAME "lab"
+#endif
+#ifndef LAB_STUDENT_FILES
+#define LAB_STUDENT_FILES "your source files"
+#endif
+
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+#define UNDER_SANITIZER 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
+#define UNDER_SANITIZER 1
+#endif
+#endif
+#ifdef UNDER_SANITIZER
+void __sanitizer_set_report_path(const char *path);
+#endif
+
+enum { OUTPUT_FILE_LIMIT = 1 << 20, OUTPUT_SHOWN = 1500, REPORT_SHOWN = 2500 };
+
+static struct lab_test *registered;
+static int record_fd = -1;
+static const char *outdir = ".";
+
+/* Written by the test's own process, read by the runner after it ends:
+ * fork mode means a plain global would stay in the child's copy. */
+static volatile struct { int finished; } *shared;
+
+void lab_test_register(struct lab_test *test)
+{
+    test->next = registered;
+    registered = test;
+}
+
+/* Visible tests first, then hidden ones; each group in source order. */
+static int by_position(const void *a, const void *b)
+{
+    const struct lab_test *x = *(struct lab_test *const *)a;
+    const struct lab_test *y = *(struct lab_test *const *)b;
+    if (x->hidden != y->hidden)
+        return x->hidden - y->hidden;
+    int by_file = strcmp(x->file, y->file);
+    return by_file ? by_file : x->line - y->line;
+}
+
+static int sorted_tests(struct lab_test ***out)
+{
+    int n = 0;
+    for (struct lab_test *t = registered; t; t = t->next)
+        n++;
+    struct lab_test **all = calloc((size_t)n + 1, sizeof *all);
+    int i = 0;
+    for (struct lab_test *t = registered; t; t = t->next)
+        all[i++] = t;
+    qsort(all, (size_t)n, sizeof *all, by_position);
+    *out = all;
+    return n;
+}
+
+/* ---- inside the test's own process ---------------------------------- */
+
+void lab_test_begin(const char *name)
+{
+    char path[4096];
+
+    if (record_fd > STDERR_FILENO)
+        close(record_fd);   /* the code under test never sees the record channel */
+
+    /* Bounded capture of whatever the student's code prints.  Past the
+     * limit writes fail quietly (SIGXFSZ ignored) rather than killing the
+     * test: printing a lot is not a reason to lose points. */
+    snprintf(path, sizeof path, "%s/%s.out", outdir, name);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+        signal(SIGXFSZ, SIG_IGN);
+        struct rlimit fsize = {OUTPUT_FILE_LIMIT, OUTPUT_FILE_LIMIT};
+        setrlimit(RLIMIT_FSIZE, &fsize);
+        fflush(stdout);
+        fflush(stderr);
+        dup2(fd, STDOUT_FILENO);
+        dup2(fd, STDERR_FILENO);
+        close(fd);
+    }
+    setvbuf(stdout, NULL, _IOLBF, 0);
+#ifdef UNDER_SANITIZER
+    snprintf(path, sizeof path, "%s/%s.san", outdir, name);
+    __sanitizer_set_report_path(path);
+#endif
+}
+
+void lab_test_end(void)
+{
+    shared->finished = 1;
+}
+
+void not_implemented(const char *function, const char *file, int line)
+{
+    ck_abort_msg("not implemented: %s (%s:%d)", function, file, line);
+    abort();   /* ck_abort_msg does not return; this tells the compiler so */
+}
+
+/* ---- reading what a test left behind --------------------------------- */
+
+/* Append up to `limit` bytes of file `path` to buf, noting any cut. */
+static void append_file(char *buf, size_t size, const char *path, size_t limit,
+                        const char *heading)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    char *chunk = malloc(limit + 1);
+    size_t n = fread(chunk, 1, limit, f);
+    chunk[n] = '\0';
+    int more = fgetc(f) != EOF;
+    fclose(f);
+    if (n > 0) {
+        size_t used = strlen(buf);
+        snprintf(buf + used, size - used, "\n%s\n%s%s", heading, chunk,
+                 more ? "\n[... cut: the rest is in " : "");
+        if (more) {
+            used = strlen(buf);
+            snprintf(buf + used, size - used, "%s]", path);
+        }
+    }
+    free(chunk);
+}
+
+/* Find a sanitizer report written for this test (name.san.<pid>). */
+static int find_report(const char *name, char *path, size_t size)
+{
+    char prefix[512];
+    snprintf(prefix, sizeof prefix, "%s.san.", name);
+    DIR *dir = opendir(outdir);
+    if (!dir)
+        return 0;
+    int found = 0;
+    for (struct dirent *e; !found && (e = readdir(dir));) {
+        if (strncmp(e->d_name, prefix, strlen(prefix)) == 0) {
+            snprintf(path, size, "%s/%s", outdir, e->d_name);
+            found = 1;
+        }
+    }
+    closedir(dir);
+    return found;
+}
+
+/* The "SUMMARY: ThreadSanitizer: data race file:line in fn" line. */
+static void report_summary(const char *path, char *out, size_t size)
+{
+    FILE *f = fopen(path, "r");
+    char line[1024];
+    snprintf(out, size, "a sanitizer reported an error");
+    while (f && fgets(line, sizeof line, f)) {
+        if (strncmp(line, "SUMMARY: ", 9) == 0) {
+            line[strcspn(line, "\n")] = '\0';
+            snprintf(out, size, "%s", line + 9);
+            break;
+        }
+    }
+    if (f)
+        fclose(f);
+}
+
+static const char *sanitizer_advice(const char *summary)
+{
+    if (strstr(summary, "data race"))
+        return "two threads touched the same memory at once, at least one "
+               "writing, with no lock or atomic ordering them";
+    if (strstr(summary, "lock-order-inversion"))
+        return "two locks are taken in opposite orders on different paths: "
+               "a deadlock waiting to happen; always lock in one global order";
+    if (strstr(summary, "leak"))
+        return "memory allocated during the test was never freed";
+    if (strstr(summary, "use-after-free"))
+        return "memory was used after it was freed";
+    if (strstr(summary, "unlock of an unlocked mutex") ||
+        strstr(summary, "destroy of a locked mutex"))
+        return "a mutex was used in a way POSIX leaves undefined";
+    return "see the report below";
+}
+
+/* ---- running one test ------------------------------------------------ */
+
+static void record(const char *name, const char *status, double seconds,
+                   const char *message)
+{
+    size_t len = strlen(message);
+    char *line = malloc(strlen(name) + 64 + 2 * len);
+    char *p = line + sprintf(line, "%s\t%s\t%.3f\t", name, status, seconds);
+    for (const char *m = message; *m; m++) {
+        switch (*m) {
+        case '\n': *p++ = '\\'; *p++ = 'n'; break;
+        case '\t': *p++ = '\\'; *p++ = 't'; break;
+        case '\\': *p++ = '\\'; *p++ = '\\'; break;
+        default: *p++ = *m;
+        }
+    }
+    *p++ = '\n';
+    for (const char *w = line; w < p;) {
+        ssize_t n = write(record_fd, w, (size_t)(p - w));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        w += n;
+    }
+    free(line);
+}
+
+static void run_one(const struct lab_test *t, double timeout_scale)
+{
+    enum { MSG = 16384 };
+    char *msg = calloc(1, MSG);
+    const char *status = "pass";
+    double timeout = t->timeout_s * timeout_scale;
+
+    Suite *suite = suite_create(LAB_NAME);
+    TCase *tc = tcase_create(t->name);
+    tcase_set_timeout(tc, timeout);
+    tcase_add_test(tc, t->ttest);
+    suite_add_tcase(suite, tc);
+    SRunner *sr = srunner_create(suite);
+    srunner_set_fork_status(sr, CK_FORK);
+
+    shared->finished = 0;
+    double start = now_s();
+    srunner_run_all(sr, CK_SILENT);
+    double seconds = now_s() - start;
+
+    TestResult *r = srunner_results(sr)[0];
+    const char *check_msg = tr_msg(r);
+    char report[1024];
+    char summary[1024];
+
+    if (find_report(t->name, report, sizeof report)) {
+        report_summary(report, summary, sizeof summary);
+        status = "fail";
+        snprintf(msg, MSG, "%s\n%s.", summary, sanitizer_advice(summary));
+        append_file(msg, MSG, report, REPORT_SHOWN, "The sanitizer's report:");
+    } else if (tr_rtype(r) == CK_PASS && shared->finished) {
+        status = "pass";
+    } else if (tr_rtype(r) == CK_PASS) {
+        status = "exit";
+        snprintf(msg, MSG, "exit(0) was called inside the test, so its checks "
+                           "never ran to the end: no points. Code under test "
+                           "must return, not exit.");
+    } else if (strstr(check_msg, "timeout expired")) {
+        status = "timeout";
+        snprintf(msg, MSG, "timed out after %.4g s: likely deadlock, lost "
+                           "wakeup or infinite loop in %s", timeout, t->name);
+    } else if (strncmp(check_msg, "Received signal", 15) == 0) {
+        status = "crash";
+        snprintf(msg, MSG, "crashed: %s. Look for a NULL, freed or "
+                           "out-of-bounds pointer, or an abort().", check_msg + 9);
+    } else if (strncmp(check_msg, "Early exit", 10) == 0) {
+        status = "exit";
+        snprintf(msg, MSG, "the test's process exited early (%s): "
+                           "something called exit() before the test finished.",
+                 check_msg + 11);
+    } else if (strncmp(check_msg, "not implemented", 15) == 0) {
+        status = "fail";
+        snprintf(msg, MSG, "%s", check_msg);
+    } else {
+        status = "fail";
+        snprintf(msg, MSG, "%s\n(the check is at %s:%d)", check_msg,
+                 tr_lfile(r), tr_lno(r));
+    }
+
+    if (strcmp(status, "pass") != 0) {
+        size_t used = strlen(msg);
+        snprintf(msg + used, MSG - used, "\nLook at: %s in %s.", t->look_at,
+                 LAB_STUDENT_FILES);
+        char out[4096];
+        snprintf(out, sizeof out, "%s/%s.out", outdir, t->name);
+        append_file(msg, MSG, out, OUTPUT_SHOWN, "What the test printed:");
+    }
+    record(t->name, status, seconds, msg);
+    srunner_free(sr);
+    free(msg);
+}
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: tests --list\n"
+                    "       tests --run --records-fd N --outdir DIR "
+                    "[--timeout-scale X] [--only NAME]\n");
+    return 2;
+}
+
+int main(int argc, char **argv)
+{
+    struct lab_test **tests;
+    int n = sorted_tests(&tests);
+    const char *only = NULL;
+    double timeout_scale = 1.0;
+    int list = 0, run = 0;
+
+    for (int i = 1; i < argc; i++) {
+        const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(argv[i], "--list"))
+            list = 1;
+        else if (!strcmp(argv[i], "--run"))
+            run = 1;
+        else if (!strcmp(argv[i], "--records-fd") && next)
+            record_fd = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--outdir") && next)
+            outdir = argv[++i];
+        else if (!strcmp(argv[i], "--timeout-scale") && next)
+            timeout_scale = atof(argv[++i]);
+        else if (!strcmp(argv[i], "--only") && next)
+            only = argv[++i];
+        else
+            return usage();
+    }
+
+    if (list) {
+        for (int i = 0; i < n; i++)
+            printf("%s\t%d\t%g\t%d\t%s\n", tests[i]->name, tests[i]->points,
+                   tests[i]->timeout_s, tests[i]->hidden, tests[i]->look_at);
+        return 0;
+    }
+    if (!run)
+        return usage();
+    if (record_fd < 0)
+        record_fd = STDOUT_FILENO;   /* by hand: records on the terminal */
+
+    shared = mmap(NULL, sizeof *shared, PROT_READ | PROT_WRITE,
+                  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (shared == MAP_FAILED) {
+        perror("mmap");
+        return 1;
+    }
+    for (int i = 0; i < n; i++)
+        if (!only || !strcmp(only, tests[i]->name))
+            run_one(tests[i], timeout_scale);
+    return 0;
+}
