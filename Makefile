@@ -16,9 +16,9 @@ endif
 BUILD ?= build/$(SRC)
 GRADE_OUT ?= build/grade
 
-# LAB=01-threads or LAB=threads grades one lab.
+# LAB=01-threads, LAB=threads or LAB=01 grades one lab.
 ifdef LAB
-LABS := $(or $(filter $(LAB),$(ALL_LABS)),$(filter %-$(LAB),$(ALL_LABS)))
+LABS := $(or $(filter $(LAB),$(ALL_LABS)),$(filter %-$(LAB),$(ALL_LABS)),$(filter $(LAB)-%,$(ALL_LABS)))
 ifeq ($(LABS),)
 $(error LAB=$(LAB) is not a lab; the labs are: $(ALL_LABS))
 endif
@@ -31,7 +31,8 @@ include harness/lab.mk
 CORES := $(shell nproc 2>/dev/null || echo 1)
 GRADER := build/harness/grade
 GRADER_SRC := harness/grade.c harness/report.c harness/sandbox.c harness/rlimits.c
-GRADER_FLAGS := $(if $(AUTOLAB),--autolab) $(if $(filter show,$(HIDDEN)),--show-hidden)
+GRADER_FLAGS := $(if $(AUTOLAB),--autolab) $(if $(filter show,$(HIDDEN)),--show-hidden) \
+                $(if $(ONLY),--only $(ONLY))
 
 .PHONY: all help deps grade build test plots clean grade-now plots-now
 

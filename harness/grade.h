@@ -34,6 +34,7 @@ int lab_score(const struct lab *lab, bool hidden);
 int lab_max(const struct lab *lab, bool hidden);
 
 int write_results_json(const struct grading *g, const char *path);
+int write_results_tsv(const struct grading *g, const char *path);
 int write_junit_xml(const struct grading *g, const char *path);
 void print_summary(const struct grading *g);
 void print_autolab(const struct grading *g);

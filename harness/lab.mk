@@ -11,6 +11,10 @@
 # code and the harness always come from this kit, so a submission cannot
 # change what it is graded against.
 #
+# The kit's objects (runner, tests) do not depend on the tree being graded,
+# so they are built once under $(KIT_BUILD) and shared by every submission.
+KIT_BUILD ?= build/kit$(if $(filter-out cc,$(notdir $(CC))),-$(notdir $(CC)))
+
 # For each lab this defines, under $(BUILD)/NN-name/:
 #   list        the test table, linked from kit code only (no student code)
 #   tests       the tests, plain build
@@ -30,7 +34,7 @@ lab_student_names = $(notdir $(filter-out %/tests.c %/bench.c,$(wildcard labs/$(
 lab_student_files = $(addprefix $(SRC)/$(1)/,$(call lab_student_names,$(1)))
 lab_support_files = $(wildcard labs/$(1)/support/*.c)
 lab_test_files    = labs/$(1)/tests.c $(wildcard solutions/$(1)/hidden_tests.c)
-lab_kit_objects   = $(addprefix $(BUILD)/$(1)/$(2)/,runner.o $(patsubst %.c,%.o,$(notdir $(call lab_test_files,$(1)))))
+lab_kit_objects   = $(addprefix $(KIT_BUILD)/$(1)/$(2)/,runner.o $(patsubst %.c,%.o,$(notdir $(call lab_test_files,$(1)))))
 lab_includes      = -Iharness -Ilabs/$(1) $(if $(wildcard labs/$(1)/support),-Ilabs/$(1)/support)
 lab_headers       = $(wildcard labs/$(1)/*.h labs/$(1)/support/*.h) harness/lab_test.h harness/testkit.h harness/todo.h
 
@@ -45,16 +49,19 @@ endef
 # runner and tests - compiled on its own, so a kit bug stops make loudly
 # instead of posing as the student's compile error.
 define kit_objects
-$(BUILD)/$(1)/$(2)/runner.o: harness/runner.c $(call lab_headers,$(1))
+$(KIT_BUILD)/$(1)/$(2)/runner.o: harness/runner.c $(call lab_headers,$(1))
 	@mkdir -p $$(@D)
-	$$(CC) $(BASE_CFLAGS) $(3) $(CHECK_CFLAGS) $(call lab_includes,$(1)) -DLAB_NAME='"$(1)"' \
-	  -DLAB_STUDENT_FILES='"$(call lab_student_files,$(1))"' -c $$< -o $$@
-$(BUILD)/$(1)/$(2)/%.o: labs/$(1)/%.c $(call lab_headers,$(1))
+	@echo "  CC (kit) $$@"
+	@$$(CC) $(BASE_CFLAGS) $(3) $(CHECK_CFLAGS) $(call lab_includes,$(1)) -DLAB_NAME='"$(1)"' \
+	  -DLAB_STUDENT_FILES='"$(addprefix labs/$(1)/,$(call lab_student_names,$(1)))"' -c $$< -o $$@
+$(KIT_BUILD)/$(1)/$(2)/%.o: labs/$(1)/%.c $(call lab_headers,$(1))
 	@mkdir -p $$(@D)
-	$$(CC) $(BASE_CFLAGS) $(3) $(CHECK_CFLAGS) $(call lab_includes,$(1)) -c $$< -o $$@
-$(BUILD)/$(1)/$(2)/%.o: solutions/$(1)/%.c $(call lab_headers,$(1))
+	@echo "  CC (kit) $$@"
+	@$$(CC) $(BASE_CFLAGS) $(3) $(CHECK_CFLAGS) $(call lab_includes,$(1)) -c $$< -o $$@
+$(KIT_BUILD)/$(1)/$(2)/%.o: solutions/$(1)/%.c $(call lab_headers,$(1))
 	@mkdir -p $$(@D)
-	$$(CC) $(BASE_CFLAGS) $(3) $(CHECK_CFLAGS) $(call lab_includes,$(1)) -c $$< -o $$@
+	@echo "  CC (kit) $$@"
+	@$$(CC) $(BASE_CFLAGS) $(3) $(CHECK_CFLAGS) $(call lab_includes,$(1)) -c $$< -o $$@
 endef
 
 define lab_rules
@@ -62,7 +69,8 @@ $(call kit_objects,$(1),plain,$(PLAIN_CFLAGS))
 $(call kit_objects,$(1),tsan,$(TSAN_CFLAGS))
 
 $(BUILD)/$(1)/list: $(call lab_kit_objects,$(1),plain)
-	$$(CC) -no-pie -pthread $$^ -Wl,--unresolved-symbols=ignore-all $(CHECK_LIBS) -o $$@
+	@mkdir -p $$(@D)
+	@$$(CC) -no-pie -pthread $$^ -Wl,--unresolved-symbols=ignore-all $(CHECK_LIBS) -o $$@
 
 $(BUILD)/$(1)/tests: $(call lab_kit_objects,$(1),plain) $(call lab_headers,$(1)) \
                      $(call lab_support_files,$(1)) $(wildcard $(call lab_student_files,$(1)))

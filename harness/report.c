@@ -1,6 +1,7 @@
 /*
  * report.c - the grader's three outputs:
  *   results.json  Gradescope's results format (also read by `make batch`)
+ *   results.tsv   the same scores one test a line, for shell scripts
  *   junit.xml     for CI systems and GitHub Classroom
  *   the terminal  what a student reads a hundred times a week
  */
@@ -139,6 +140,23 @@ int write_results_json(const struct grading *g, const char *path)
         }
     }
     fputs("\n  ]\n}\n", f);
+    return close_atomic(f, tmp, path);
+}
+
+/* lab <TAB> test <TAB> score <TAB> max <TAB> passed|failed <TAB> visible|hidden */
+int write_results_tsv(const struct grading *g, const char *path)
+{
+    char tmp[4200];
+    FILE *f = open_atomic(path, tmp, sizeof tmp);
+    if (!f)
+        return -1;
+    for (int i = 0; i < g->nlabs; i++)
+        for (int j = 0; j < g->labs[i].ntests; j++) {
+            const struct test *t = &g->labs[i].tests[j];
+            fprintf(f, "%s\t%s\t%d\t%d\t%s\t%s\n", g->labs[i].name, t->name,
+                    t->passed ? t->points : 0, t->points,
+                    t->passed ? "passed" : "failed", t->hidden ? "hidden" : "visible");
+        }
     return close_atomic(f, tmp, path);
 }
 

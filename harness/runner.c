@@ -3,7 +3,7 @@
  *
  *   tests --list                  print the test table: name, points, timeout,
  *                                 hidden, look_at (tab-separated, one a line)
- *   tests --run --records-fd N --outdir DIR [--timeout-scale X] [--only NAME]
+ *   tests --run --records-fd N --outdir DIR [--timeout-scale X] [--only NAME,...]
  *                                 run every test, each in its own process, and
  *                                 write one record a test to fd N
  *
@@ -313,11 +313,22 @@ static void run_one(const struct lab_test *t, double timeout_scale)
     free(msg);
 }
 
+/* Is name one of the comma-separated names in list? */
+static int name_in_list(const char *name, const char *list)
+{
+    size_t len = strlen(name);
+    for (const char *p = list; *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ',')) {
+        if (strncmp(p, name, len) == 0 && (p[len] == ',' || p[len] == '\0'))
+            return 1;
+    }
+    return 0;
+}
+
 static int usage(void)
 {
     fprintf(stderr, "usage: tests --list\n"
                     "       tests --run --records-fd N --outdir DIR "
-                    "[--timeout-scale X] [--only NAME]\n");
+                    "[--timeout-scale X] [--only NAME,...]\n");
     return 2;
 }
 
@@ -365,7 +376,7 @@ int main(int argc, char **argv)
         return 1;
     }
     for (int i = 0; i < n; i++)
-        if (!only || !strcmp(only, tests[i]->name))
+        if (!only || name_in_list(tests[i]->name, only))
             run_one(tests[i], timeout_scale);
     return 0;
 }
