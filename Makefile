@@ -34,7 +34,7 @@ GRADER_SRC := harness/grade.c harness/report.c harness/sandbox.c harness/rlimits
 GRADER_FLAGS := $(if $(AUTOLAB),--autolab) $(if $(filter show,$(HIDDEN)),--show-hidden) \
                 $(if $(ONLY),--only $(ONLY))
 
-.PHONY: all help deps grade build test plots clean grade-now plots-now
+.PHONY: all help deps grade build test plots bench clean grade-now plots-now bench-now
 
 # Targets that need the packages run deps first, then make themselves again:
 # pkg-config can only report check's flags once check is installed.
@@ -72,6 +72,16 @@ plots: deps ## run each lab's timing driver and draw its chart in plots/
 
 plots-now: $(foreach lab,$(LABS),$(BUILD)/$(lab)/bench)
 	@harness/plots.sh "$(BUILD)" "$(SRC)" "$(CORES)" $(LABS)
+
+# The benchmark measures the reference unless SRC= says otherwise.
+BENCH_SRC := $(if $(filter file,$(origin SRC))$(wildcard solutions),solutions,$(SRC))
+BENCH_LABS := $(foreach lab,$(LABS),$(if $(wildcard labs/$(lab)/compare.sh),$(lab)))
+
+bench: deps ## benchmark the reference against its peers (Python, GLib) and print ratios
+	@$(MAKE) --no-print-directory bench-now SRC=$(BENCH_SRC)
+
+bench-now: $(foreach lab,$(BENCH_LABS),$(BUILD)/$(lab)/bench)
+	@for lab in $(BENCH_LABS); do echo "== $$lab"; labs/$$lab/compare.sh $(BUILD)/$$lab || exit 1; done
 
 clean: ## remove build outputs (build/, plots/*.png, plots/data/)
 	rm -rf build plots/*.png plots/data/*.dat
