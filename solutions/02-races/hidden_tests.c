@@ -1,0 +1,95 @@
+/* hidden_tests.c - lab 02's hidden tests, graded after the deadline. */
+#include <errno.h>
+#include <string.h>
+
+#include "lab_test.h"
+#include "races.h"
+#include "testkit.h"
+
+HIDDEN_TEST(run_schedule_rejects_what_is_not_a_schedule, 3, 5,
+            "run_schedule, explore_interleavings")
+{
+    const struct program p = {.nthreads = 2, .updates = 1, .delta = {1, -1}};
+    static const char *const wrong[] = {
+        "00011",     /* thread 1 still has a step left */
+        "0001110",   /* thread 0 named a fourth time */
+        "001111",    /* right length, but thread 1 four times */
+        "000122",    /* there is no thread 2 */
+        "000 111",
+        "",
+    };
+    for (size_t i = 0; i < sizeof wrong / sizeof wrong[0]; i++) {
+        long x = 99;
+        int err = run_schedule(&p, wrong[i], &x);
+        ck_assert_msg(err == EINVAL, "schedule \"%s\" is not a complete schedule of two "
+                      "threads with 3 steps each: expected EINVAL, got %d", wrong[i], err);
+    }
+    struct program bad[] = {
+        {.nthreads = 0, .updates = 1},
+        {.nthreads = SIM_MAX_THREADS + 1, .updates = 1},
+        {.nthreads = 2, .updates = 0},
+        {.nthreads = 4, .updates = 2},           /* 24 steps > SIM_MAX_STEPS */
+        {.nthreads = 1, .updates = 1 << 30},     /* must not overflow into "valid" */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct outcomes out;
+        long x;
+        ck_assert_msg(explore_interleavings(&bad[i], &out) == EINVAL, "expected EINVAL "
+                      "from explore_interleavings for nthreads = %d, updates = %d",
+                      bad[i].nthreads, bad[i].updates);
+        ck_assert_msg(run_schedule(&bad[i], "000", &x) == EINVAL, "expected EINVAL "
+                      "from run_schedule for nthreads = %d, updates = %d",
+                      bad[i].nthreads, bad[i].updates);
+    }
+}
+
+HIDDEN_TEST(explorer_handles_four_threads, 2, 10, "explore_interleavings, explore")
+{
+    /* 12! / (3!)^4 = 369600 schedules; most lose all but one update. */
+    const struct program p = {.nthreads = 4, .updates = 1, .delta = {1, 1, 1, 1}};
+    static const long values[] = {1, 2, 3, 4}, ways[] = {291600, 74952, 3024, 24};
+    struct outcomes out;
+    ck_assert_int_eq(explore_interleavings(&p, &out), 0);
+    ck_assert_msg(out.schedules == 369600, "expected 369600 schedules, got %ld",
+                  out.schedules);
+    ck_assert_msg(out.count == 4, "expected final values 1..4, got %d values", out.count);
+    for (int i = 0; i < 4; i++)
+        ck_assert_msg(out.value[i] == values[i] && out.ways[i] == ways[i],
+                      "expected %ld schedules ending at %ld, got %ld ending at %ld",
+                      ways[i], values[i], out.ways[i], out.value[i]);
+}
+
+HIDDEN_TEST(counters_reject_bad_runs, 3, 10, "count_racy, count_atomic, count_confined")
+{
+    static const long ones[MAX_COUNTER_THREADS + 1] = {1};
+    int (*const counts[])(const struct counter_run *, long *) = {count_racy, count_atomic,
+                                                                count_confined};
+    static const char *const names[] = {"count_racy", "count_atomic", "count_confined"};
+    for (int c = 0; c < 3; c++) {
+        struct counter_run none = {0, 10, ones}, many = {MAX_COUNTER_THREADS + 1, 10, ones},
+                           negative = {2, -1, ones}, zero = {3, 0, ones};
+        long total = 77;
+        ck_assert_msg(counts[c](&none, &total) == EINVAL, "%s: 0 threads: expected "
+                      "EINVAL", names[c]);
+        ck_assert_msg(counts[c](&many, &total) == EINVAL, "%s: %d threads: expected "
+                      "EINVAL", names[c], MAX_COUNTER_THREADS + 1);
+        ck_assert_msg(counts[c](&negative, &total) == EINVAL, "%s: -1 iterations: "
+                      "expected EINVAL", names[c]);
+        ck_assert_msg(counts[c](&zero, &total) == 0 && total == 0, "%s: 0 iterations "
+                      "should count to 0, got %ld", names[c], total);
+    }
+}
+
+HIDDEN_TEST(meter_with_nothing_to_count, 2, 5, "measure_lost_updates")
+{
+    struct lost_updates m;
+    memset(&m, 0x55, sizeof m);
+    ck_assert_int_eq(measure_lost_updates(4, 0, &m), 0);
+    ck_assert_msg(m.expected == 0 && m.final == 0 && m.lost == 0,
+                  "0 increments: expected 0 expected, 0 final, 0 lost; got %ld, %ld, %ld",
+                  m.expected, m.final, m.lost);
+    ck_assert_msg(m.percent_lost == 0.0, "0 of 0 updates lost is 0%%, got %f "
+                  "(a division by zero?)", m.percent_lost);
+    ck_assert_msg(measure_lost_updates(0, 10, &m) == EINVAL,
+                  "0 threads: expected EINVAL from the racy counter");
+}
