@@ -223,7 +223,7 @@ static bool ticked_once(void *log)
     return yes;
 }
 
-TEST(countdown_stops_promptly, 15, 10, "countdown_stop, countdown_body")
+TEST(countdown_stops_promptly, 15, 5, "countdown_stop, countdown_body")
 {
     /* One tick is 2 s; a stopped countdown must end within 0.25 s of the
      * request.  Sleeping through the tick takes ~2 s, waiting on the
@@ -331,7 +331,7 @@ TEST(k_workers_run_at_the_same_time, 10, 20, "run_on_threads")
 
 /* Seed 003: timings [1, 2, 2, 1] (seconds there, units here) on K workers. */
 static const int seed_timings[] = {1, 2, 2, 1};
-static const double unit = 0.03;
+static const double unit = 0.05;
 
 static void sleep_units(int i, void *ctx)
 {
@@ -341,9 +341,11 @@ static void sleep_units(int i, void *ctx)
 
 TEST(io_wall_times_match_seed_003, 12, 20, "run_on_threads, worker")
 {
-    /* Seed 003 measured 6.01, 3.01, 2.01 and 2.01 s for 1..4 workers.  Our
-     * unit is 30 ms.  Each level is at least one unit from the next, so the
-     * margin is half a unit plus this run's measured sleep overhead. */
+    /* Seed 003 measured 6.01, 3.01, 2.01 and 2.01 s for 1..4 workers; our unit
+     * is 50 ms.  Each level is at least one unit from the next, so the margin
+     * is half a unit plus this run's measured sleep overhead.  A busy machine
+     * only ever adds time, so each K gets up to 3 tries and the fastest is
+     * judged: a wrong design is never fast by luck. */
     static const int expected_units[] = {6, 3, 2, 2};
     double before = now_s();
     for (int i = 0; i < 4; i++)
@@ -351,13 +353,21 @@ TEST(io_wall_times_match_seed_003, 12, 20, "run_on_threads, worker")
     double overhead = (now_s() - before) - 6 * unit;
 
     for (int k = 1; k <= 4; k++) {
-        struct run_times times;
-        ck_assert_int_eq(run_on_threads(4, k, sleep_units, NULL, &times), 0);
-        double want = expected_units[k - 1] * unit;
-        ck_assert_msg(times.wall_s >= want - 0.002 && times.wall_s <= want + unit / 2 + overhead,
-                      "with %d worker%s, expected a wall time of %d units (%.0f ms) "
-                      "as in seed 003, measured %.0f ms", k, k > 1 ? "s" : "",
-                      expected_units[k - 1], want * 1e3, times.wall_s * 1e3);
+        double want = expected_units[k - 1] * unit, best = 1e9;
+        for (int attempt = 0; attempt < 3 && best > want + unit / 2 + overhead; attempt++) {
+            struct run_times times;
+            ck_assert_int_eq(run_on_threads(4, k, sleep_units, NULL, &times), 0);
+            ck_assert_msg(times.wall_s >= want - 0.002, "with %d worker%s, expected a "
+                          "wall time of %d units (%.0f ms) as in seed 003, measured "
+                          "only %.0f ms: were all tasks run?", k, k > 1 ? "s" : "",
+                          expected_units[k - 1], want * 1e3, times.wall_s * 1e3);
+            if (times.wall_s < best)
+                best = times.wall_s;
+        }
+        ck_assert_msg(best <= want + unit / 2 + overhead, "with %d worker%s, expected "
+                      "a wall time of %d units (%.0f ms) as in seed 003, measured "
+                      "%.0f ms at best in 3 tries", k, k > 1 ? "s" : "",
+                      expected_units[k - 1], want * 1e3, best * 1e3);
     }
 }
 

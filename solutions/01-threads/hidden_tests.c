@@ -8,7 +8,7 @@
 
 static void ignore_tick(int n, void *ctx) { (void)n, (void)ctx; }
 
-HIDDEN_TEST(countdown_stopped_at_once, 3, 10, "countdown_stop, countdown_body")
+HIDDEN_TEST(countdown_stopped_at_once, 3, 5, "countdown_stop, countdown_body")
 {
     /* Stop may arrive before the thread has even run: the request must not
      * be lost.  Margin as in countdown_stops_promptly: 0.25 s of a 5 s tick. */
