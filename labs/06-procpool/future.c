@@ -1,0 +1,111 @@
+/*
+ * future.c - lab 06: the future a process pool hands back.
+ * The API and what each function must do are in procpool.h (Part 2).
+ */
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "procpool.h"
+
+struct future {
+    pthread_mutex_t lock;
+    pthread_cond_t settled_cv;   /* broadcast when it becomes FINISHED or CANCELLED */
+    enum future_state state;     /* guarded by lock */
+    int status;                  /* once settled: PROCPOOL_OK or why it failed */
+    void *data;                  /* the result's bytes, owned by the future */
+    size_t len;
+    atomic_int refs;             /* the caller's and the pool's */
+};
+
+static bool is_settled(enum future_state state)
+{
+    return state == FUTURE_FINISHED || state == FUTURE_CANCELLED;
+}
+
+/* The monotonic clock, timeout_s from now. */
+static struct timespec deadline_after(double timeout_s)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    long long ns = ts.tv_nsec + (long long)(timeout_s * 1e9);
+    ts.tv_sec += (time_t)(ns / 1000000000);
+    ts.tv_nsec = (long)(ns % 1000000000);
+    return ts;
+}
+
+struct future *future_new(void)
+{
+    /* TODO: calloc a future; initialise its mutex, and its condition variable
+     * on CLOCK_MONOTONIC (a pthread_condattr_t with pthread_condattr_setclock)
+     * to match deadline_after(); state PENDING; one reference.  NULL if out
+     * of memory. */
+    NOT_IMPLEMENTED();
+}
+
+void future_retain(struct future *f)
+{
+    /* TODO: one more reference (an atomic add). */
+    (void)f;
+    NOT_IMPLEMENTED();
+}
+
+void future_release(struct future *f)
+{
+    /* TODO: drop a reference (atomic_fetch_sub_explicit, memory_order_acq_rel);
+     * whoever drops the last one destroys the mutex and condition variable
+     * and frees the result's bytes and the future. */
+    (void)f;
+    NOT_IMPLEMENTED();
+}
+
+bool future_set_running(struct future *f)
+{
+    /* TODO: under the lock, PENDING becomes RUNNING and you return true;
+     * in any other state (CANCELLED) change nothing and return false. */
+    (void)f;
+    NOT_IMPLEMENTED();
+}
+
+void future_finish(struct future *f, int status, void *data, size_t len)
+{
+    /* TODO: under the lock: if the future is already settled (is_settled),
+     * free data and change nothing (the first outcome wins).  Otherwise it
+     * becomes FINISHED with status, data and len; wake every waiter. */
+    (void)f, (void)status, (void)data, (void)len, (void)is_settled;
+    NOT_IMPLEMENTED();
+}
+
+int future_result(struct future *f, double timeout_s, const void **data, size_t *len)
+{
+    /* TODO: wait on the condition variable until the future is settled:
+     * forever if timeout_s < 0, else until deadline_after(timeout_s), and
+     * return PROCPOOL_TIMEOUT if it is still not settled then.  Return
+     * PROCPOOL_CANCELLED for a cancelled future, else its status; on
+     * PROCPOOL_OK fill in *data and *len (either may be NULL: skip it). */
+    (void)f, (void)timeout_s, (void)data, (void)len, (void)deadline_after;
+    NOT_IMPLEMENTED();
+}
+
+bool future_done(struct future *f)
+{
+    /* TODO: FINISHED or CANCELLED. */
+    (void)f;
+    NOT_IMPLEMENTED();
+}
+
+enum future_state future_state(struct future *f)
+{
+    /* TODO: read the state under the lock. */
+    (void)f;
+    NOT_IMPLEMENTED();
+}
+
+bool future_cancel(struct future *f)
+{
+    /* TODO: under the lock, a PENDING future becomes CANCELLED (wake the
+     * waiters).  Return whether it is CANCELLED now. */
+    (void)f;
+    NOT_IMPLEMENTED();
+}

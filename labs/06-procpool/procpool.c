@@ -1,0 +1,436 @@
+/*
+ * procpool.c - lab 06: a pool of worker processes fed through pipes.
+ * The API and what each function must do are in procpool.h (Parts 1 and 3).
+ *
+ * Who talks to whom:
+ *
+ *   submit/map --> queue --> feeder thread --> task pipe i ---> worker i
+ *   future <-------------- collector thread <-- result pipe i <-- worker i
+ *
+ * Two helper threads, not one: the feeder may block writing a big task into
+ * a full pipe while that same worker blocks writing a big result.  If one
+ * thread did both, each side would wait for the other forever.  The
+ * collector only ever reads, so results always drain.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "procpool.h"
+
+/* ---- Given: status messages ---------------------------------------------- */
+
+const char *procpool_strerror(int status)
+{
+    switch (status) {
+    case PROCPOOL_OK: return "ok";
+    case PROCPOOL_BROKEN: return "broken pool: a worker process died";
+    case PROCPOOL_NO_FUNCTION: return "the worker has no function by that name";
+    case PROCPOOL_TASK_FAILED: return "the task's function failed";
+    case PROCPOOL_CANCELLED: return "cancelled";
+    case PROCPOOL_TIMEOUT: return "timed out";
+    case PROCPOOL_SHUT_DOWN: return "the pool was shut down";
+    case PROCPOOL_BAD_ARGUMENT: return "bad argument";
+    case PROCPOOL_NO_MEMORY: return "out of memory";
+    }
+    return "unknown status";
+}
+
+/* ---- Given: the function table (Part 1) ----------------------------------- */
+
+enum { MAX_FUNCTIONS = 64, MAX_NAME = 48 };
+
+static struct {
+    char name[MAX_NAME];
+    procpool_fn fn;
+} functions[MAX_FUNCTIONS];
+static int nfunctions;
+static pthread_mutex_t functions_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int procpool_register(const char *name, procpool_fn fn)
+{
+    if (!fn || strlen(name) >= MAX_NAME)
+        return -1;
+    pthread_mutex_lock(&functions_lock);
+    int result = 0, i = 0;
+    while (i < nfunctions && strcmp(functions[i].name, name) != 0)
+        i++;
+    if (i < nfunctions)
+        result = functions[i].fn == fn ? 0 : -1;
+    else if (nfunctions == MAX_FUNCTIONS)
+        result = -1;
+    else {
+        strcpy(functions[i].name, name);
+        functions[i].fn = fn;
+        nfunctions++;
+    }
+    pthread_mutex_unlock(&functions_lock);
+    return result;
+}
+
+/* In the parent: the index a task carries for name, or -1 if none. */
+static int function_index(const char *name)
+{
+    pthread_mutex_lock(&functions_lock);
+    int i = 0;
+    while (i < nfunctions && strcmp(functions[i].name, name) != 0)
+        i++;
+    int index = i < nfunctions ? i : -1;
+    pthread_mutex_unlock(&functions_lock);
+    return index;
+}
+
+/* In a worker: the function at index, or NULL if this worker has none there
+ * (it was registered after the worker was forked).  No lock: the worker has
+ * one thread, and the table is its own copy. */
+static procpool_fn function_at(uint32_t index)
+{
+    return index < (uint32_t)nfunctions ? functions[index].fn : NULL;
+}
+
+/* ---- Given: what crosses the pipes ---------------------------------------- */
+
+struct task_header {      /* parent -> worker, then count * in_size bytes */
+    uint32_t function;    /* index in the function table */
+    uint32_t count;       /* items: 1 for a submit, a chunk for map */
+    uint32_t in_size;     /* argument bytes per item */
+    uint32_t out_size;    /* room for each item's result */
+};
+
+struct result_header {    /* worker -> parent, then len bytes of results */
+    int32_t status;       /* PROCPOOL_OK or why the task failed */
+    uint32_t len;
+};
+
+enum { WORKER_FAILED = 70 };   /* a worker's exit status when its pipes fail */
+
+/* ---- Given: the pool's data ------------------------------------------------ */
+
+struct job {                  /* a task encoded as bytes, not yet sent */
+    struct job *next;         /* in the pool's queue */
+    struct future *future;    /* the pool's reference */
+    size_t len;
+    unsigned char *message;   /* a task_header, then the arguments */
+};
+
+struct worker {
+    pid_t pid;
+    int task_fd;              /* our end of its task pipe; -1 once the feeder closed it */
+    int result_fd;            /* our end of its result pipe; only the collector uses it */
+    bool ended;               /* its result pipe ended: never signal its pid again */
+    struct future *sent[PROCPOOL_DEPTH];   /* sent, not answered yet: a ring, oldest first */
+    int first_sent, nsent;
+};
+
+struct procpool {
+    pthread_mutex_t lock;     /* guards everything below but the pids and result_fds */
+    pthread_cond_t changed_cv;   /* the feeder waits here for work, room or the end */
+    struct job *queue_head, *queue_tail;   /* jobs no worker has been sent yet */
+    bool shutting_down;       /* no new jobs; the feeder ends once the queue is empty */
+    int failed;               /* 0, or why every job fails: BROKEN or SHUT_DOWN */
+    int nworkers;
+    struct worker *workers;
+    pthread_t feeder, collector;
+};
+
+/* ---- Given: small helpers --------------------------------------------------- */
+
+static void job_free(struct job *job)
+{
+    if (job->future)
+        future_release(job->future);
+    free(job->message);
+    free(job);
+}
+
+/* A worker answers tasks in the order they were sent, so the future of its
+ * next result is always the oldest in its ring. */
+static void sent_push(struct worker *w, struct future *f)
+{
+    w->sent[(w->first_sent + w->nsent++) % PROCPOOL_DEPTH] = f;
+}
+
+static struct future *sent_pop(struct worker *w)
+{
+    struct future *f = w->sent[w->first_sent];
+    w->first_sent = (w->first_sent + 1) % PROCPOOL_DEPTH;
+    w->nsent--;
+    return f;
+}
+
+/* The live worker with room for one more task and the fewest in flight. */
+static struct worker *least_busy_worker(struct procpool *p)
+{
+    struct worker *best = NULL;
+    for (int i = 0; i < p->nworkers; i++) {
+        struct worker *w = &p->workers[i];
+        if (!w->ended && w->task_fd >= 0 && w->nsent < PROCPOOL_DEPTH &&
+            (!best || w->nsent < best->nsent))
+            best = w;
+    }
+    return best;
+}
+
+/* A worker's buffers, reused from task to task. */
+struct buffer {
+    unsigned char *data;
+    size_t cap;
+};
+
+/* Room for n bytes in b; NULL if out of memory. */
+static unsigned char *reserve(struct buffer *b, size_t n)
+{
+    if (n > b->cap || !b->data) {
+        size_t cap = n < 4096 ? 4096 : n;
+        unsigned char *data = realloc(b->data, cap);
+        if (!data)
+            return NULL;
+        b->data = data;
+        b->cap = cap;
+    }
+    return b->data;
+}
+
+pid_t procpool_worker_pid(struct procpool *p, int i)
+{
+    return p->workers[i].pid;
+}
+
+/* ---- Bytes through pipes ----------------------------------------------------- */
+
+/* Write all len bytes.  A pipe takes only what it has room for, and a signal
+ * can interrupt a write part-way, so one write() may write less: carry on
+ * from where it stopped.  Returns 0, or the errno that stopped it (EPIPE:
+ * nobody reads this pipe any more). */
+static int write_all(int fd, const void *buf, size_t len)
+{
+    /* TODO: write() in a loop until all len bytes are written.  A write may
+     * take fewer bytes than asked: carry on from there.  EINTR (a signal
+     * arrived first): try again.  Any other error: return errno. */
+    (void)fd, (void)buf, (void)len;
+    NOT_IMPLEMENTED();
+}
+
+/* Read exactly len bytes.  Returns 1 once it has them; 0 on end-of-file
+ * before the first byte (the writer closed its end between messages); -1 on
+ * an error or on end-of-file part-way (the writer died mid-message). */
+static int read_all(int fd, void *buf, size_t len)
+{
+    /* TODO: read() in a loop until len bytes have arrived (a pipe hands out
+     * at most what it holds, 64 KiB by default).  EINTR: try again.  read()
+     * returning 0 is end-of-file: return 0 if nothing of this message came
+     * yet, -1 if part of it did. */
+    (void)fd, (void)buf, (void)len;
+    NOT_IMPLEMENTED();
+}
+
+/* ---- The worker's side ------------------------------------------------------- */
+
+/* A worker's whole life: read a task, run it, write its result, until the
+ * task pipe ends.  It never returns: a forked child that returned would go
+ * on running its parent's program. */
+static _Noreturn void worker_main(int task_fd, int result_fd)
+{
+    /* TODO: loop: read a task_header (read_all); end-of-file there means
+     * the pool is done with us: _exit(0).  Check the sizes against
+     * PROCPOOL_MAX_MESSAGE, read the count * in_size bytes of arguments into
+     * a reusable buffer (reserve).  Find the function with function_at: it
+     * is NULL if this worker does not have it (answer PROCPOOL_NO_FUNCTION,
+     * never call it).  Call it once per item, with out_size bytes of room
+     * each, appending the results; a return < 0 or > out_size makes the
+     * status PROCPOOL_TASK_FAILED.  Write a result_header and the results
+     * (write_all; one buffer, one write).  On any pipe error
+     * _exit(WORKER_FAILED).  Never return, never exit(): _exit() only. */
+    (void)task_fd, (void)result_fd, (void)function_at, (void)reserve;
+    NOT_IMPLEMENTED();
+}
+
+/* Fork worker i with its two pipes.  Returns 0 or an errno value. */
+static int start_worker(struct procpool *p, int i)
+{
+    /* TODO: make two pipes (pipe2 with O_CLOEXEC): tasks go parent ->
+     * worker, results worker -> parent.  fork().  In the child: close the
+     * parent's ends of both pipes and the parent's ends held for the workers
+     * started before (p->workers[0..i-1]), then worker_main().  In the
+     * parent: close the worker's ends (why does this matter when the worker
+     * dies?), and record pid, task_fd and result_fd in p->workers[i].  On
+     * failure close what you opened and return errno. */
+    (void)p, (void)i, (void)worker_main;
+    NOT_IMPLEMENTED();
+}
+
+/* ---- The parent's side -------------------------------------------------------- */
+
+/* Encode a task as bytes (Python pickles it): a header, then a copy of the
+ * arguments.  The job holds a new future.  NULL if out of memory. */
+static struct job *job_new(int function, size_t count, size_t in_size, size_t out_size,
+                           const void *args)
+{
+    /* TODO: calloc a job; its message is a task_header {function, count,
+     * in_size, out_size} followed by a copy of the count * in_size bytes at
+     * args; its future is a new one (future_new).  NULL if out of memory
+     * (free what you allocated: job_free copes with a half-made job). */
+    (void)function, (void)count, (void)in_size, (void)out_size, (void)args;
+    NOT_IMPLEMENTED();
+}
+
+/* Something is fatally wrong: why is PROCPOOL_BROKEN (a worker died) or
+ * PROCPOOL_SHUT_DOWN (a shutdown that does not wait).  Fail every job the
+ * pool holds, queued or sent, and kill every worker still there, so that a
+ * feeder blocked writing to one gets EPIPE and the collector sees every
+ * pipe end.  Called with p->lock held; only the first call counts. */
+static void fail_pool(struct procpool *p, int why)
+{
+    /* TODO: only the first call counts: if p->failed is set, return; else
+     * set it to why.  Settle every queued job's future with why
+     * (future_finish) and free the job; empty the queue.  For every worker:
+     * settle and release every future in its sent ring (sent_pop), and if
+     * it has not ended, kill it with SIGKILL.  Wake the feeder. */
+    (void)p, (void)why, (void)job_free;
+    NOT_IMPLEMENTED();
+}
+
+/* The feeder thread: send queued jobs to workers with room, until the pool
+ * fails or shuts down with nothing left to send; then close the task pipes. */
+static void *feeder(void *arg)
+{
+    /* TODO: block SIGPIPE in this thread (pthread_sigmask).  Then, under
+     * p->lock, loop: wait on changed_cv until the pool failed, or it is
+     * shutting down with an empty queue (stop), or a job is queued and
+     * least_busy_worker() finds room.  Pop the job; if future_set_running
+     * says it was cancelled, free it and go on.  Move its future into the
+     * worker's sent ring (sent_push) before writing: the answer may come
+     * back at once.  Unlock while write_all sends the message (it may
+     * block), free the job, lock again; a write error fails the pool
+     * (PROCPOOL_BROKEN).  After the loop close every task_fd (set it to -1):
+     * end-of-file tells each worker to exit. */
+    (void)arg, (void)least_busy_worker, (void)sent_push, (void)write_all;
+    NOT_IMPLEMENTED();
+}
+
+/* w's result pipe ended, or carried garbage (clean is false).  That is
+ * expected only when the feeder closed w's task pipe and w owed nothing;
+ * anything else breaks the pool.  Then reap w: no zombie is left. */
+static void worker_ended(struct procpool *p, struct worker *w, bool clean)
+{
+    /* TODO: under p->lock: unless the end is clean, w's task pipe is closed
+     * (task_fd < 0) and w owes nothing (nsent == 0), the worker died: fail
+     * the pool (PROCPOOL_BROKEN).  Mark w ended (nobody may signal its pid
+     * after it is reaped) and wake the feeder.  Then, unlocked, close its
+     * result_fd (set it to -1) and waitpid() it, retrying on EINTR. */
+    (void)p, (void)w, (void)clean;
+    NOT_IMPLEMENTED();
+}
+
+/* Read one answer from w and settle the future it belongs to. */
+static void collect_one(struct procpool *p, struct worker *w)
+{
+    /* TODO: read_all a result_header from w->result_fd, then its len bytes
+     * (len <= PROCPOOL_MAX_MESSAGE) into a malloc'd buffer.  If either read
+     * fails, the pipe ended: worker_ended(p, w, clean), where clean means
+     * end-of-file right at the start of a message.  Otherwise take w's
+     * oldest sent future under p->lock (sent_pop; there may be none if the
+     * pool already failed them), signal the feeder (w has room), unlock,
+     * and settle the future with the header's status and the data
+     * (future_finish takes the buffer), then release the pool's reference. */
+    (void)p, (void)w, (void)read_all, (void)sent_pop, (void)worker_ended;
+    NOT_IMPLEMENTED();
+}
+
+/* The collector thread: wait for answers on every result pipe still open,
+ * until the last one ends. */
+static void *collector(void *arg)
+{
+    /* TODO: loop: poll() every result_fd that is still >= 0 for POLLIN (an
+     * array of at most PROCPOOL_MAX_WORKERS); stop when none is left.  If
+     * poll fails (EINTR), poll again.  Call collect_one for each fd with
+     * revents set (data, or end-of-file: POLLHUP). */
+    (void)arg, (void)collect_one;
+    NOT_IMPLEMENTED();
+}
+
+/* Undo a procpool_new that failed after starting some workers. */
+static void abandon_workers(struct procpool *p, int started)
+{
+    for (int i = 0; i < started; i++) {
+        struct worker *w = &p->workers[i];
+        kill(w->pid, SIGKILL);
+        if (w->task_fd >= 0)
+            close(w->task_fd);
+        close(w->result_fd);
+        while (waitpid(w->pid, NULL, 0) == -1 && errno == EINTR)
+            ;
+    }
+}
+
+struct procpool *procpool_new(int nworkers)
+{
+    /* TODO: EINVAL unless 1 <= nworkers <= PROCPOOL_MAX_WORKERS.  Allocate
+     * the pool and its workers, initialise lock and changed_cv.  fflush(NULL)
+     * first (why?), then start_worker() each worker; only after the last
+     * fork start the feeder and collector threads.  On failure undo what was
+     * done (abandon_workers; a started feeder must be stopped and joined),
+     * and return NULL with errno set. */
+    (void)nworkers, (void)start_worker, (void)feeder, (void)collector, (void)abandon_workers;
+    NOT_IMPLEMENTED();
+}
+
+/* Hand a job to the feeder; *out gets the caller's reference to its future.
+ * Returns PROCPOOL_OK, or why the pool takes no more jobs (the job is then
+ * freed). */
+static int enqueue(struct procpool *p, struct job *job, struct future **out)
+{
+    /* TODO: under p->lock: if the pool failed, return why (p->failed); if it
+     * is shutting down, PROCPOOL_SHUT_DOWN; either way free the job (after
+     * unlocking).  Otherwise give the caller a reference to the job's future
+     * (future_retain, *out), append the job to the queue, and signal the
+     * feeder. */
+    (void)p, (void)job, (void)out;
+    NOT_IMPLEMENTED();
+}
+
+int procpool_submit(struct procpool *p, const char *fn, const void *arg, size_t arg_len,
+                    struct future **out)
+{
+    /* TODO: *out = NULL.  Look fn up (function_index: -1 means
+     * PROCPOOL_NO_FUNCTION); arg_len over PROCPOOL_MAX_MESSAGE is
+     * PROCPOOL_BAD_ARGUMENT.  Encode a job of one item with room for
+     * PROCPOOL_MAX_RESULT bytes of result, and enqueue it. */
+    (void)p, (void)fn, (void)arg, (void)arg_len, (void)out;
+    (void)function_index, (void)job_new, (void)enqueue;
+    NOT_IMPLEMENTED();
+}
+
+int procpool_map(struct procpool *p, const char *fn, const void *inputs, size_t in_size,
+                 void *outputs, size_t out_size, size_t n, int chunksize)
+{
+    /* TODO: chunksize < 1 is PROCPOOL_BAD_ARGUMENT, an unknown fn
+     * PROCPOOL_NO_FUNCTION, and so is a chunk whose arguments or results
+     * would exceed PROCPOOL_MAX_MESSAGE (BAD_ARGUMENT).  Enqueue one job per
+     * chunk of up to chunksize items, keeping every future.  Then take the
+     * results in input order: each chunk's result must be count * out_size
+     * bytes (else PROCPOOL_TASK_FAILED), copied to its place in outputs.
+     * Return the first error in input order; after an error cancel the
+     * futures not waited for.  Release every future. */
+    (void)p, (void)fn, (void)inputs, (void)in_size, (void)outputs, (void)out_size;
+    (void)n, (void)chunksize;
+    NOT_IMPLEMENTED();
+}
+
+void procpool_shutdown(struct procpool *p, bool wait, bool cancel_futures)
+{
+    /* TODO: under p->lock: shutting_down = true; if cancel_futures, cancel
+     * every queued job's future (the feeder will skip them); if !wait, fail
+     * the pool with PROCPOOL_SHUT_DOWN (which kills the workers).  Wake the
+     * feeder.  Then join the feeder (it closes the task pipes) and the
+     * collector (it reaps every worker), and free everything. */
+    (void)p, (void)wait, (void)cancel_futures, (void)fail_pool;
+    NOT_IMPLEMENTED();
+}
