@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
-# deps.sh - install what the kit needs and is missing, from Debian's packages.
-# As root it uses apt-get; otherwise sudo when there is one; otherwise it stops
-# and prints the one command to run.
+# deps.sh [--for-tests] - install what the kit needs and is missing, from
+# Debian's packages.  As root it uses apt-get; otherwise sudo when there is
+# one; otherwise it stops and prints the one command to run.  --for-tests adds
+# what the kit's own tests need: clang (every lab must build under both
+# compilers) with its sanitizer runtime, and git (mutants are patches).
 set -u
 
 missing=()
+if [ "${1:-}" = --for-tests ]; then
+    command -v clang >/dev/null 2>&1 || missing+=(clang)
+    ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.tsan-x86_64.a >/dev/null 2>&1 \
+        || [ "$(uname -m)" != x86_64 ] || missing+=(libclang-rt-dev)
+    command -v git >/dev/null 2>&1 || missing+=(git)
+fi
 command -v cc >/dev/null 2>&1 || command -v gcc >/dev/null 2>&1 || missing+=(gcc)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 pkg-config --exists check 2>/dev/null || missing+=(check)

@@ -9,9 +9,11 @@
  *
  * --only grades just the named tests (the kit's mutant tests use it).
  *
- * A test earns its points only if it passes in every pass: the plain build
- * and the ThreadSanitizer build.  A racy solution that passes by luck in the
- * plain pass is caught by the second.
+ * A test earns its points only if it passes in every pass: the plain build,
+ * the ThreadSanitizer build and the AddressSanitizer build (with
+ * LeakSanitizer).  A racy solution that passes by luck in the plain pass is
+ * caught by the second; a leak or a use-after-free by the third, and it costs
+ * the test in which it happened, not the whole lab.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -29,13 +31,15 @@ struct pass {
     const char *binary;     /* in $(BUILD)/LAB/ */
     const char *label;      /* prefixed to its failures; "" for the plain pass */
     double timeout_scale;   /* sanitizers slow code down several times */
+    bool sanitizer;
 };
 
 static const char *only;   /* --only: comma-separated test names, or NULL */
 
 static const struct pass passes[] = {
-    {"tests", "", 1.0},
-    {"tests-tsan", "ThreadSanitizer pass", 4.0},
+    {"tests", "", 1.0, false},
+    {"tests-tsan", "ThreadSanitizer pass", 4.0, true},
+    {"tests-asan", "AddressSanitizer pass", 2.0, true},
 };
 
 static _Noreturn void die(const char *what)
@@ -248,6 +252,7 @@ static bool run_pass(struct lab *lab, const struct pass *pass, const char *build
 
     snprintf(dir, sizeof dir, "%s/%s/%s", out, lab->name, pass->binary);
     mkdirs(dir);
+    sandbox_share_dir(dir);
     char *rm = xprintf("rm -f '%s'/*.out '%s'/*.san.*", dir, dir);
     if (system(rm) != 0) { /* nothing stale to remove */ }
     free(rm);
@@ -265,7 +270,7 @@ static bool run_pass(struct lab *lab, const struct pass *pass, const char *build
     char *argv[] = {bin, "--run", "--records-fd", "3", "--outdir", dir,
                     "--timeout-scale", scale, "--only", still_passing, NULL};
     struct sandbox_result r;
-    if (sandbox_run(argv, log, deadline, &r) != 0)
+    if (sandbox_run(argv, dir, log, deadline, pass->sanitizer, &r) != 0)
         die("cannot start a test program");
 
     free(still_passing);
@@ -330,8 +335,14 @@ int main(int argc, char **argv)
                         "[--autolab] LAB...\n");
         return 2;
     }
-    sandbox_init();
+    g.sandbox = sandbox_init();
     mkdirs(out);
+    /* Absolute paths: test programs run inside their own output folder. */
+    char *build_abs = realpath(build, NULL), *out_abs = realpath(out, NULL);
+    if (!build_abs || !out_abs)
+        die("the build or output folder is missing");
+    build = build_abs;
+    out = out_abs;
     double start = now_s();
 
     for (int i = 0; i < g.nlabs; i++) {

@@ -28,6 +28,7 @@ struct grading {
     int nlabs;
     double seconds;
     bool show_hidden;     /* instructors: print hidden tests in the terminal */
+    const char *sandbox;  /* how student code was isolated, in words */
 };
 
 int lab_score(const struct lab *lab, bool hidden);

@@ -19,6 +19,7 @@ KIT_BUILD ?= build/kit$(if $(filter-out cc,$(notdir $(CC))),-$(notdir $(CC)))
 #   list        the test table, linked from kit code only (no student code)
 #   tests       the tests, plain build
 #   tests-tsan  the tests under ThreadSanitizer
+#   tests-asan  the tests under AddressSanitizer and LeakSanitizer
 #   bench       the timing driver
 # A student build that fails leaves no binary, only its log ($@.log): the
 # grader turns that into feedback instead of make stopping.
@@ -29,6 +30,7 @@ CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 BASE_CFLAGS  := -std=c11 -g -Wall -Wextra -Werror -pthread -D_GNU_SOURCE
 PLAIN_CFLAGS := -O2
 TSAN_CFLAGS  := -O1 -fsanitize=thread
+ASAN_CFLAGS  := -O1 -fsanitize=address -fno-omit-frame-pointer
 
 lab_student_names = $(notdir $(filter-out %/tests.c %/bench.c,$(wildcard labs/$(1)/*.c)))
 lab_student_files = $(addprefix $(SRC)/$(1)/,$(call lab_student_names,$(1)))
@@ -67,6 +69,7 @@ endef
 define lab_rules
 $(call kit_objects,$(1),plain,$(PLAIN_CFLAGS))
 $(call kit_objects,$(1),tsan,$(TSAN_CFLAGS))
+$(call kit_objects,$(1),asan,$(ASAN_CFLAGS))
 
 $(BUILD)/$(1)/list: $(call lab_kit_objects,$(1),plain)
 	@mkdir -p $$(@D)
@@ -84,6 +87,12 @@ $(BUILD)/$(1)/tests-tsan: $(call lab_kit_objects,$(1),tsan) $(call lab_headers,$
 	  $(call lab_student_files,$(1)) $(call lab_support_files,$(1)) \
 	  $(call lab_kit_objects,$(1),tsan) $(CHECK_LIBS))
 
+$(BUILD)/$(1)/tests-asan: $(call lab_kit_objects,$(1),asan) $(call lab_headers,$(1)) \
+                          $(call lab_support_files,$(1)) $(wildcard $(call lab_student_files,$(1)))
+	$$(call compile_logged,$(BASE_CFLAGS) $(ASAN_CFLAGS) $(call lab_includes,$(1)) \
+	  $(call lab_student_files,$(1)) $(call lab_support_files,$(1)) \
+	  $(call lab_kit_objects,$(1),asan) $(CHECK_LIBS))
+
 $(BUILD)/$(1)/bench: labs/$(1)/bench.c harness/todo_exit.c $(call lab_headers,$(1)) \
                      $(call lab_support_files,$(1)) $(wildcard $(call lab_student_files,$(1)))
 	$$(call compile_logged,$(BASE_CFLAGS) $(PLAIN_CFLAGS) $(call lab_includes,$(1)) \
@@ -93,4 +102,4 @@ endef
 
 $(foreach lab,$(LABS),$(eval $(call lab_rules,$(lab))))
 
-lab_binaries = $(foreach lab,$(LABS),$(addprefix $(BUILD)/$(lab)/,list tests tests-tsan))
+lab_binaries = $(foreach lab,$(LABS),$(addprefix $(BUILD)/$(lab)/,list tests tests-tsan tests-asan))

@@ -268,6 +268,7 @@ void print_summary(const struct grading *g)
     if (hidden_tests)
         printf("  (+%d hidden points graded later)", hidden_points);
     printf("   graded in %.1f s; details in build/grade/results.json\n", g->seconds);
+    printf("%s(%s)%s\n", DIM, g->sandbox ? g->sandbox : "", RESET);
 }
 
 /* Autolab reads the last line of output: {"scores": {"lab": points, ...}}. */

@@ -50,6 +50,7 @@
 void __sanitizer_set_report_path(const char *path);
 #endif
 
+
 enum { OUTPUT_FILE_LIMIT = 1 << 20, OUTPUT_SHOWN = 1500, REPORT_SHOWN = 2500 };
 
 static struct lab_test *registered;
@@ -159,7 +160,20 @@ static void append_file(char *buf, size_t size, const char *path, size_t limit,
     free(chunk);
 }
 
-/* Find a sanitizer report written for this test (name.san.<pid>). */
+static int holds_error(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char line[1024];
+    int found = 0;
+    while (f && !found && fgets(line, sizeof line, f))
+        found = strstr(line, "ERROR: ") || strstr(line, "WARNING: ThreadSanitizer") ||
+                strncmp(line, "SUMMARY: ", 9) == 0;
+    if (f)
+        fclose(f);
+    return found;
+}
+
+/* Find a sanitizer report of an error in this test (name.san.<pid>). */
 static int find_report(const char *name, char *path, size_t size)
 {
     char prefix[512];
@@ -171,7 +185,7 @@ static int find_report(const char *name, char *path, size_t size)
     for (struct dirent *e; !found && (e = readdir(dir));) {
         if (strncmp(e->d_name, prefix, strlen(prefix)) == 0) {
             snprintf(path, size, "%s/%s", outdir, e->d_name);
-            found = 1;
+            found = holds_error(path);
         }
     }
     closedir(dir);
@@ -261,7 +275,8 @@ static void run_one(const struct lab_test *t, double timeout_scale)
     srunner_run_all(sr, CK_SILENT);
     double seconds = now_s() - start;
 
-    TestResult *r = srunner_results(sr)[0];
+    TestResult **results = srunner_results(sr);   /* ours to free, not its items */
+    TestResult *r = results[0];
     const char *check_msg = tr_msg(r);
     char report[1024];
     char summary[1024];
@@ -309,6 +324,7 @@ static void run_one(const struct lab_test *t, double timeout_scale)
         append_file(msg, MSG, out, OUTPUT_SHOWN, "What the test printed:");
     }
     record(t->name, status, seconds, msg);
+    free(results);
     srunner_free(sr);
     free(msg);
 }

@@ -11,7 +11,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,12 +27,74 @@
 #include "sandbox.h"
 #include "testkit.h"
 
-enum { RECORD_FD = 3 };
+enum { RECORD_FD = 3, NOBODY = 65534 };
 
-void sandbox_init(void)
+static bool run_as_nobody;   /* root grading: student code runs as nobody */
+static bool no_network;      /* a fresh network namespace can be made */
+
+/* Leave the network: a new network namespace has only a loopback that is
+ * down.  Root can do it directly; anyone else inside a new user namespace
+ * that maps their own uid and gid to themselves. */
+static bool leave_network(void)
 {
+    if (getuid() == 0)
+        return unshare(CLONE_NEWNET) == 0;
+    uid_t uid = getuid();
+    gid_t gid = getgid();
+    if (unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0)
+        return false;
+    char map[64];
+    snprintf(map, sizeof map, "%u %u 1\n", (unsigned)uid, (unsigned)uid);
+    int ok = 1, fd;
+    ok &= (fd = open("/proc/self/setgroups", O_WRONLY)) >= 0 && write(fd, "deny", 4) == 4;
+    if (fd >= 0)
+        close(fd);
+    ok &= (fd = open("/proc/self/uid_map", O_WRONLY)) >= 0 && write(fd, map, strlen(map)) > 0;
+    if (fd >= 0)
+        close(fd);
+    snprintf(map, sizeof map, "%u %u 1\n", (unsigned)gid, (unsigned)gid);
+    ok &= (fd = open("/proc/self/gid_map", O_WRONLY)) >= 0 && write(fd, map, strlen(map)) > 0;
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
+
+static bool become_nobody(void)
+{
+    return setgroups(0, NULL) == 0 && setgid(NOBODY) == 0 && setuid(NOBODY) == 0;
+}
+
+/* Try, in a throwaway child, what isolation this machine allows. */
+static bool probe(bool (*step)(void), const char *must_read)
+{
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(step() && (!must_read || access(must_read, R_OK | X_OK) == 0) ? 0 : 1);
+    int status;
+    return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+           WEXITSTATUS(status) == 0;
+}
+
+const char *sandbox_init(void)
+{
+    static char description[200];
+    char cwd[4096];
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     signal(SIGPIPE, SIG_IGN);
+    no_network = probe(leave_network, NULL);
+    /* nobody must be able to reach the build folder, e.g. not inside /root. */
+    run_as_nobody = getuid() == 0 && getcwd(cwd, sizeof cwd) && probe(become_nobody, cwd);
+    snprintf(description, sizeof description, "student code runs as %s, %s",
+             run_as_nobody ? "nobody" : getuid() == 0 ? "root (nobody cannot reach "
+             "this folder)" : "you", no_network ? "without network"
+             : "with network (no namespace allowed here)");
+    return description;
+}
+
+void sandbox_share_dir(const char *dir)
+{
+    if (run_as_nobody && chown(dir, NOBODY, NOBODY) != 0)
+        run_as_nobody = false;   /* cannot hand it over: keep our own user */
 }
 
 /* Kill and reap every process whose parent is us: what a run left behind. */
@@ -71,7 +135,8 @@ static void kill_leftovers(void)
     }
 }
 
-static void child(char *const argv[], int record_write, const char *log_path)
+static void child(char *const argv[], const char *workdir, int record_write,
+                  const char *log_path, bool sanitizer)
 {
     setpgid(0, 0);
     int null = open("/dev/null", O_RDONLY);
@@ -82,15 +147,21 @@ static void child(char *const argv[], int record_write, const char *log_path)
     dup2(log, STDOUT_FILENO);
     dup2(log, STDERR_FILENO);
     dup2(record_write, RECORD_FD);
-    apply_limits();
+    if (no_network && !leave_network())
+        _exit(127);
+    if (run_as_nobody && !become_nobody())
+        _exit(127);
+    if (chdir(workdir) != 0)
+        _exit(127);
+    apply_limits(sanitizer, getuid());
     signal(SIGPIPE, SIG_DFL);
     signal(SIGXFSZ, SIG_IGN);   /* a flood of output is cut, not fatal */
     execv(argv[0], argv);
     _exit(127);
 }
 
-int sandbox_run(char *const argv[], const char *log_path, double deadline_s,
-                struct sandbox_result *result)
+int sandbox_run(char *const argv[], const char *workdir, const char *log_path,
+                double deadline_s, bool sanitizer, struct sandbox_result *result)
 {
     int fds[2];
     memset(result, 0, sizeof *result);
@@ -104,7 +175,7 @@ int sandbox_run(char *const argv[], const char *log_path, double deadline_s,
         close(fds[0]);
         /* dup2 clears O_CLOEXEC on fd 3 only: the program gets exactly
          * one record channel. */
-        child(argv, fds[1], log_path);
+        child(argv, workdir, fds[1], log_path, sanitizer);
     }
     setpgid(pid, pid);   /* also done in the child: whichever runs first */
     close(fds[1]);

@@ -2,6 +2,7 @@
 #ifndef SANDBOX_H
 #define SANDBOX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct sandbox_result {
@@ -13,13 +14,19 @@ struct sandbox_result {
 };
 
 /* Call once, early: makes orphans of the programs we run our children, so
- * sandbox_run() can find and kill anything a test left behind. */
-void sandbox_init(void);
+ * sandbox_run() can find and kill anything a test left behind, and finds out
+ * what isolation this machine allows.  Returns a one-line description. */
+const char *sandbox_init(void);
 
-/* Run argv with the record channel on fd 3, stdin from /dev/null, stdout and
- * stderr into log_path, under resource limits, in its own process group.
- * Kill everything it started once it exits or deadline_s passes. */
-int sandbox_run(char *const argv[], const char *log_path, double deadline_s,
-                struct sandbox_result *result);
+/* Make dir usable by the user student code runs as. */
+void sandbox_share_dir(const char *dir);
+
+/* Run argv in workdir with the record channel on fd 3, stdin from /dev/null,
+ * stdout and stderr into log_path, under resource limits (the address-space
+ * limit only when !sanitizer), in its own process group, without network and
+ * as an unprivileged user where the machine allows.  Kill everything it
+ * started once it exits or deadline_s passes. */
+int sandbox_run(char *const argv[], const char *workdir, const char *log_path,
+                double deadline_s, bool sanitizer, struct sandbox_result *result);
 
 #endif
