@@ -62,6 +62,18 @@ static void gate_open(struct gate *g)
     pthread_mutex_unlock(&g->lock);
 }
 
+/* pthread_create, tried again for up to 2 s while the machine is out of
+ * threads for the moment (EAGAIN): other programs come and go. */
+static void start_thread(pthread_t *id, void *(*body)(void *), void *arg)
+{
+    int err;
+    for (int tries = 0; (err = pthread_create(id, NULL, body, arg)) == EAGAIN && tries < 200;
+         tries++)
+        sleep_s(0.01);
+    ck_assert_msg(err == 0, "the test could not start a thread (error %d): the machine "
+                  "is out of threads", err);
+}
+
 /* ---- Part 1: the interleaving explorer ------------------------------------ */
 
 /* Seed 002 in miniature: thread 0 runs x += 1, thread 1 runs x -= 1. */
@@ -354,7 +366,7 @@ TEST(lazy_makes_exactly_once_under_8_threads, 12, 20, "lazy_get")
         atomic_init(&mk.calls, 0);
         for (int t = 0; t < LAZY_THREADS; t++) {
             getters[t] = (struct getter){&lazy, &gate, NULL, false};
-            ck_assert_int_eq(pthread_create(&ids[t], NULL, get_after_gate, &getters[t]), 0);
+            start_thread(&ids[t], get_after_gate, &getters[t]);
         }
         gate_open(&gate);   /* all 8 call lazy_get at once */
         for (int t = 0; t < LAZY_THREADS; t++)
@@ -477,9 +489,9 @@ TEST(readers_never_see_a_half_filled_buffer, 10, 20, "publish, try_read_publishe
         pthread_t ids[READERS + 1];
         for (int i = 0; i < READERS; i++) {
             readers[i] = (struct pub_reader){&r, -1, 0};
-            ck_assert_int_eq(pthread_create(&ids[i], NULL, poll_and_read, &readers[i]), 0);
+            start_thread(&ids[i], poll_and_read, &readers[i]);
         }
-        ck_assert_int_eq(pthread_create(&ids[READERS], NULL, write_and_publish, &r), 0);
+        start_thread(&ids[READERS], write_and_publish, &r);
         gate_open(&gate);
         for (int i = 0; i <= READERS; i++)
             pthread_join(ids[i], NULL);

@@ -4,6 +4,7 @@
  * The API and what each function must do are in races.h.
  */
 #include <errno.h>
+#include <time.h>
 
 #include "races.h"
 
@@ -35,6 +36,17 @@ static void *wait_then_run(void *arg)
     return r->body(r->arg);
 }
 
+/* pthread_create, tried again for up to 2 s while the system is out of
+ * threads for the moment (EAGAIN): on a shared machine, others come and go. */
+static int create_thread(pthread_t *id, void *(*body)(void *), void *arg)
+{
+    int err;
+    for (int tries = 0; (err = pthread_create(id, NULL, body, arg)) == EAGAIN && tries < 200;
+         tries++)
+        nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+    return err;
+}
+
 /* Run body(args + i * arg_size) on nthreads threads, all started together,
  * and join them.  Returns 0 or pthread_create's error (after joining the
  * threads that did start: none outlives the call). */
@@ -46,7 +58,7 @@ static int run_together(int nthreads, void *(*body)(void *), void *args, size_t 
     int started = 0, err = 0;
     while (started < nthreads && !err) {
         runners[started] = (struct runner){&line, body, (char *)args + (size_t)started * arg_size};
-        if (!(err = pthread_create(&ids[started], NULL, wait_then_run, &runners[started])))
+        if (!(err = create_thread(&ids[started], wait_then_run, &runners[started])))
             started++;
     }
     pthread_mutex_lock(&line.lock);
