@@ -1,0 +1,366 @@
+/*
+ * future.c - lab 05, Parts 1 and 2: the future, and waiting for many futures.
+ * The API and what each function must do are in threadpool.h.
+ *
+ * Locks, and the one order they are taken in:
+ *   future->lock   guards a future's value, callbacks and watchers
+ *   waiter->lock   guards what one as_completed / futures_wait call has seen
+ * A thread holding a future's lock may take a waiter's lock, never the
+ * reverse, so the two can never deadlock.  No user code (task, callback) ever
+ * runs with either lock held.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "threadpool.h"
+
+struct callback {
+    done_callback fn;
+    void *ctx;
+    struct callback *next;
+};
+
+/* One as_completed or futures_wait call watching a set of futures. */
+struct waiter {
+    pthread_mutex_t lock;       /* guards the fields below but not already[] */
+    pthread_cond_t changed;     /* signalled each time a watched future becomes done */
+    size_t watched;             /* distinct futures watched */
+    size_t ndone;               /* ... of which are done */
+    size_t nfailed;             /* ... of which finished with an error */
+    struct future **already;    /* done before the watch began, in the order given */
+    size_t nalready;            /* (written only while watching starts) */
+    struct future **order;      /* the others, in the order they became done */
+    size_t norder;
+    struct waiter_link *links;  /* one per future that was not done yet */
+    size_t nlinks;
+};
+
+/* Hangs on a future's list of watchers: "tell this waiter when you are done". */
+struct waiter_link {
+    struct waiter *waiter;
+    struct future *future;
+    struct waiter_link *next;   /* the next watcher of the same future */
+};
+
+struct as_completed {
+    struct waiter *waiter;
+    struct future **futures;    /* the distinct futures, each retained until free */
+    size_t n;
+    size_t yielded;
+    struct timespec deadline_at;
+    const struct timespec *deadline;   /* NULL: no timeout */
+};
+
+/* ---- given helpers ---------------------------------------------------------- */
+
+static bool is_done(int state)
+{
+    return state == FUTURE_FINISHED || state == FUTURE_CANCELLED;
+}
+
+/* The absolute CLOCK_MONOTONIC time timeout_s from now, in *ts; NULL for no
+ * timeout (negative, or too far away to matter). */
+static const struct timespec *deadline_in(double timeout_s, struct timespec *ts)
+{
+    if (timeout_s < 0 || timeout_s > 1e9)
+        return NULL;
+    clock_gettime(CLOCK_MONOTONIC, ts);
+    long long ns = ts->tv_nsec + (long long)(timeout_s * 1e9);
+    ts->tv_sec += (time_t)(ns / 1000000000);
+    ts->tv_nsec = (long)(ns % 1000000000);
+    return ts;
+}
+
+/* Wait on cv until signalled or until the deadline (NULL: none); returns
+ * ETIMEDOUT once the deadline has passed. */
+static int wait_until(pthread_cond_t *cv, pthread_mutex_t *lock,
+                      const struct timespec *deadline)
+{
+    if (!deadline)
+        return pthread_cond_wait(cv, lock);
+    return pthread_cond_timedwait(cv, lock, deadline);
+}
+
+/* A condition variable whose deadlines are on CLOCK_MONOTONIC, like
+ * deadline_in's: setting the date cannot stretch or shrink a timeout. */
+static void monotonic_cond_init(pthread_cond_t *cv)
+{
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(cv, &attr);
+    pthread_condattr_destroy(&attr);
+}
+
+struct ranked {
+    struct future *f;
+    size_t index;
+};
+
+static int by_address_then_index(const void *a, const void *b)
+{
+    const struct ranked *x = a, *y = b;
+    if (x->f != y->f)
+        return (uintptr_t)x->f < (uintptr_t)y->f ? -1 : 1;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+static int by_index(const void *a, const void *b)
+{
+    const struct ranked *x = a, *y = b;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* fs without repeats, in the order given (each future where it first
+ * appears), in a new array of *nunique entries; NULL if memory runs out.
+ * Sorting makes this O(n log n), where comparing every pair would be O(n^2). */
+static struct future **unique_futures(struct future *const *fs, size_t n, size_t *nunique)
+{
+    struct ranked *r = malloc((n ? n : 1) * sizeof *r);
+    struct future **out = malloc((n ? n : 1) * sizeof *out);
+    if (!r || !out) {
+        free(r);
+        free(out);
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++)
+        r[i] = (struct ranked){fs[i], i};
+    qsort(r, n, sizeof *r, by_address_then_index);
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++)
+        if (i == 0 || r[i].f != r[i - 1].f)
+            r[kept++] = r[i];
+    qsort(r, kept, sizeof *r, by_index);
+    for (size_t i = 0; i < kept; i++)
+        out[i] = r[i].f;
+    free(r);
+    *nunique = kept;
+    return out;
+}
+
+/* ---- Part 1: the future ------------------------------------------------------ */
+
+struct future *future_new(task_fn fn, void *arg)
+{
+    /* TODO: malloc a future (errno = ENOMEM and NULL if that fails) and fill
+     * in every field: PENDING, one reference, a mutex, a condition variable on
+     * CLOCK_MONOTONIC (monotonic_cond_init), no value, no error, an empty
+     * callback list (callbacks_end points at callbacks), no watchers, fn and
+     * arg, and next_in_queue NULL.  Use atomic_init for the atomic fields. */
+    (void)fn, (void)arg, (void)monotonic_cond_init;
+    NOT_IMPLEMENTED();
+}
+
+void future_retain(struct future *f)
+{
+    /* TODO: add one reference, atomically. */
+    (void)f;
+    NOT_IMPLEMENTED();
+}
+
+void future_release(struct future *f)
+{
+    /* TODO: drop one reference atomically (atomic_fetch_sub).  Only the
+     * caller that drops the last one frees: the callbacks that never ran, the
+     * condition variable, the mutex, then the future.  Why must the decrement
+     * be one atomic step, and not a load followed by a store? */
+    (void)f;
+    NOT_IMPLEMENTED();
+}
+
+/* Tell one watcher that f is done (called with f->lock held). */
+static void notify_waiter(struct waiter *w, struct future *f, bool failed)
+{
+    /* TODO: under w->lock, count f as done (and as failed if `failed`),
+     * append it to w->order, and wake the thread waiting on w->changed. */
+    (void)w, (void)f, (void)failed;
+    NOT_IMPLEMENTED();
+}
+
+/* f has just become done (its state is final): wake the threads in
+ * future_result, tell every watcher, and hand back the callbacks for the
+ * caller to run once it has let go of f->lock.  Called with f->lock held. */
+static struct callback *announce_done(struct future *f)
+{
+    /* TODO: wake every thread waiting in future_result (which call wakes
+     * them all?), notify_waiter each waiter_link on f->waiters (failed means
+     * FINISHED with a nonzero error code), then detach the callback list and
+     * return it: the caller runs it after unlocking. */
+    (void)f, (void)notify_waiter;
+    NOT_IMPLEMENTED();
+}
+
+/* Run (and free) callbacks in the order they were added, with no lock held:
+ * a callback may call any future function on f, even add another callback. */
+static void run_callbacks(struct future *f, struct callback *to_run)
+{
+    /* TODO: call each callback in order with (f, ctx), freeing each node. */
+    (void)f, (void)to_run;
+    NOT_IMPLEMENTED();
+}
+
+bool future_run(struct future *f)
+{
+    /* TODO: move f from PENDING to RUNNING with one
+     * atomic_compare_exchange_strong; if that fails, f was cancelled: return
+     * false.  Otherwise call f->fn(f->arg, &error) with a zeroed error, then
+     * under f->lock store the value and error, set the state to FINISHED
+     * (after them: a release store), and announce_done.  Unlock, run the
+     * callbacks, return true. */
+    (void)f, (void)announce_done, (void)run_callbacks;
+    NOT_IMPLEMENTED();
+}
+
+/* Wait until f is done or timeout_s passes; return its state then. */
+static int wait_done(struct future *f, double timeout_s)
+{
+    /* TODO: return the state at once if f is done (an acquire load, no
+     * lock) or timeout_s is 0.  Otherwise compute the deadline once
+     * (deadline_in), then under f->lock wait on f->done_cv (wait_until) in a
+     * loop until f is done or the wait returns ETIMEDOUT.  Read the state
+     * again before unlocking and return it. */
+    (void)f, (void)timeout_s, (void)is_done, (void)deadline_in, (void)wait_until;
+    NOT_IMPLEMENTED();
+}
+
+int future_result(struct future *f, double timeout_s, void **value, struct task_error *error)
+{
+    /* TODO: wait_done, then map the state to RESULT_CANCELLED, RESULT_ERROR
+     * (copy f->error to *error), RESULT_OK (copy f->value to *value) or
+     * RESULT_TIMEOUT.  value and error may be NULL. */
+    (void)f, (void)timeout_s, (void)value, (void)error, (void)wait_done;
+    NOT_IMPLEMENTED();
+}
+
+int future_exception(struct future *f, double timeout_s, struct task_error *error)
+{
+    /* TODO: like future_result, but a FINISHED future gives RESULT_OK and
+     * copies f->error (code 0 if the task succeeded). */
+    (void)f, (void)timeout_s, (void)error;
+    NOT_IMPLEMENTED();
+}
+
+enum future_state future_state(struct future *f)
+{
+    /* TODO: read the state atomically (acquire: if it says FINISHED, the
+     * value and error written before it are visible too). */
+    (void)f;
+    NOT_IMPLEMENTED();
+}
+
+bool future_done(struct future *f)
+{
+    return is_done(future_state(f));
+}
+
+bool future_running(struct future *f)
+{
+    return future_state(f) == FUTURE_RUNNING;
+}
+
+bool future_cancelled(struct future *f)
+{
+    return future_state(f) == FUTURE_CANCELLED;
+}
+
+bool future_cancel(struct future *f)
+{
+    /* TODO: under f->lock, move f from PENDING to CANCELLED with one
+     * compare-and-swap (future_run races you for PENDING).  If the state was
+     * something else, return whether it was already CANCELLED.  If you
+     * cancelled it, announce_done now (a cancelled future is done at once),
+     * unlock, run the callbacks, and return true. */
+    (void)f;
+    NOT_IMPLEMENTED();
+}
+
+int future_add_done_callback(struct future *f, done_callback fn, void *ctx)
+{
+    /* TODO: allocate the node first (ENOMEM if that fails).  Under f->lock:
+     * if f is not done, append the node at callbacks_end and return 0.
+     * Otherwise unlock, free the node and call fn(f, ctx) right here. */
+    (void)f, (void)fn, (void)ctx;
+    NOT_IMPLEMENTED();
+}
+
+/* ---- Part 2: waiting for many futures ------------------------------------------ */
+
+/* Start watching n distinct futures: those already done go to already[] in
+ * the order given, the others get a link so that they notify the waiter when
+ * they become done.  NULL if memory runs out. */
+static struct waiter *watch(struct future *const *fs, size_t n)
+{
+    /* TODO: allocate a waiter with room for n in already[], order[] and
+     * links[] (NULL if memory runs out), initialise its mutex and condition
+     * variable (monotonic), and set watched = n.  Then for each future, with
+     * its lock held (and the waiter's inside it: always that order): if it
+     * is done, append it to already[] and count it (done, and failed if it
+     * FINISHED with an error); if not, fill the next link and push it on the
+     * future's waiters list. */
+    (void)fs, (void)n;
+    NOT_IMPLEMENTED();
+}
+
+/* Unhook the waiter from every future it watches, then free it. */
+static void unwatch(struct waiter *w)
+{
+    /* TODO: for each link used, lock its future and unlink it from the
+     * future's waiters list.  Then no future can reach the waiter any more:
+     * destroy its mutex and condition variable and free everything. */
+    (void)w;
+    NOT_IMPLEMENTED();
+}
+
+struct as_completed *as_completed(struct future *const *fs, size_t n, double timeout_s)
+{
+    /* TODO: allocate the iterator (ENOMEM: errno and NULL), fix the deadline
+     * now (deadline_in into it->deadline_at), take the distinct futures
+     * (unique_futures, given), watch them, and retain each one until
+     * as_completed_free. */
+    (void)fs, (void)n, (void)timeout_s, (void)unique_futures, (void)watch;
+    NOT_IMPLEMENTED();
+}
+
+int as_completed_next(struct as_completed *it, struct future **next)
+{
+    /* TODO: *next = NULL.  If everything was yielded, return RESULT_OK (the
+     * end).  Yield already[] first, in order.  Then, under the waiter's lock,
+     * wait (until the deadline) for order[] to hold the next one, and yield
+     * it; if the deadline passes first, return RESULT_TIMEOUT. */
+    (void)it, (void)next;
+    NOT_IMPLEMENTED();
+}
+
+void as_completed_free(struct as_completed *it)
+{
+    /* TODO: (nothing to do for NULL) unwatch, release every future, free. */
+    (void)it, (void)unwatch;
+    NOT_IMPLEMENTED();
+}
+
+/* Has futures_wait's condition been met?  Called with w->lock held. */
+static bool wait_is_over(const struct waiter *w, enum return_when when)
+{
+    /* TODO: FIRST_COMPLETED: some future is done (or none is watched);
+     * FIRST_EXCEPTION: some future failed, or all are done; ALL_COMPLETED: all
+     * are done. */
+    (void)w, (void)when;
+    NOT_IMPLEMENTED();
+}
+
+int futures_wait(struct future *const *fs, size_t n, double timeout_s, enum return_when when,
+                 struct future **done, size_t *ndone, struct future **not_done,
+                 size_t *nnot_done)
+{
+    /* TODO: EINVAL for an unknown `when`.  Fix the deadline, take the
+     * distinct futures and watch them (ENOMEM if that fails).  Under the
+     * waiter's lock, wait until wait_is_over or the deadline passes (that is
+     * not an error).  Unwatch, then put each distinct future in done[] or
+     * not_done[], in the order given, and set the counts. */
+    (void)fs, (void)n, (void)timeout_s, (void)when, (void)done, (void)ndone;
+    (void)not_done, (void)nnot_done, (void)wait_is_over;
+    NOT_IMPLEMENTED();
+}
