@@ -14,6 +14,7 @@
  *    certain failure instead of a likely one.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -48,6 +49,31 @@ static void gate_open(struct gate *g)
     g->opened = true;
     pthread_cond_broadcast(&g->opened_cv);
     pthread_mutex_unlock(&g->lock);
+}
+
+/* ---- a start line: threads spin at it, then all run at the same instant -- */
+
+/* A gate wakes its threads one by one, and a thread that needs 20 us for its
+ * work may be done before the next one is even scheduled: no overlap, no
+ * race to see.  At a start line the threads are all awake, yielding, when
+ * the test releases them, so the ones on the two cores start together. */
+struct start_line {
+    atomic_int ready;
+    atomic_bool go;
+};
+
+static void start_line_wait(struct start_line *s)
+{
+    atomic_fetch_add(&s->ready, 1);
+    while (!atomic_load(&s->go))
+        sched_yield();
+}
+
+static void start_line_release(struct start_line *s, int threads)
+{
+    while (atomic_load(&s->ready) < threads)
+        sched_yield();
+    atomic_store(&s->go, true);
 }
 
 /* Poll cond() until it holds or `within` seconds pass. */
@@ -309,14 +335,14 @@ enum { COUNTS_PER_THREAD = 20000 };
 struct counter_job {
     struct shared_counter *counter;
     long delta;             /* > 0: incr(delta); < 0: decr(-delta) */
-    struct gate *start;
+    struct start_line *start;
     atomic_int *finished;
 };
 
 static void *hammer_counter(void *p)
 {
     struct counter_job *job = p;
-    gate_wait(job->start);
+    start_line_wait(job->start);
     for (int i = 0; i < COUNTS_PER_THREAD; i++) {
         if (job->delta > 0)
             counter_incr(job->counter, job->delta);
@@ -333,12 +359,12 @@ static void run_counter_threads(struct shared_counter *c, const long *deltas, in
 {
     pthread_t threads[8];
     struct counter_job jobs[8];
-    struct gate start = GATE_INIT;
+    struct start_line start = {0, false};
     for (int i = 0; i < n; i++) {
         jobs[i] = (struct counter_job){c, deltas[i], &start, NULL};
         ck_assert_int_eq(pthread_create(&threads[i], NULL, hammer_counter, &jobs[i]), 0);
     }
-    gate_open(&start);
+    start_line_release(&start, n);
     for (int i = 0; i < n; i++)
         pthread_join(threads[i], NULL);
 }
@@ -347,28 +373,34 @@ TEST(counter_exact_under_8_threads, 8, 10, "counter_incr, counter_decr")
 {
     /* Seed 002's program: foo() does x += 1 and bar() does x -= 1, the same
      * number of times, so x must end where it started.  Here 4 threads of
-     * each on 2 cores; without the lock, ThreadSanitizer reports the race
-     * every time and the plain build usually loses updates. */
+     * each, then 8 threads adding 3, on 2 cores.  Without the lock,
+     * ThreadSanitizer reports the race every time; the plain build loses
+     * updates only while two of our threads run on the two cores at once,
+     * which on a busy machine happens now and then, so the rounds repeat
+     * for at least 0.1 s (a round takes about a millisecond without the
+     * lock, about 10 ms with it). */
     static const long up_and_down[] = {1, -1, 1, -1, 1, -1, 1, -1};
     static const long all_up[] = {3, 3, 3, 3, 3, 3, 3, 3};
     struct shared_counter c;
     ck_assert_int_eq(counter_init(&c, 0), 0);
-
-    run_counter_threads(&c, up_and_down, 8);
-    long got = counter_value(&c);
-    ck_assert_msg(got == 0, "seed 002: 4 threads did incr(1) and 4 did decr(1), "
-                  "%d times each, so the counter should be back at 0; it is %ld. "
-                  "Updates were lost: two threads were inside the critical section "
-                  "(value += delta) at once. Hold c->lock around every change.",
-                  COUNTS_PER_THREAD, got);
-
-    run_counter_threads(&c, all_up, 8);
-    long want = 8L * COUNTS_PER_THREAD * 3;
-    got = counter_value(&c);
-    ck_assert_msg(got == want, "8 threads each did incr(3) %d times: expected %ld, "
-                  "got %ld (%ld lost). Two threads were inside the critical section "
-                  "at once: hold c->lock around every change.",
-                  COUNTS_PER_THREAD, want, got, want - got);
+    long want = 0;
+    double until = now_s() + 0.1;
+    for (int round = 1; round == 1 || now_s() < until; round++) {
+        run_counter_threads(&c, up_and_down, 8);
+        long got = counter_value(&c);
+        ck_assert_msg(got == want, "seed 002, round %d: 4 threads did incr(1) and 4 "
+                      "did decr(1), %d times each, so the counter should be back at "
+                      "%ld; it is %ld. Updates were lost: two threads were inside the "
+                      "critical section (value += delta) at once. Hold c->lock around "
+                      "every change.", round, COUNTS_PER_THREAD, want, got);
+        run_counter_threads(&c, all_up, 8);
+        want += 8L * COUNTS_PER_THREAD * 3;
+        got = counter_value(&c);
+        ck_assert_msg(got == want, "round %d: 8 threads each did incr(3) %d times: "
+                      "expected %ld, got %ld (%ld lost). Two threads were inside the "
+                      "critical section at once: hold c->lock around every change.",
+                      round, COUNTS_PER_THREAD, want, got, want - got);
+    }
     counter_destroy(&c);
 }
 
@@ -381,7 +413,7 @@ TEST(counter_value_reads_under_lock, 4, 10, "counter_value")
     static const long ones[] = {1, 1, 1, 1};
     pthread_t threads[4];
     struct counter_job jobs[4];
-    struct gate start = GATE_INIT;
+    struct start_line start = {0, false};
     atomic_int finished = 0;
     struct shared_counter c;
     ck_assert_int_eq(counter_init(&c, 0), 0);
@@ -391,7 +423,7 @@ TEST(counter_value_reads_under_lock, 4, 10, "counter_value")
     }
     const long total = 4L * COUNTS_PER_THREAD;
     long last = 0, reads = 0, bad = 0, bad_after = 0;
-    gate_open(&start);
+    start_line_release(&start, 4);
     do {
         long v = counter_value(&c);
         if ((v < last || v > total) && !bad)
@@ -563,7 +595,7 @@ struct random_mover {
     int naccounts;
     uint32_t seed;
     struct gate *start;
-    atomic_int *finished;
+    atomic_long *done;          /* transfers made by all movers: the watchdog's */
     long net[MAX_ACCOUNTS];     /* what OK transfers moved in and out */
     long unexpected;            /* a status other than OK or INSUFFICIENT_FUNDS */
     long refused;
@@ -589,15 +621,14 @@ static void *random_transfers(void *p)
         } else if (m->unexpected < 0) {
             m->unexpected = s;
         }
+        atomic_fetch_add(m->done, 1);
     }
-    if (m->finished)
-        atomic_fetch_add(m->finished, 1);
     return NULL;
 }
 
 static void start_random_movers(struct random_mover *movers, pthread_t *threads, int n,
                                 struct bank *b, int naccounts, struct gate *start,
-                                atomic_int *finished)
+                                atomic_long *done)
 {
     for (int i = 0; i < n; i++) {
         memset(&movers[i], 0, sizeof movers[i]);
@@ -605,7 +636,7 @@ static void start_random_movers(struct random_mover *movers, pthread_t *threads,
         movers[i].naccounts = naccounts;
         movers[i].seed = 2463534242u + 7919u * (uint32_t)i;
         movers[i].start = start;
-        movers[i].finished = finished;
+        movers[i].done = done;
         movers[i].unexpected = -1;
         ck_assert_int_eq(pthread_create(&threads[i], NULL, random_transfers, &movers[i]), 0);
     }
@@ -621,8 +652,14 @@ TEST(total_conserved_under_random_transfers, 5, 15, "bank_transfer")
     struct gate start = GATE_INIT;
     struct random_mover movers[THREADS];
     pthread_t threads[THREADS];
-    start_random_movers(movers, threads, THREADS, &b, ACCOUNTS, &start, NULL);
+    atomic_long done = 0;
+    start_random_movers(movers, threads, THREADS, &b, ACCOUNTS, &start, &done);
     gate_open(&start);
+    ck_assert_msg(progresses_to(&done, (long)THREADS * RANDOM_TRANSFERS, 2.0),
+                  "deadlock: after %ld of %d random transfers none completed for 2 s. "
+                  "Two transfers between the same accounts in opposite directions "
+                  "each hold one lock and wait for the other: lock the lower index "
+                  "first", atomic_load(&done), THREADS * RANDOM_TRANSFERS);
     long net[ACCOUNTS] = {0}, refused = 0;
     for (int i = 0; i < THREADS; i++) {
         pthread_join(threads[i], NULL);
@@ -691,33 +728,60 @@ TEST(transfer_locks_only_its_own_accounts, 4, 10, "bank_transfer, lock_pair")
     bank_destroy(&b);
 }
 
+struct auditor {
+    struct bank *bank;
+    long want, goal;            /* the right total; transfers to wait for */
+    atomic_long *done;
+    long totals, wrong, first_wrong;
+    atomic_bool finished;
+};
+
+static void *audit(void *p)
+{
+    struct auditor *a = p;
+    do {
+        long t = bank_total(a->bank);
+        if (t != a->want && !a->wrong++)
+            a->first_wrong = t;
+        a->totals++;
+    } while (atomic_load(a->done) < a->goal);
+    atomic_store(&a->finished, true);
+    return NULL;
+}
+
+static bool audit_finished(void *a) { return atomic_load(&((struct auditor *)a)->finished); }
+
 TEST(total_is_a_consistent_snapshot, 3, 15, "bank_total")
 {
-    /* While 4 threads move money among 8 accounts, every bank_total must
-     * be 800: adding up account by account without holding them all sees
-     * a transfer's money twice, or not at all. */
+    /* While 4 threads move money among 8 accounts, an auditor thread calls
+     * bank_total again and again: every total must be 800.  Adding up
+     * account by account without holding them all sees a transfer's money
+     * twice, or not at all. */
     enum { THREADS = 4, ACCOUNTS = 8, OPENING = 100 };
     struct bank b;
     ck_assert_int_eq(bank_init(&b, ACCOUNTS, OPENING), 0);
     struct gate start = GATE_INIT;
-    atomic_int finished = 0;
+    atomic_long done = 0;
     struct random_mover movers[THREADS];
-    pthread_t threads[THREADS];
-    start_random_movers(movers, threads, THREADS, &b, ACCOUNTS, &start, &finished);
+    pthread_t threads[THREADS], auditor_thread;
+    struct auditor auditor = {&b, ACCOUNTS * OPENING, (long)THREADS * RANDOM_TRANSFERS,
+                              &done, 0, 0, 0, false};
+    start_random_movers(movers, threads, THREADS, &b, ACCOUNTS, &start, &done);
+    ck_assert_int_eq(pthread_create(&auditor_thread, NULL, audit, &auditor), 0);
     gate_open(&start);
-    long totals = 0, wrong = 0, first_wrong = 0;
-    do {
-        long t = bank_total(&b);
-        if (t != ACCOUNTS * OPENING && !wrong++)
-            first_wrong = t;
-        totals++;
-    } while (atomic_load(&finished) < THREADS);
+    ck_assert_msg(progresses_to(&done, auditor.goal, 2.0) &&
+                  eventually(audit_finished, &auditor, 2.0),
+                  "deadlock: transfers and bank_total stopped for 2 s (%ld of %ld "
+                  "transfers done). bank_total must take the account locks in the "
+                  "same order as transfers do", atomic_load(&done), auditor.goal);
     for (int i = 0; i < THREADS; i++)
         pthread_join(threads[i], NULL);
-    ck_assert_msg(!wrong, "%ld of %ld calls to bank_total during transfers returned "
-                  "a wrong total (the first: %ld, not %d): hold every account's lock "
-                  "while adding up, taken in the same order as transfers take them",
-                  wrong, totals, first_wrong, ACCOUNTS * OPENING);
+    pthread_join(auditor_thread, NULL);
+    ck_assert_msg(!auditor.wrong, "%ld of %ld calls to bank_total during transfers "
+                  "returned a wrong total (the first: %ld, not %d): hold every "
+                  "account's lock while adding up, taken in the same order as "
+                  "transfers take them", auditor.wrong, auditor.totals,
+                  auditor.first_wrong, ACCOUNTS * OPENING);
     ck_assert_msg(bank_total(&b) == ACCOUNTS * OPENING, "expected a total of %d, got %ld",
                   ACCOUNTS * OPENING, bank_total(&b));
     bank_destroy(&b);
@@ -971,6 +1035,7 @@ struct pipeline {
     struct gate start;
     atomic_long moved;                  /* puts and gets done, for the watchdog */
     atomic_int producers_done;
+    atomic_long consumers_done;
     atomic_bool close_called;
     atomic_int early_closed;            /* got BUFFER_CLOSED before close() */
     atomic_int refused_puts;
@@ -1018,6 +1083,7 @@ static void *consume(void *arg)
     }
     if (!atomic_load(&p->close_called))
         atomic_fetch_add(&p->early_closed, 1);
+    atomic_fetch_add(&p->consumers_done, 1);
     return NULL;
 }
 
@@ -1059,9 +1125,12 @@ TEST(every_item_arrives_exactly_once, 5, 20, "buffer_put, buffer_get, buffer_clo
         pthread_join(producers[i], NULL);
     atomic_store(&p.close_called, true);
     buffer_close(&p.buffer);
+    waker_stop(&waker);   /* from here on, only close() can wake a consumer */
+    ck_assert_msg(progresses_to(&p.consumers_done, CONSUMERS, 2.0), "after close(), "
+                  "only %ld of 4 consumers returned within 2 s: close must wake every "
+                  "waiting getter (broadcast)", atomic_load(&p.consumers_done));
     for (int i = 0; i < CONSUMERS; i++)
         pthread_join(consumers[i], NULL);
-    waker_stop(&waker);
 
     ck_assert_msg(atomic_load(&p.refused_puts) == 0, "%d puts into an open buffer "
                   "returned BUFFER_CLOSED", atomic_load(&p.refused_puts));
@@ -1129,12 +1198,6 @@ TEST(blocked_waiters_use_no_cpu, 4, 10, "buffer_get, buffer_put")
     for (int i = 0; i < 4; i++)
         after[i] = thread_cpu_s(waiters[i].thread);
 
-    gate_open(&gate);
-    buffer_close(&empty);
-    buffer_close(&full);
-    returned_within(waiters, 4, 4, 2.0);
-    join_calls(waiters, 4);
-    pthread_join(baseline, NULL);
     for (int i = 0; i < 4; i++) {
         double used = after[i] - before[i];
         ck_assert_msg(used <= base_used + allowance, "a %s blocked on %s buffer used "
@@ -1144,6 +1207,14 @@ TEST(blocked_waiters_use_no_cpu, 4, 10, "buffer_get, buffer_put")
                       i < 2 ? "an empty" : "a full", used * 1e3, window * 1e3,
                       base_used * 1e3);
     }
+    gate_open(&gate);
+    pthread_join(baseline, NULL);
+    buffer_close(&empty);
+    buffer_close(&full);
+    ck_assert_msg(returned_within(waiters, 4, 4, 2.0), "after close(), only %d of the "
+                  "4 waiting calls returned within 2 s: close must wake every waiter",
+                  count_returned(waiters, 4));
+    join_calls(waiters, 4);
     buffer_destroy(&empty);
     buffer_destroy(&full);
 }
