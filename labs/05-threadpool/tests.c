@@ -409,6 +409,7 @@ struct result_waiter {
     _Atomic pid_t tid;
     int rc;
     void *value;
+    double returned_at;
     pthread_t thread;
 };
 
@@ -416,7 +417,8 @@ static void *wait_for_result(void *arg)
 {
     struct result_waiter *w = arg;
     atomic_store(&w->tid, gettid());
-    w->rc = future_result(w->f, 3.0, &w->value, NULL);
+    w->rc = future_result(w->f, 4.0, &w->value, NULL);
+    w->returned_at = now_s();
     return NULL;
 }
 
@@ -442,15 +444,23 @@ TEST(result_wakes_every_waiter, 4, 10, "future_result, future_run, announce_done
     /* Finish the task only once all 4 threads sleep inside future_result:
      * then one wakeup cannot do for all of them. */
     eventually(all_asleep, w, 3.0);
+    double opened = now_s();
     gate_open(&g);
     int woken = 0;
+    double slowest = 0;
     for (int i = 0; i < 4; i++) {
         pthread_join(w[i].thread, NULL);
-        woken += w[i].rc == RESULT_OK && w[i].value == (void *)7;
+        ck_assert_msg(w[i].rc == RESULT_OK && w[i].value == (void *)7, "waiter %d got %s "
+                      "instead of the value 7", i + 1, status_name(w[i].rc));
+        double after = w[i].returned_at - opened;
+        slowest = after > slowest ? after : slowest;
+        /* A woken waiter returns within microseconds; one left asleep only
+         * returns at its 4 s timeout.  2 s sits safely in between. */
+        woken += after < 2.0;
     }
-    ck_assert_msg(woken == 4, "4 threads waited for the same future; when it finished only %d "
-                  "of them got the value, the others timed out after 3 s: wake every waiter "
-                  "(pthread_cond_broadcast, not pthread_cond_signal)", woken);
+    ck_assert_msg(woken == 4, "4 threads waited for the same future; when it finished only "
+                  "%d of them woke up, the last one %.1f s later, at its timeout: wake every "
+                  "waiter (pthread_cond_broadcast, not pthread_cond_signal)", woken, slowest);
     future_release(f);
     executor_free(ex);
 }
@@ -698,11 +708,22 @@ TEST(idle_workers_are_woken_for_queued_tasks, 4, 20, "enqueue, executor_submit, 
     /* libuv issue 492: a pool that woke a worker only when the queue had been
      * empty left the others asleep, and one thread did all the work. */
     struct executor *ex = new_pool(4);
-    for (int round = 0; round < 4; round++) {
+    for (int round = 0; round < 5; round++) {
         /* 4 tasks that each wait until all 4 are running: they can only
          * finish if 4 workers run them at once.  5 s is ample on a loaded
          * machine (it takes microseconds), and a wrong pool never gets there. */
         struct rendezvous r = RENDEZVOUS_INIT(4, 10);
+        if (round == 4) {
+            /* map queues all 4 at once, before any worker can take one. */
+            void *args[4] = {&r, &r, &r, &r}, *results[4];
+            int rc = executor_map(ex, meet_everyone, args, 4, 5.0, results, NULL, NULL);
+            ck_assert_msg(rc == RESULT_OK && arrived(&r) == 4, "map of 4 tasks that each wait "
+                          "for the others, on 4 idle workers: after 5 s only %d were running "
+                          "(map said %s): wake one idle worker per queued task, not only when "
+                          "the queue was empty (libuv issue 492)", arrived(&r),
+                          status_name(rc));
+            break;
+        }
         struct future *fs[4];
         for (int i = 0; i < 4; i++)
             fs[i] = submit(ex, meet_everyone, &r);
@@ -830,7 +851,7 @@ TEST(shutdown_joins_every_worker, 3, 10, "executor_shutdown, executor_free")
     executor_free(ex);
 }
 
-TEST(shutdown_wakes_idle_workers, 4, 20, "executor_shutdown, worker_main")
+TEST(shutdown_wakes_idle_workers, 4, 10, "executor_shutdown, worker_main")
 {
     /* A stop flag set (or broadcast) without the lock can slip between a
      * worker's check and its sleep: that worker never wakes, and shutdown
@@ -933,6 +954,11 @@ TEST(as_completed_yields_done_first_then_in_finish_order, 3, 10,
             gate_open(&g[open_before[k]]);
         struct future *got = NULL;
         int rc = as_completed_next(it, &got);
+        bool again = false;
+        for (int j = 0; j < k; j++)
+            again |= got == want[j];
+        ck_assert_msg(!again, "as_completed, yield %d: a future already yielded came out "
+                      "again: a future passed twice is yielded once", k + 1);
         ck_assert_msg(rc == RESULT_OK && got == want[k], "as_completed, yield %d: expected %s "
                       "(the futures already done come first, in the order given, then the "
                       "others as they finish), got %s and %s", k + 1, names[k],
