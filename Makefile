@@ -30,7 +30,7 @@ include harness/lab.mk
 
 CORES := $(shell nproc 2>/dev/null || echo 1)
 GRADER := build/harness/grade
-GRADER_SRC := harness/grade.c harness/report.c harness/sandbox.c harness/rlimits.c
+GRADER_SRC := harness/grade.c harness/report.c harness/sandbox.c harness/rlimits.c harness/cgroup.c harness/reap.c
 GRADER_FLAGS := $(if $(AUTOLAB),--autolab) $(if $(filter show,$(HIDDEN)),--show-hidden) \
                 $(if $(ONLY),--only $(ONLY))
 
@@ -52,7 +52,7 @@ help: ## list the targets
 deps: ## install missing Debian packages (check, gnuplot, pkg-config)
 	@harness/deps.sh
 
-$(GRADER): $(GRADER_SRC) harness/grade.h harness/sandbox.h harness/rlimits.h harness/testkit.h
+$(GRADER): $(GRADER_SRC) harness/grade.h harness/sandbox.h harness/rlimits.h harness/cgroup.h harness/reap.h harness/testkit.h
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) -O2 -Iharness $(GRADER_SRC) -o $@
 

@@ -36,7 +36,7 @@ lab_student_names = $(notdir $(filter-out %/tests.c %/bench.c,$(wildcard labs/$(
 lab_student_files = $(addprefix $(SRC)/$(1)/,$(call lab_student_names,$(1)))
 lab_support_files = $(wildcard labs/$(1)/support/*.c)
 lab_test_files    = labs/$(1)/tests.c $(wildcard solutions/$(1)/hidden_tests.c)
-lab_kit_objects   = $(addprefix $(KIT_BUILD)/$(1)/$(2)/,runner.o $(patsubst %.c,%.o,$(notdir $(call lab_test_files,$(1)))))
+lab_kit_objects   = $(addprefix $(KIT_BUILD)/$(1)/$(2)/,runner.o reap.o $(patsubst %.c,%.o,$(notdir $(call lab_test_files,$(1)))))
 lab_includes      = -Iharness -Ilabs/$(1) $(if $(wildcard labs/$(1)/support),-Ilabs/$(1)/support)
 lab_headers       = $(wildcard labs/$(1)/*.h labs/$(1)/support/*.h) harness/lab_test.h harness/testkit.h harness/todo.h
 
@@ -56,6 +56,10 @@ $(KIT_BUILD)/$(1)/$(2)/runner.o: harness/runner.c $(call lab_headers,$(1))
 	@echo "  CC (kit) $$@"
 	@$$(CC) $(BASE_CFLAGS) $(3) $(CHECK_CFLAGS) $(call lab_includes,$(1)) -DLAB_NAME='"$(1)"' \
 	  -DLAB_STUDENT_FILES='"$(addprefix labs/$(1)/,$(call lab_student_names,$(1)))"' -c $$< -o $$@
+$(KIT_BUILD)/$(1)/$(2)/reap.o: harness/reap.c harness/reap.h harness/testkit.h
+	@mkdir -p $$(@D)
+	@echo "  CC (kit) $$@"
+	@$$(CC) $(BASE_CFLAGS) $(3) -Iharness -c $$< -o $$@
 $(KIT_BUILD)/$(1)/$(2)/%.o: labs/$(1)/%.c $(call lab_headers,$(1))
 	@mkdir -p $$(@D)
 	@echo "  CC (kit) $$@"

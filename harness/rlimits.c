@@ -61,7 +61,7 @@ void apply_limits(bool sanitizer, uid_t uid)
     limit(RLIMIT_CPU, setting("GRADE_LIMIT_CPU", 120));              /* s per process */
     limit(RLIMIT_FSIZE, setting("GRADE_LIMIT_FSIZE", 64u << 20));    /* bytes a file */
     limit(RLIMIT_NOFILE, setting("GRADE_LIMIT_NOFILE", 256));
-    limit(RLIMIT_NPROC, processes_of(uid) + setting("GRADE_LIMIT_NPROC", 256));
+    limit(RLIMIT_NPROC, processes_of(uid) + setting("GRADE_LIMIT_NPROC", 512));
     /* Sanitizers reserve terabytes of address space for shadow memory, so the
      * address-space limit applies to the plain pass only.  Only tests that
      * passed the plain pass run under a sanitizer, so a memory hog has

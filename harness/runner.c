@@ -25,10 +25,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include "lab_test.h"
+#include "reap.h"
 #include "testkit.h"
 #include "todo.h"
 
@@ -274,6 +276,7 @@ static void run_one(const struct lab_test *t, double timeout_scale)
     double start = now_s();
     srunner_run_all(sr, CK_SILENT);
     double seconds = now_s() - start;
+    reap_all_children();   /* the next test starts with nothing left over */
 
     TestResult **results = srunner_results(sr);   /* ours to free, not its items */
     TestResult *r = results[0];
@@ -385,6 +388,9 @@ int main(int argc, char **argv)
     if (record_fd < 0)
         record_fd = STDOUT_FILENO;   /* by hand: records on the terminal */
 
+    /* Orphans of a test (daemons, a fork bomb's children) become ours, so
+     * reap_all_children() can end them before the next test. */
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
     shared = mmap(NULL, sizeof *shared, PROT_READ | PROT_WRITE,
                   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (shared == MAP_FAILED) {

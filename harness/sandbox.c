@@ -8,7 +8,6 @@
  *    no process can ignore;
  *  - the run has a hard deadline, after which everything is killed.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -23,14 +22,22 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cgroup.h"
+#include "reap.h"
 #include "rlimits.h"
 #include "sandbox.h"
 #include "testkit.h"
 
-enum { RECORD_FD = 3, NOBODY = 65534 };
+enum { RECORD_FD = 3 };
 
-static bool run_as_nobody;   /* root grading: student code runs as nobody */
+/* Root grading runs student code as an unprivileged uid of its own: no
+ * account has it, and two gradings running side by side get different ones,
+ * so one submission's fork bomb cannot eat the other's process limit. */
+static uid_t student_uid;
+static bool run_as_nobody;
 static bool no_network;      /* a fresh network namespace can be made */
+static bool use_cgroups;     /* a control group per run can be made */
+static int runs;             /* names each run's control group */
 
 /* Leave the network: a new network namespace has only a loopback that is
  * down.  Root can do it directly; anyone else inside a new user namespace
@@ -61,7 +68,7 @@ static bool leave_network(void)
 
 static bool become_nobody(void)
 {
-    return setgroups(0, NULL) == 0 && setgid(NOBODY) == 0 && setuid(NOBODY) == 0;
+    return setgroups(0, NULL) == 0 && setgid(student_uid) == 0 && setuid(student_uid) == 0;
 }
 
 /* Try, in a throwaway child, what isolation this machine allows. */
@@ -81,64 +88,53 @@ const char *sandbox_init(void)
     char cwd[4096];
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     signal(SIGPIPE, SIG_IGN);
+    student_uid = 200000 + (uid_t)getpid() % 100000;
     no_network = probe(leave_network, NULL);
-    /* nobody must be able to reach the build folder, e.g. not inside /root. */
+    struct cgroup cg;
+    char name[64];
+    snprintf(name, sizeof name, "concurrency-labs-%d-probe", (int)getpid());
+    use_cgroups = cgroup_create(&cg, name, 10);
+    cgroup_destroy(&cg);
+    /* That user must be able to reach the build folder, e.g. not inside /root. */
     run_as_nobody = getuid() == 0 && getcwd(cwd, sizeof cwd) && probe(become_nobody, cwd);
-    snprintf(description, sizeof description, "student code runs as %s, %s",
-             run_as_nobody ? "nobody" : getuid() == 0 ? "root (nobody cannot reach "
-             "this folder)" : "you", no_network ? "without network"
-             : "with network (no namespace allowed here)");
+    snprintf(description, sizeof description, "student code runs as %s, %s, %s",
+             run_as_nobody ? "an unprivileged user" : getuid() == 0 ? "root (an "
+             "unprivileged user cannot reach this folder)" : "you",
+             no_network ? "without network" : "with network (no namespace allowed here)",
+             use_cgroups ? "in a control group of its own" : "without a control group");
     return description;
 }
 
 void sandbox_share_dir(const char *dir)
 {
-    if (run_as_nobody && chown(dir, NOBODY, NOBODY) != 0)
+    if (run_as_nobody && chown(dir, student_uid, student_uid) != 0)
         run_as_nobody = false;   /* cannot hand it over: keep our own user */
 }
 
-/* Kill and reap every process whose parent is us: what a run left behind. */
-static void kill_leftovers(void)
+/* Kill every process of the student uid at once: kill(-1) as that user
+ * reaches all of them, including a fork bomb that is still forking, which
+ * killing by parent or process group cannot catch up with. */
+static void kill_student_processes(void)
 {
-    for (int round = 0; round < 100; round++) {
-        int found = 0;
-        DIR *proc = opendir("/proc");
-        if (!proc)
-            return;
-        for (struct dirent *e; (e = readdir(proc));) {
-            char path[300], buf[512];
-            if (e->d_name[0] < '0' || e->d_name[0] > '9')
-                continue;
-            snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
-            FILE *f = fopen(path, "r");
-            if (!f)
-                continue;
-            size_t n = fread(buf, 1, sizeof buf - 1, f);
-            fclose(f);
-            buf[n] = '\0';
-            /* "pid (comm) state ppid ...": comm may hold spaces, so parse
-             * from the last ')'. */
-            char *close_paren = strrchr(buf, ')');
-            int ppid;
-            if (close_paren && sscanf(close_paren + 2, "%*c %d", &ppid) == 1 &&
-                ppid == getpid()) {
-                kill(atoi(e->d_name), SIGKILL);
-                found = 1;
-            }
-        }
-        closedir(proc);
-        while (waitpid(-1, NULL, WNOHANG) > 0)
-            ;
-        if (!found)
-            return;
-        sleep_s(0.01);
+    if (!run_as_nobody)
+        return;
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (setgroups(0, NULL) == 0 && setgid(student_uid) == 0 && setuid(student_uid) == 0)
+            for (int round = 0; round < 3; round++)
+                kill(-1, SIGKILL);
+        _exit(0);
     }
+    if (pid > 0)
+        waitpid(pid, NULL, 0);
 }
 
 static void child(char *const argv[], const char *workdir, int record_write,
-                  const char *log_path, bool sanitizer)
+                  const char *log_path, bool sanitizer, const struct cgroup *cg)
 {
     setpgid(0, 0);
+    if (cg->count && !cgroup_enter(cg))
+        _exit(127);
     int null = open("/dev/null", O_RDONLY);
     int log = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (null < 0 || log < 0)
@@ -167,6 +163,13 @@ int sandbox_run(char *const argv[], const char *workdir, const char *log_path,
     memset(result, 0, sizeof *result);
     if (pipe2(fds, O_CLOEXEC) == -1)
         return -1;
+    struct cgroup cg = {0};
+    if (use_cgroups) {
+        char name[64];
+        const char *max = getenv("GRADE_LIMIT_NPROC");
+        snprintf(name, sizeof name, "concurrency-labs-%d-%d", (int)getpid(), runs++);
+        cgroup_create(&cg, name, max && *max ? atol(max) : 512);
+    }
     double start = now_s();
     pid_t pid = fork();
     if (pid == -1)
@@ -175,14 +178,14 @@ int sandbox_run(char *const argv[], const char *workdir, const char *log_path,
         close(fds[0]);
         /* dup2 clears O_CLOEXEC on fd 3 only: the program gets exactly
          * one record channel. */
-        child(argv, workdir, fds[1], log_path, sanitizer);
+        child(argv, workdir, fds[1], log_path, sanitizer, &cg);
     }
     setpgid(pid, pid);   /* also done in the child: whichever runs first */
     close(fds[1]);
 
     size_t cap = 1 << 16;
     result->records = malloc(cap);
-    int status = 0, exited = 0, open_pipe = 1;
+    int status = 0, status_of_any, exited = 0, open_pipe = 1;
     while (!exited || open_pipe) {
         double left = deadline_s - (now_s() - start);
         if (left <= 0) {
@@ -208,13 +211,21 @@ int sandbox_run(char *const argv[], const char *workdir, const char *log_path,
         } else {
             sleep_s(0.01);
         }
-        if (!exited && waitpid(pid, &status, WNOHANG) == pid)
-            exited = 1;
+        /* Reap everyone, not only the program: killed orphans re-parented
+         * to us stay zombies until reaped, and zombies count against the
+         * process limit of the next test. */
+        for (pid_t w; (w = waitpid(-1, &status_of_any, WNOHANG)) > 0;)
+            if (w == pid) {
+                status = status_of_any;
+                exited = 1;
+            }
     }
     kill(-pid, SIGKILL);
     if (!exited && waitpid(pid, &status, 0) == pid)
         exited = 1;
-    kill_leftovers();
+    kill_student_processes();
+    reap_all_children();
+    cgroup_destroy(&cg);
     close(fds[0]);
 
     result->records = realloc(result->records, result->records_len + 1);

@@ -1,54 +1,76 @@
 #!/usr/bin/env bash
-# mutant.sh PATCH... - check that each buggy implementation loses the points
-# of the tests its header names (format: harness/README.md, "Mutants").
-# Prints one line per patch; exits 1 if any mutant escaped.  With "Exact: yes"
-# every test not named in Caught-by must still pass: the damage is contained.
+# mutant.sh PATCH... - grade buggy or hostile implementations and check that
+# each one costs exactly what its header says (format: harness/README.md).
+#
+#   Caught-by: t1, t2   these tests must score 0 ("none": no test may fail)
+#   Exact: yes          every other test must still pass: the damage is contained
+#   Says: text          some feedback must contain this text
+#
+# For every patch it also checks that grading wrote results.json and left no
+# process behind.  Prints one line per patch; exits 1 if any check failed.
 set -u
 cd "$(dirname "$0")/.."
-escaped=0
+status=0
 for patch in "$@"; do
     lab=$(basename "$(dirname "$patch")")
+    kind=$(basename "$(dirname "$(dirname "$patch")")")
     bug=$(basename "$patch" .patch)
     caught_by=$(sed -n 's/^Caught-by: *//p' "$patch" | tr -s ' ,' ',' | sed 's/,$//')
     says=$(sed -n 's/^Says: *//p' "$patch")
-    exact=$(sed -n 's/^Exact: *//p' "$patch")   # yes: every other test must still pass
-    out=build/mutants/$lab/$bug
+    exact=$(sed -n 's/^Exact: *//p' "$patch")
+    [ "$caught_by" = none ] && caught_by=""
+    out=build/$kind/$lab/$bug
     tree=$(mktemp -d)
     mkdir -p "$tree/$lab" "$out"
+    rm -rf "$out/grade"
     cp solutions/"$lab"/*.c "$tree/$lab/"
     rm -f "$tree/$lab/hidden_tests.c"
     verdict=""
-    if [ -z "$caught_by" ]; then
-        verdict="has no Caught-by: line"
+    start=$(date +%s)
+    if [ -z "$caught_by" ] && [ "$exact" != yes ]; then
+        verdict="names no test in Caught-by: and is not Exact"
     elif ! (cd "$tree/$lab" && git apply -p1 "$OLDPWD/$patch") 2> "$out/apply.log"; then
         verdict="does not apply: $(head -c 300 "$out/apply.log")"
     else
         make -s --no-print-directory grade-now SUBMISSION="$tree" BUILD="$out/build" \
             GRADE_OUT="$out/grade" LAB="$lab" ONLY="$([ "$exact" = yes ] || echo "$caught_by")" \
             > "$out/grade.log" 2>&1
+        tsv=$out/grade/results.tsv
+        if [ ! -s "$out/grade/results.json" ] || [ ! -s "$tsv" ]; then
+            verdict="grading wrote no results"
+        fi
         for test in ${caught_by//,/ }; do
-            row=$(awk -F'\t' -v t="$test" '$2 == t' "$out/grade/results.tsv" 2>/dev/null)
+            [ -n "$verdict" ] && break
+            row=$(awk -F'\t' -v t="$test" '$2 == t' "$tsv")
             if [ -z "$row" ]; then
-                verdict="names $test, which is not a test of $lab"; break
+                verdict="names $test, which is not a test of $lab"
             elif [ "$(cut -f5 <<< "$row")" != failed ]; then
-                verdict="escaped: $test still passed"; break
+                verdict="escaped: $test still passed"
             fi
         done
         if [ -z "$verdict" ] && [ "$exact" = yes ]; then
             extra=$(awk -F'\t' -v list=",$caught_by," '$5 == "failed" && index(list, "," $2 ",") == 0 { print $2 }' \
-                    "$out/grade/results.tsv" | head -3 | tr '\n' ' ')
-            [ -n "$extra" ] && verdict="cost more than it should: $extra also failed"
+                    "$tsv" | head -3 | tr '\n' ' ')
+            [ -n "$extra" ] && verdict="cost more than it should: ${extra% } also failed"
         fi
         if [ -z "$verdict" ] && [ -n "$says" ] && ! grep -qF -- "$says" "$out/grade/results.json"; then
             verdict="was caught, but no feedback says \"$says\""
         fi
+        # "test[s]" as a pattern: grep's own command line does not match it.
+        left=$(grep -lsE -- "$PWD/$out/build/$lab/test[s]" /proc/[0-9]*/cmdline 2>/dev/null | wc -l)
+        if [ -z "$verdict" ] && [ "$left" -gt 0 ]; then
+            verdict="left $left process(es) behind"
+        fi
     fi
     rm -rf "$tree"
-    if [ -z "$verdict" ]; then
-        echo "  ✓ $lab/$bug: caught by ${caught_by//,/, }"
-    else
+    took=$(($(date +%s) - start))
+    if [ -n "$verdict" ]; then
         echo "  ✗ $lab/$bug $verdict (log: $out/grade.log)"
-        escaped=1
+        status=1
+    elif [ -n "$caught_by" ]; then
+        echo "  ✓ $lab/$bug: caught by ${caught_by//,/, } (${took} s)"
+    else
+        echo "  ✓ $lab/$bug: full marks, nothing else disturbed (${took} s)"
     fi
 done
-exit $escaped
+exit $status

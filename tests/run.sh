@@ -146,6 +146,15 @@ for lab in $LABS; do
     fi
 done
 
+section "Hostile and broken submissions are contained: graded right, bounded, nothing left behind"
+ls tests/hostile/*/*.patch | xargs -r -P "$JOBS" -n 1 tests/mutant.sh > "$T/hostile.out" 2>&1
+while IFS= read -r line; do
+    case $line in
+        *"✓ "*) ok "${line#*✓ }" ;;
+        *"✗ "*) bad "${line#*✗ }" ;;
+    esac
+done < "$T/hostile.out"
+
 section "make plots draws every chart"
 rm -f plots/*.png
 if out=$(PLOTS_QUICK=1 make -s --no-print-directory plots-now SRC=solutions BUILD=$T/solutions/build \
