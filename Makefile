@@ -34,7 +34,7 @@ GRADER_SRC := harness/grade.c harness/report.c harness/sandbox.c harness/rlimits
 GRADER_FLAGS := $(if $(AUTOLAB),--autolab) $(if $(filter show,$(HIDDEN)),--show-hidden) \
                 $(if $(ONLY),--only $(ONLY))
 
-.PHONY: all help deps grade build test plots bench clean grade-now plots-now bench-now
+.PHONY: all help deps grade build test plots bench stress clean grade-now plots-now bench-now
 
 # Targets that need the packages run deps first, then make themselves again:
 # pkg-config can only report check's flags once check is installed.
@@ -84,6 +84,10 @@ bench: deps ## benchmark the reference against its peers (Python, GLib) and prin
 
 bench-now: $(foreach lab,$(BENCH_LABS),$(BUILD)/$(lab)/bench)
 	@for lab in $(BENCH_LABS); do echo "== $$lab"; labs/$$lab/compare.sh $(BUILD)/$$lab || exit 1; done
+
+stress: deps ## grade the reference N times (N=100) with every core busy; count false failures
+	@$(MAKE) --no-print-directory build SRC=solutions
+	@harness/stress.sh $(or $(N),100)
 
 clean: ## remove build outputs (build/, plots/*.png, plots/data/)
 	rm -rf build plots/*.png plots/data/*.dat

@@ -32,6 +32,10 @@ PLAIN_CFLAGS := -O2
 TSAN_CFLAGS  := -O1 -fsanitize=thread
 ASAN_CFLAGS  := -O1 -fsanitize=address -fno-omit-frame-pointer
 
+# STUDENT_EXTRA: more flags and sources for the student's side of every test
+# binary; the kit's tests use it to force in harness/spurious.h.
+STUDENT_EXTRA ?=
+
 lab_student_names = $(notdir $(filter-out %/tests.c %/bench.c,$(wildcard labs/$(1)/*.c)))
 lab_student_files = $(addprefix $(SRC)/$(1)/,$(call lab_student_names,$(1)))
 lab_support_files = $(wildcard labs/$(1)/support/*.c)
@@ -82,19 +86,19 @@ $(BUILD)/$(1)/list: $(call lab_kit_objects,$(1),plain)
 $(BUILD)/$(1)/tests: $(call lab_kit_objects,$(1),plain) $(call lab_headers,$(1)) \
                      $(call lab_support_files,$(1)) $(wildcard $(call lab_student_files,$(1)))
 	$$(call compile_logged,$(BASE_CFLAGS) $(PLAIN_CFLAGS) $(call lab_includes,$(1)) \
-	  $(call lab_student_files,$(1)) $(call lab_support_files,$(1)) \
+	  $(call lab_student_files,$(1)) $(call lab_support_files,$(1)) $(STUDENT_EXTRA) \
 	  $(call lab_kit_objects,$(1),plain) $(CHECK_LIBS))
 
 $(BUILD)/$(1)/tests-tsan: $(call lab_kit_objects,$(1),tsan) $(call lab_headers,$(1)) \
                           $(call lab_support_files,$(1)) $(wildcard $(call lab_student_files,$(1)))
 	$$(call compile_logged,$(BASE_CFLAGS) $(TSAN_CFLAGS) $(call lab_includes,$(1)) \
-	  $(call lab_student_files,$(1)) $(call lab_support_files,$(1)) \
+	  $(call lab_student_files,$(1)) $(call lab_support_files,$(1)) $(STUDENT_EXTRA) \
 	  $(call lab_kit_objects,$(1),tsan) $(CHECK_LIBS))
 
 $(BUILD)/$(1)/tests-asan: $(call lab_kit_objects,$(1),asan) $(call lab_headers,$(1)) \
                           $(call lab_support_files,$(1)) $(wildcard $(call lab_student_files,$(1)))
 	$$(call compile_logged,$(BASE_CFLAGS) $(ASAN_CFLAGS) $(call lab_includes,$(1)) \
-	  $(call lab_student_files,$(1)) $(call lab_support_files,$(1)) \
+	  $(call lab_student_files,$(1)) $(call lab_support_files,$(1)) $(STUDENT_EXTRA) \
 	  $(call lab_kit_objects,$(1),asan) $(CHECK_LIBS))
 
 $(BUILD)/$(1)/bench: labs/$(1)/bench.c harness/todo_exit.c $(call lab_headers,$(1)) \

@@ -88,6 +88,16 @@ else bad "results.json is invalid" "$out"; fi
 if out=$("$T/tools/check_xml" "$T/solutions/grade/junit.xml"); then ok "junit.xml parses ($out)"
 else bad "junit.xml is invalid" "$out"; fi
 
+section "The reference survives spurious wakeups, which POSIX allows"
+grade spurious SRC=solutions STUDENT_EXTRA="-include harness/spurious.h harness/spurious.c" \
+    KIT_BUILD="$T/kit-spurious"
+failing=$(awk -F'\t' '$5 == "failed" { print $1 ": " $2 }' "$T/spurious/grade/results.tsv" 2>/dev/null)
+if [ -s "$T/spurious/grade/results.tsv" ] && [ -z "$failing" ]; then
+    ok "full marks with condition waits that return early one time in three"
+else
+    bad "the reference lost points to spurious wakeups" "$failing"
+fi
+
 section "The skeletons score 0, with clear messages, and the grader completes"
 if grade skeleton SRC=labs; then ok "make grade exits 0 on the skeletons"
 else bad "make grade failed on the skeletons" "$(tail -5 "$T/skeleton.out")"; fi
