@@ -34,7 +34,7 @@ GRADER_SRC := harness/grade.c harness/report.c harness/sandbox.c harness/rlimits
 GRADER_FLAGS := $(if $(AUTOLAB),--autolab) $(if $(filter show,$(HIDDEN)),--show-hidden) \
                 $(if $(ONLY),--only $(ONLY))
 
-.PHONY: all help deps grade build test plots bench stress clean grade-now plots-now bench-now
+.PHONY: all help deps grade build kit test plots bench stress batch clean grade-now plots-now bench-now
 
 # Targets that need the packages run deps first, then make themselves again:
 # pkg-config can only report check's flags once check is installed.
@@ -57,6 +57,8 @@ $(GRADER): $(GRADER_SRC) harness/grade.h harness/sandbox.h harness/rlimits.h har
 	$(CC) $(BASE_CFLAGS) -O2 -Iharness $(GRADER_SRC) -o $@
 
 build: $(lab_binaries) $(GRADER)
+
+kit: $(kit_objects) $(GRADER)
 
 grade: deps ## install what is missing, build and grade: feedback, results.json, junit.xml
 	@$(MAKE) --no-print-directory grade-now
@@ -84,6 +86,12 @@ bench: deps ## benchmark the reference against its peers (Python, GLib) and prin
 
 bench-now: $(foreach lab,$(BENCH_LABS),$(BUILD)/$(lab)/bench)
 	@for lab in $(BENCH_LABS); do echo "== $$lab"; labs/$$lab/compare.sh $(BUILD)/$$lab || exit 1; done
+
+batch: deps ## grade a class: SUBMISSIONS=DIR [JOBS=N] -> build/batch/gradebook.csv
+	@[ -n "$(SUBMISSIONS)" ] || { echo "usage: make batch SUBMISSIONS=DIR [JOBS=N]" >&2; exit 2; }
+	@harness/deps.sh --for-instructors
+	@$(MAKE) --no-print-directory kit
+	@harness/batch.sh "$(SUBMISSIONS)" "$(or $(JOBS),$(CORES))" $(LABS)
 
 stress: deps ## grade the reference N times (N=100) with every core busy; count false failures
 	@$(MAKE) --no-print-directory build SRC=solutions

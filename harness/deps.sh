@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# deps.sh [--for-tests] - install what the kit needs and is missing, from
-# Debian's packages.  As root it uses apt-get; otherwise sudo when there is
-# one; otherwise it stops and prints the one command to run.  --for-tests adds
-# what the kit's own tests need: clang (every lab must build under both
-# compilers) with its sanitizer runtime, and git (mutants are patches).
+# deps.sh [--for-tests|--for-instructors] - install what the kit needs and is
+# missing, from Debian's packages.  As root it uses apt-get; otherwise sudo
+# when there is one; otherwise it stops and prints the one command to run.
+# --for-tests adds what the kit's own tests need: clang (every lab must build
+# under both compilers) with its sanitizer runtime, git (mutants are
+# patches), and zip/unzip (handout and Gradescope bundles are tested).
+# --for-instructors adds zip and unzip, for Gradescope bundles and .zip
+# submissions.
 set -u
 
 missing=()
@@ -12,6 +15,10 @@ if [ "${1:-}" = --for-tests ]; then
     ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.tsan-x86_64.a >/dev/null 2>&1 \
         || [ "$(uname -m)" != x86_64 ] || missing+=(libclang-rt-dev)
     command -v git >/dev/null 2>&1 || missing+=(git)
+fi
+if [ "${1:-}" = --for-tests ] || [ "${1:-}" = --for-instructors ]; then
+    command -v zip >/dev/null 2>&1 || missing+=(zip)
+    command -v unzip >/dev/null 2>&1 || missing+=(unzip)
 fi
 command -v cc >/dev/null 2>&1 || command -v gcc >/dev/null 2>&1 || missing+=(gcc)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)

@@ -194,10 +194,11 @@ static void apply_record(struct lab *lab, const struct pass *pass, char *line,
     seen[t - lab->tests] = true;
     if (!*pass->label)
         t->seconds = atof(f[2]);
-    if (strcmp(f[1], "pass") != 0) {
-        unescape(f[3]);
+    unescape(f[3]);
+    if (strcmp(f[1], "pass") != 0)
         fail(t, pass, f[3]);
-    }
+    else if (*f[3] && !t->note)
+        t->note = xstrdup(f[3]);   /* what a passing test could not measure */
 }
 
 static char *describe_exit(const struct sandbox_result *r)

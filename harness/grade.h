@@ -13,6 +13,7 @@ struct test {
     /* filled in by grading */
     bool passed;
     char *output;      /* feedback for the student; NULL when passed */
+    char *note;        /* a passing test's note (lab_test_note), or NULL */
     double seconds;
 };
 

@@ -111,3 +111,4 @@ endef
 $(foreach lab,$(LABS),$(eval $(call lab_rules,$(lab))))
 
 lab_binaries = $(foreach lab,$(LABS),$(addprefix $(BUILD)/$(lab)/,list tests tests-tsan tests-asan))
+kit_objects  = $(foreach lab,$(LABS),$(foreach v,plain tsan asan,$(call lab_kit_objects,$(lab),$(v))))

@@ -32,6 +32,10 @@ struct lab_test {
 };
 
 void lab_test_register(struct lab_test *test);
+
+/* Attach a note to this test's result, shown even when it passes: say what
+ * could not be measured here, e.g. speed-up on a machine with one core. */
+void lab_test_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void lab_test_begin(const char *name);   /* runs in the test's own process */
 void lab_test_end(void);                 /* reached only if the body returned */
 

@@ -135,7 +135,7 @@ int write_results_json(const struct grading *g, const char *path)
                     t->hidden ? "after_published" : "visible");
             json_string(f, lab->name);
             fputs("], \"output\": ", f);
-            json_string(f, t->passed ? "" : t->output);
+            json_string(f, t->passed ? t->note : t->output);
             fputc('}', f);
         }
     }
@@ -252,6 +252,8 @@ void print_summary(const struct grading *g)
                    t->passed ? t->points : 0, t->points, t->hidden ? " (hidden)" : "");
             if (!t->passed && !lab->build_errors)
                 print_indented(t->output);
+            else if (t->passed && t->note)
+                printf("      %snote: %s%s\n", DIM, t->note, RESET);
         }
         int score = lab_score(lab, g->show_hidden), max = lab_max(lab, g->show_hidden);
         printf("  %-46s %3d/%-3d\n", "subtotal", score, max);

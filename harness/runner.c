@@ -61,7 +61,10 @@ static const char *outdir = ".";
 
 /* Written by the test's own process, read by the runner after it ends:
  * fork mode means a plain global would stay in the child's copy. */
-static volatile struct { int finished; } *shared;
+static volatile struct {
+    int finished;
+    char note[512];   /* lab_test_note() */
+} *shared;
 
 void lab_test_register(struct lab_test *test)
 {
@@ -128,6 +131,14 @@ void lab_test_begin(const char *name)
 void lab_test_end(void)
 {
     shared->finished = 1;
+}
+
+void lab_test_note(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf((char *)shared->note, sizeof shared->note, fmt, ap);
+    va_end(ap);
 }
 
 void not_implemented(const char *function, const char *file, int line)
@@ -273,6 +284,7 @@ static void run_one(const struct lab_test *t, double timeout_scale)
     srunner_set_fork_status(sr, CK_FORK);
 
     shared->finished = 0;
+    shared->note[0] = '\0';
     double start = now_s();
     srunner_run_all(sr, CK_SILENT);
     double seconds = now_s() - start;
@@ -291,6 +303,7 @@ static void run_one(const struct lab_test *t, double timeout_scale)
         append_file(msg, MSG, report, REPORT_SHOWN, "The sanitizer's report:");
     } else if (tr_rtype(r) == CK_PASS && shared->finished) {
         status = "pass";
+        snprintf(msg, MSG, "%s", (const char *)shared->note);
     } else if (tr_rtype(r) == CK_PASS) {
         status = "exit";
         snprintf(msg, MSG, "exit(0) was called inside the test, so its checks "
