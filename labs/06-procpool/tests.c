@@ -37,6 +37,7 @@ struct board {
     atomic_int gate_open;   /* gate tasks may finish */
     atomic_int arrived;     /* tasks that reached the rendezvous */
     atomic_int fds_full;    /* crash_when_pipe_full saw its task pipe full */
+    atomic_int hold_killers;   /* segfault and exit_3 wait at the gate first */
 };
 
 static struct board *board;
@@ -207,6 +208,8 @@ static long always_fail(const void *arg, size_t len, void *out, size_t cap)
 static long segfault(const void *arg, size_t len, void *out, size_t cap)
 {
     (void)arg, (void)len, (void)out, (void)cap;
+    if (atomic_load(&board->hold_killers))
+        wait_for(&board->gate_open, 1, 10.0);
     /* The default action, not a sanitizer's report: the worker just dies. */
     signal(SIGSEGV, SIG_DFL);
     int *volatile nowhere = NULL;
@@ -217,16 +220,19 @@ static long segfault(const void *arg, size_t len, void *out, size_t cap)
 static long exit_3(const void *arg, size_t len, void *out, size_t cap)
 {
     (void)arg, (void)len, (void)out, (void)cap;
+    if (atomic_load(&board->hold_killers))
+        wait_for(&board->gate_open, 1, 10.0);
     _exit(3);
 }
 
-/* Wait (up to 5 s) until one of this worker's pipes holds at least 60 KiB,
- * which means the parent is blocked writing a big task into it, then crash:
- * CPython issue 94777's moment. */
+/* Wait (up to 5 s) until the test opens the gate and one of this worker's
+ * pipes holds at least 60 KiB, which means the parent is blocked writing a
+ * big task into it; then crash: CPython issue 94777's moment. */
 static long crash_when_pipe_full(const void *arg, size_t len, void *out, size_t cap)
 {
     double deadline = now_s() + 5.0;
-    while (now_s() < deadline && !atomic_load(&board->fds_full)) {
+    while (now_s() < deadline &&
+           !(atomic_load(&board->fds_full) && atomic_load(&board->gate_open))) {
         for (int fd = 0; fd < 256; fd++) {
             int queued = 0;
             if (ioctl(fd, FIONREAD, &queued) == 0 && queued >= 60 * 1024)
@@ -413,38 +419,30 @@ TEST(workers_run_at_the_same_time, 5, 10, "procpool_new, feeder")
     procpool_shutdown(p, true, false);
 }
 
-TEST(seed_003_partitions_sum_to_55_in_parallel, 9, 20,
-     "procpool_map, value_new, value_acquire, value_get, value_set")
+/* One try of seed 003 on a warm 3-worker pool: the 1-process baseline,
+ * (1,10) on one worker, then the map of 3 partitions.  Checks the sums;
+ * returns the two wall times. */
+static void seed_003_once(struct procpool *p, double *t1, double *t3)
 {
-    /* Seed 003: partitions (1,3), (4,6), (7,10) on 3 processes took 4.03 s;
-     * (1,10) on one took 10 s.  Here a second is 25 ms. */
-    register_all();
-    total = value_new('i');
-    ck_assert_msg(total != NULL, "value_new('i') returned NULL (errno %d)", errno);
-
-    /* Baseline, same run: one process, sleeping 10 units. */
-    struct procpool *one = new_pool(1);
+    value_set(total, 0);
     struct partition all = {1, 10};
     double start = now_s();
-    struct future *f = submit(one, "calculate", &all, sizeof all);
+    struct future *f = submit(p, "calculate", &all, sizeof all);
     int64_t alone = result_i64(f, 10, "calculate(1, 10) on one worker");
-    double t1 = now_s() - start;
+    *t1 = now_s() - start;
     future_release(f);
-    procpool_shutdown(one, true, false);
     ck_assert_msg(alone == 55, "one worker summing 1..10 into the Value saw %ld, expected 55",
                   (long)alone);
     ck_assert_msg(value_get(total) == 55, "the worker added 55 to the Value, but the test "
                   "reads %g: is the Value mapped MAP_SHARED?", value_get(total));
 
     value_set(total, 0);
-    struct procpool *p = new_pool(3);
     struct partition parts[3] = {{1, 3}, {4, 6}, {7, 10}};
     int64_t results[3] = {0};
     start = now_s();
     int err = procpool_map(p, "calculate", parts, sizeof parts[0], results, sizeof results[0],
                            3, 1);
-    double t3 = now_s() - start;
-    procpool_shutdown(p, true, false);
+    *t3 = now_s() - start;
     ck_assert_msg(err == PROCPOOL_OK, "procpool_map returned %d (%s)", err, procpool_strerror(err));
     ck_assert_msg(value_get(total) == 55, "3 workers summed (1,3), (4,6), (7,10) into the Value; "
                   "expected 55, the test reads %g%s", value_get(total),
@@ -459,19 +457,45 @@ TEST(seed_003_partitions_sum_to_55_in_parallel, 9, 20,
     }
     ck_assert_msg(last == 55, "the last partition to finish should see 55, the largest result "
                   "was %ld", (long)last);
-    value_free(total);
+    /* Exact lower bound: nothing beats the longest task (4 units). */
+    ck_assert_msg(*t3 >= 4 * unit - 0.001, "the map took %.0f ms, less than its longest task "
+                  "(%.0f ms): did it wait for the results?", *t3 * 1e3, 4 * unit * 1e3);
+}
 
-    /* Timing.  The map cannot beat its longest task (4 units): exact lower
-     * bound.  Upper bound: 4 units, plus 2 units of margin, plus whatever
-     * the baseline took beyond its 10 units on this machine right now.  Two
-     * workers at a time would need 7 units, one at a time 10. */
-    double overhead = t1 > 10 * unit ? t1 - 10 * unit : 0;
-    ck_assert_msg(t3 >= 4 * unit - 0.001, "the map took %.0f ms, less than its longest task "
-                  "(%.0f ms): did it wait for the results?", t3 * 1e3, 4 * unit * 1e3);
-    ck_assert_msg(t3 <= 6 * unit + overhead, "3 partitions on 3 workers took %.0f ms; one "
-                  "worker took %.0f ms for all 10 units, so expected about %.0f ms (seed 003: "
-                  "4.03 s against 10 s): do the workers run in parallel?",
-                  t3 * 1e3, t1 * 1e3, 4 * unit * 1e3);
+TEST(seed_003_partitions_sum_to_55_in_parallel, 9, 20,
+     "procpool_map, value_new, value_acquire, value_get, value_set")
+{
+    /* Seed 003: partitions (1,3), (4,6), (7,10) on 3 processes took 4.03 s;
+     * (1,10) on one took 10 s.  Here a second is 25 ms. */
+    register_all();
+    total = value_new('i');
+    ck_assert_msg(total != NULL, "value_new('i') returned NULL (errno %d)", errno);
+    struct procpool *p = new_pool(3);
+    int64_t warm[3], pids[3];
+    ck_assert_int_eq(procpool_map(p, "whoami", warm, 8, pids, 8, 3, 1), PROCPOOL_OK);
+
+    /* Upper bound: 4 units, plus 2 units of margin, plus whatever the
+     * baseline took beyond its 10 units on this machine right now.  Two
+     * workers at a time would need 7 units, one at a time 10.  The load on a
+     * shared machine comes in bursts that the baseline may miss, so the
+     * best of 3 tries counts. */
+    double t1 = 0, t3 = 0, best_excess = 1e9, best_t1 = 0, best_t3 = 0;
+    for (int attempt = 0; attempt < 3 && best_excess > 0; attempt++) {
+        seed_003_once(p, &t1, &t3);
+        double overhead = t1 > 10 * unit ? t1 - 10 * unit : 0;
+        double excess = t3 - (6 * unit + overhead);
+        if (excess < best_excess) {
+            best_excess = excess;
+            best_t1 = t1;
+            best_t3 = t3;
+        }
+    }
+    procpool_shutdown(p, true, false);
+    value_free(total);
+    ck_assert_msg(best_excess <= 0, "3 partitions on 3 workers took %.0f ms; one worker took "
+                  "%.0f ms for all 10 units, so expected about %.0f ms (seed 003: 4.03 s "
+                  "against 10 s), best of 3 tries: do the workers run in parallel?",
+                  best_t3 * 1e3, best_t1 * 1e3, 4 * unit * 1e3);
 }
 
 /* glibc quietly makes every robust mutex process-shared, so a missing
@@ -885,15 +909,19 @@ TEST(unknown_function_is_a_clear_error, 5, 10, "worker_main, procpool_submit, pr
 
 /* ---- broken pools ------------------------------------------------------------------ */
 
-/* Submit the killer, then more tasks than the worker can be sent; all fail
- * with a broken pool, and so does everything after. */
+/* Submit the killer (held at the gate), then more tasks than the worker can
+ * be sent, then open the gate: all fail with a broken pool, and so does
+ * everything after. */
 static void check_breaks(const char *killer, const char *how)
 {
+    atomic_store(&board->hold_killers, 1);
+    atomic_store(&board->gate_open, 0);
     struct procpool *p = new_pool(1);
     enum { N = PROCPOOL_DEPTH + 4 };
     struct future *k = submit_i64(p, killer, 0), *f[N];
     for (int i = 0; i < N; i++)
         f[i] = submit_i64(p, "double_it", i);
+    atomic_store(&board->gate_open, 1);
     int status = future_result(k, 5, NULL, NULL);
     ck_assert_msg(status != PROCPOOL_TIMEOUT, "5 s after its worker %s, the task's future "
                   "was still not settled: a worker's death must break the pool", how);
@@ -983,6 +1011,7 @@ TEST(full_pipe_breaks_the_pool_without_hanging, 6, 25,
     struct future *crash = submit_i64(p, "crash_when_pipe_full", 0);
     struct future *huge = submit(p, "checksum", arg, big);
     struct future *small = submit_i64(p, "double_it", 1);
+    atomic_store(&board->gate_open, 1);   /* all submitted: the worker may die */
     free(arg);
     int status = future_result(crash, 8, NULL, NULL);
     ck_assert_msg(status != PROCPOOL_TIMEOUT, "8 s after the worker crashed, while the pool "
