@@ -22,7 +22,7 @@ set ylabel "ns per increment (log)"
 set xtics (1, 2, 4, 8)
 set yrange [*:*]
 set key top left
-plot datafile index 2 using 1:3 with linespoints lw 2 pt 7 title "atomic (fetch_add)", \
+plot datafile index 2 using 1:3 with linespoints lw 2 pt 7 title "atomic (fetch_add)" noenhanced, \
      datafile index 2 using 1:2 with linespoints lw 2 pt 5 title "racy (load + store, wrong)", \
      datafile index 2 using 1:4 with linespoints lw 2 pt 9 title "confined (count, then add up)"
 unset multiplot

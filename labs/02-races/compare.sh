@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# compare.sh BUILD_DIR - `make bench` for lab 02: seed 002's program in Python
+# against the C counters, 2 threads, one adding +1 and one adding -1.
+#
+# Prints what each ends at and the wall-clock nanoseconds per update, and how
+# many times faster the C versions are.  Python's x += 1 is run under the GIL;
+# since CPython 3.10 it usually ends at 0 (see the README), C's racy one does not.
+set -u
+build=$1
+n=${COMPARE_N:-1000000}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+if ! PLOTS_QUICK=1 "$build/bench" "$tmp/bench.dat" > "$tmp/bench.out" 2>&1; then
+    echo "   the timing driver failed:"; sed 's/^/   /' "$tmp/bench.out"; exit 1
+fi
+# "2 threads: ns per increment  racy R  atomic A  confined C"
+read -r racy atomic confined < <(awk '/^2 threads:/ { print $7, $9, $11 }' "$tmp/bench.out")
+
+if ! command -v python3 > /dev/null; then
+    echo "   python3 is not installed: nothing to compare with"
+    echo "   C, 2 threads: racy $racy ns, atomic $atomic ns, confined $confined ns per increment"
+    exit 0
+fi
+read -r py_x py_ns py_version < <(python3 - "$n" <<'PY'
+import sys, threading, time, platform
+x = 0
+N = int(sys.argv[1])
+def foo():
+    global x
+    for i in range(N):
+        x += 1
+def bar():
+    global x
+    for i in range(N):
+        x -= 1
+t1, t2 = threading.Thread(target=foo), threading.Thread(target=bar)
+start = time.perf_counter()
+t1.start(); t2.start(); t1.join(); t2.join()
+print(x, (time.perf_counter() - start) * 1e9 / (2 * N), platform.python_version())
+PY
+)
+printf '   seed 002: 2 threads, %d updates each (+1 against -1), ns per update:\n' "$n"
+printf '   %-32s %10.2f ns   ended at %s\n' "Python $py_version (x += 1, GIL)" "$py_ns" "$py_x"
+awk -v p="$py_ns" -v r="$racy" -v a="$atomic" -v c="$confined" 'BEGIN {
+    printf "   %-32s %10.2f ns   %6.0fx faster than Python, loses updates\n", "C racy (relaxed load + store)", r, p / r
+    printf "   %-32s %10.2f ns   %6.0fx faster than Python, exact\n", "C atomic (fetch_add)", a, p / a
+    printf "   %-32s %10.4f ns   %6.0fx faster than Python, exact\n", "C confined", c, p / c
+}'
