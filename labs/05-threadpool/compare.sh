@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# compare.sh BUILD_DIR - lab 05's benchmark (`make bench`): no-op throughput of
+# the reference pool against Python's ThreadPoolExecutor and GLib's
+# GThreadPool, measured in the same run, on as many workers as cores.
+#
+# Ours and Python's: submit 4096 no-op tasks, then result() each, repeated.
+# GLib's: push no-op tasks and wait until all have run (it has no futures).
+# Each figure is the best of 3 runs.  A peer that is not installed is skipped.
+set -u
+build=$1
+lab=$(cd "$(dirname "$0")" && pwd)
+workers=$(nproc 2>/dev/null || echo 2)
+fmt() { awk -v r="$1" 'BEGIN { if (r >= 1e6) printf "%.2f M", r / 1e6; else printf "%.0f k", r / 1e3 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
+
+ours=$("$build/bench" --compare "$workers" | awk '/^ours_tasks_per_s/ { print $2 }')
+if [ -z "$ours" ]; then
+    echo "the reference's bench did not run (see $build/bench.log)"; exit 1
+fi
+
+python="" glib=""
+if command -v python3 > /dev/null; then
+    python=$(python3 "$lab/peers/python_pool.py" 100000 "$workers" | awk '{ print $2 }')
+fi
+if command -v pkg-config > /dev/null && pkg-config --exists glib-2.0; then
+    if cc -std=c11 -O2 "$lab/peers/glib_pool.c" $(pkg-config --cflags --libs glib-2.0) \
+          -o "$build/glib_pool" 2> "$build/glib_pool.log"; then
+        glib=$("$build/glib_pool" 1000000 "$workers" | awk '{ print $2 }')
+    else
+        echo "   (GLib's peer did not compile: $build/glib_pool.log)"
+    fi
+fi
+
+echo "   no-op tasks on $workers workers, best of 3, measured together:"
+printf '   %-38s %12s   %s\n' "pool" "tasks/s" "ours is"
+printf '   %-38s %12s   %s\n' "this lab's reference (futures)" "$(fmt "$ours")" ""
+if [ -n "$python" ]; then
+    printf '   %-38s %12s   %sx faster (target: 100x)\n' "Python ThreadPoolExecutor (futures)" \
+        "$(fmt "$python")" "$(ratio "$ours" "$python")"
+else
+    printf '   %-38s %12s\n' "Python ThreadPoolExecutor" "skipped: no python3"
+fi
+if [ -n "$glib" ]; then
+    printf '   %-38s %12s   %sx as fast (target: 1x)\n' "GLib GThreadPool (no futures)" \
+        "$(fmt "$glib")" "$(ratio "$ours" "$glib")"
+else
+    printf '   %-38s %12s\n' "GLib GThreadPool" "skipped: no glib-2.0 (apt-get install libglib2.0-dev)"
+fi

@@ -1,0 +1,35 @@
+"""python_pool.py N WORKERS - Python's ThreadPoolExecutor on the benchmark's
+no-op workload: submit a batch of 4096 no-op tasks, then result() each, until
+N tasks have run.  Best of 3 after a warm-up; prints "python_tasks_per_s R"."""
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+BATCH = 4096
+
+
+def noop():
+    return None
+
+
+def submit_then_result(ex, ntasks):
+    done = 0
+    start = time.perf_counter()
+    while done < ntasks:
+        fs = [ex.submit(noop) for _ in range(BATCH)]
+        for f in fs:
+            f.result()
+        done += BATCH
+    return done / (time.perf_counter() - start)
+
+
+def main():
+    ntasks, workers = int(sys.argv[1]), int(sys.argv[2])
+    with ThreadPoolExecutor(max_workers=workers) as ex:
+        submit_then_result(ex, BATCH)
+        best = max(submit_then_result(ex, ntasks) for _ in range(3))
+    print(f"python_tasks_per_s {best:.0f}")
+
+
+if __name__ == "__main__":
+    main()
