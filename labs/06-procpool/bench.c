@@ -6,6 +6,7 @@
  *                     1: chunksize  tasks/s      Python's figures from issue 6
  *                     2: K  processes_s  threads_s  process_speedup  thread_speedup
  *                        the same CPU-bound tasks on K processes and on K threads
+ *                        (best of 2 runs each)
  *   bench --throughput N CHUNKSIZE...
  *                   prints "chunksize tasks/s" for a map of N no-op tasks on 2
  *                   workers, best of 3 (compare.sh runs Python on the same work)
@@ -167,7 +168,7 @@ int main(int argc, char **argv)
     const char *quick = getenv("PLOTS_QUICK");
     bool is_quick = quick && *quick == '1';
     double seconds_per_point = is_quick ? 0.03 : 0.2;
-    spin_iterations = is_quick ? 300000 : 6000000;
+    spin_iterations = is_quick ? 300000 : 4000000;
 
     FILE *out = fopen(argv[1], "w");
     if (!out) {
@@ -195,7 +196,13 @@ int main(int argc, char **argv)
     printf("%d CPU-bound tasks on K processes / K threads:\n", CPU_TASKS);
     double p1 = 0, t1 = 0;
     for (int k = 1; k <= MAX_K; k++) {
+        /* Best of 2: a shared machine's load comes in bursts. */
         double tp = on_processes(k), tt = on_threads(k);
+        if (!is_quick) {
+            double tp2 = on_processes(k), tt2 = on_threads(k);
+            tp = tp2 < tp ? tp2 : tp;
+            tt = tt2 < tt ? tt2 : tt;
+        }
         if (k == 1) {
             p1 = tp;
             t1 = tt;

@@ -307,7 +307,8 @@ static void *feeder(void *arg)
      * least_busy_worker() finds room.  Pop the job; if future_set_running
      * says it was cancelled, free it and go on.  Move its future into the
      * worker's sent ring (sent_push) before writing: the answer may come
-     * back at once.  Unlock while write_all sends the message (it may
+     * back at once.  The ring now holds the pool's reference, so set
+     * job->future to NULL.  Unlock while write_all sends the message (it may
      * block), free the job, lock again; a write error fails the pool
      * (PROCPOOL_BROKEN).  After the loop close every task_fd (set it to -1):
      * end-of-file tells each worker to exit. */
