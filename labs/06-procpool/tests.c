@@ -999,12 +999,26 @@ TEST(kill_9_breaks_the_pool, 5, 25, "collector, worker_ended, fail_pool, feeder"
     ck_assert_msg(shutdown_within(p, true, false, 5) >= 0, "shutdown hung after kill -9");
 }
 
+/* If SIGPIPE reaches this program, say why it is about to die, then die. */
+static void explain_sigpipe(int sig)
+{
+    static const char why[] = "SIGPIPE: the pool wrote to a pipe whose worker had died, and "
+                              "the signal kills the program.  Block SIGPIPE in the thread "
+                              "that writes (pthread_sigmask), so that write() fails with "
+                              "EPIPE instead.\n";
+    ssize_t ignored = write(STDERR_FILENO, why, sizeof why - 1);
+    (void)ignored;
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
 TEST(full_pipe_breaks_the_pool_without_hanging, 6, 25,
      "start_worker, feeder, write_all, fail_pool, procpool_shutdown")
 {
     /* CPython issue 94777: a worker dies while the parent is blocked writing
      * a big task into its full pipe.  Python 3.9 to 3.11 hang here forever. */
     register_all();
+    signal(SIGPIPE, explain_sigpipe);
     struct procpool *p = new_pool(1);
     size_t big = 4 << 20;
     unsigned char *arg = calloc(1, big);
