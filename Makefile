@@ -34,7 +34,7 @@ GRADER_SRC := harness/grade.c harness/report.c harness/sandbox.c harness/rlimits
 GRADER_FLAGS := $(if $(AUTOLAB),--autolab) $(if $(filter show,$(HIDDEN)),--show-hidden) \
                 $(if $(ONLY),--only $(ONLY))
 
-.PHONY: all help deps grade build kit test plots bench stress batch clean grade-now plots-now bench-now
+.PHONY: all help deps grade build kit test plots bench stress batch handout gradescope clean grade-now plots-now bench-now
 
 # Targets that need the packages run deps first, then make themselves again:
 # pkg-config can only report check's flags once check is installed.
@@ -86,6 +86,14 @@ bench: deps ## benchmark the reference against its peers (Python, GLib) and prin
 
 bench-now: $(foreach lab,$(BENCH_LABS),$(BUILD)/$(lab)/bench)
 	@for lab in $(BENCH_LABS); do echo "== $$lab"; labs/$$lab/compare.sh $(BUILD)/$$lab || exit 1; done
+
+handout: deps ## write dist/concurrency-labs-student.tar.gz: skeletons, visible tests, no solutions
+	@$(MAKE) --no-print-directory $(foreach lab,$(LABS),$(BUILD)/$(lab)/list) SRC=labs
+	@harness/handout.sh build/labs $(LABS)
+
+gradescope: deps ## write dist/gradescope-autograder.zip (setup.sh, run_autograder, hidden tests)
+	@harness/deps.sh --for-instructors
+	@harness/gradescope.sh $(LABS)
 
 batch: deps ## grade a class: SUBMISSIONS=DIR [JOBS=N] -> build/batch/gradebook.csv
 	@[ -n "$(SUBMISSIONS)" ] || { echo "usage: make batch SUBMISSIONS=DIR [JOBS=N]" >&2; exit 2; }

@@ -18,8 +18,9 @@ out=build/batch
 mkdir -p "$out/students" "$out/unpacked"
 
 # The kit's own fingerprint: change a test and every student is regraded.
-kit_hash=$(cat harness/*.[ch] labs/*/*.h labs/*/tests.c solutions/*/hidden_tests.c Makefile \
-           harness/lab.mk 2>/dev/null | sha256sum | cut -c1-16)
+kit_hash=$( (cat harness/*.[ch] harness/lab.mk Makefile
+             for lab in $labs; do cat labs/$lab/*.h labs/$lab/tests.c labs/$lab/support/* \
+                                     solutions/$lab/hidden_tests.c; done) 2>/dev/null | sha256sum | cut -c1-16)
 
 # grade_one STUDENT TREE: grade one submission unless it is unchanged.
 grade_one() {

@@ -15,6 +15,9 @@ JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 LABS=${TEST_LABS:-$(cd labs && ls -d [0-9][0-9]-* | tr '\n' ' ')}
 LABS=${LABS% }
 START=$(date +%s)
+# In a student handout there are no solutions: only what makes sense without
+# them runs (builds, skeletons at 0, the grader's behaviour, the charts).
+HAVE_SOLUTIONS=$([ -d solutions ] && echo 1 || echo 0)
 
 ok() { echo "  ✓ $1"; passed=$((passed + 1)); }
 bad() { echo "  ✗ $1"; shift; [ $# -gt 0 ] && printf '%s\n' "$@" | head -25 | sed 's/^/      /'; failed=$((failed + 1)); }
@@ -41,9 +44,10 @@ done
 ok "check_results and check_xml"
 
 section "Every lab builds warning-free under gcc and clang (-Wall -Wextra -Werror)"
-for compiler in gcc clang; do
+# HANDOUT_QUICK=1 (the handout check inside the kit's own tests): gcc only.
+for compiler in gcc $([ "${HANDOUT_QUICK:-0}" = 1 ] || echo clang); do
     if ! command -v $compiler > /dev/null; then bad "$compiler is not installed"; continue; fi
-    for src in solutions labs; do
+    for src in $([ "$HAVE_SOLUTIONS" = 1 ] && echo solutions) labs; do
         b=$T/cc-$compiler-$src
         if ! out=$(make -s --no-print-directory build CC=$compiler SRC=$src BUILD=$b \
                    KIT_BUILD=$T/kit-$compiler LABS="$LABS" 2>&1); then
@@ -60,6 +64,7 @@ for compiler in gcc clang; do
     done
 done
 
+if [ "$HAVE_SOLUTIONS" = 1 ]; then
 section "Skeletons differ from solutions only inside function bodies"
 for lab in $LABS; do
     for f in labs/$lab/*.c; do
@@ -89,14 +94,15 @@ if out=$("$T/tools/check_xml" "$T/solutions/grade/junit.xml"); then ok "junit.xm
 else bad "junit.xml is invalid" "$out"; fi
 
 section "The reference survives spurious wakeups, which POSIX allows"
-grade spurious SRC=solutions STUDENT_EXTRA="-include harness/spurious.h harness/spurious.c" \
-    KIT_BUILD="$T/kit-spurious"
+grade spurious SRC=solutions STUDENT_EXTRA="-include harness/spurious.h harness/spurious.c"
 failing=$(awk -F'\t' '$5 == "failed" { print $1 ": " $2 }' "$T/spurious/grade/results.tsv" 2>/dev/null)
 if [ -s "$T/spurious/grade/results.tsv" ] && [ -z "$failing" ]; then
     ok "full marks with condition waits that return early one time in three"
 else
     bad "the reference lost points to spurious wakeups" "$failing"
 fi
+
+fi   # HAVE_SOLUTIONS
 
 section "The skeletons score 0, with clear messages, and the grader completes"
 if grade skeleton SRC=labs; then ok "make grade exits 0 on the skeletons"
@@ -109,21 +115,24 @@ out=$("$T/tools/check_results" "$T/skeleton/grade/results.json") && ok "results.
 grep -q "not implemented: thread_start (labs/01-threads/threads.c:" "$T/skeleton.out" \
     && ok "feedback names the missing function and its file:line" \
     || bad "no 'not implemented: thread_start (file:line)' in the feedback"
-grep -q "hidden tests\? (.* points) will be graded after the deadline" "$T/skeleton.out" \
-    && ok "the terminal says hidden tests exist, without showing them" \
-    || bad "the terminal does not mention the hidden tests"
-! grep -q "countdown_stopped_at_once" "$T/skeleton.out" \
-    && ok "hidden test names stay out of the terminal" || bad "a hidden test's name was printed"
-grep -q '"visibility": "after_published"' "$T/skeleton/grade/results.json" \
-    && ok "hidden tests are in results.json as after_published" || bad "no after_published test in results.json"
+if [ "$HAVE_SOLUTIONS" = 1 ]; then
+    grep -q "hidden tests\? (.* points) will be graded after the deadline" "$T/skeleton.out" \
+        && ok "the terminal says hidden tests exist, without showing them" \
+        || bad "the terminal does not mention the hidden tests"
+    ! grep -q "countdown_stopped_at_once" "$T/skeleton.out" \
+        && ok "hidden test names stay out of the terminal" || bad "a hidden test's name was printed"
+    grep -q '"visibility": "after_published"' "$T/skeleton/grade/results.json" \
+        && ok "hidden tests are in results.json as after_published" || bad "no after_published test in results.json"
+fi
 
 section "Selecting labs and sources"
-grade one-lab SRC=solutions LAB=threads
+grade one-lab LAB=threads
 [ "$(cut -f1 "$T/one-lab/grade/results.tsv" | sort -u)" = 01-threads ] \
     && ok "LAB=threads grades 01-threads only" || bad "LAB=threads graded: $(cut -f1 "$T/one-lab/grade/results.tsv" | sort -u)"
 if out=$(make -s --no-print-directory grade-now LAB=nonsense 2>&1); then bad "LAB=nonsense was accepted"
 else grep -q "is not a lab" <<< "$out" && ok "an unknown LAB is refused with the list of labs" || bad "LAB=nonsense: $out"; fi
 
+if [ "$HAVE_SOLUTIONS" = 1 ]; then
 section "A submission that does not compile costs that lab only"
 tree=$(mktemp -d)
 cp -r solutions/. "$tree/"
@@ -165,9 +174,16 @@ while IFS= read -r line; do
     esac
 done < "$T/hostile.out"
 
+fi   # HAVE_SOLUTIONS
+
 section "make plots draws every chart"
 rm -f plots/*.png
-if out=$(PLOTS_QUICK=1 make -s --no-print-directory plots-now SRC=solutions BUILD=$T/solutions/build \
+if [ "$HAVE_SOLUTIONS" = 0 ]; then
+    out=$(PLOTS_QUICK=1 make -s --no-print-directory plots-now SRC=labs BUILD=$T/skeleton/build LABS="$LABS" 2>&1)
+    [ "$(grep -c "your code is not finished: not implemented" <<< "$out")" -eq "$(wc -w <<< "$LABS")" ] \
+        && ok "on skeletons, make plots says which function is missing, for every lab" \
+        || bad "make plots on skeletons" "$out"
+elif out=$(PLOTS_QUICK=1 make -s --no-print-directory plots-now SRC=solutions BUILD=$T/solutions/build \
          LABS="$LABS" 2>&1); then
     for lab in $LABS; do
         png=plots/$lab.png
@@ -182,6 +198,117 @@ if out=$(PLOTS_QUICK=1 make -s --no-print-directory plots-now SRC=solutions BUIL
 else
     bad "make plots failed" "$out"
 fi
+
+if [ "$HAVE_SOLUTIONS" = 1 ]; then
+section "make batch grades a class, each submission on its own"
+class=$(mktemp -d)
+mkdir -p "$class/ref-dir" "$class/pack/ref-tar" "$class/broken/labs"
+for lab in $LABS; do cp -r "solutions/$lab" "$class/ref-dir/"; cp -r "solutions/$lab" "$class/pack/ref-tar/"; done
+rm -f "$class"/ref-dir/*/hidden_tests.c "$class"/pack/ref-tar/*/hidden_tests.c
+tar -czf "$class/ref-tar.tar.gz" -C "$class/pack" ref-tar && rm -rf "$class/pack"
+(cd labs && zip -qr "$class/skeleton-zip.zip" $LABS)
+cp -r "$class/ref-dir/." "$class/broken/labs/"
+first=${LABS%% *}
+for f in "$class/broken/labs/$first"/*.c; do echo 'int broken = ;' >> "$f"; done
+rm -rf build/batch
+if out=$(make -s --no-print-directory batch SUBMISSIONS="$class" LABS="$LABS" JOBS=2 2>&1); then
+    book=build/batch/gradebook.csv
+    full=$(($(wc -w <<< "$LABS") * 100))
+    row() { grep "^$1," "$book" | awk -F, '{ print $NF }'; }
+    [ "$(head -1 "$book")" = "student,${LABS// /,},total" ] && ok "gradebook.csv has a column per lab and a total" \
+        || bad "gradebook header: $(head -1 "$book")"
+    [ "$(row ref-dir)" = "$full" ] && [ "$(row ref-tar)" = "$full" ] \
+        && ok "reference copies (a folder and a .tar.gz) score $full/$full" \
+        || bad "reference copies scored $(row ref-dir) and $(row ref-tar) of $full" "$(cat "$book")"
+    [ "$(row skeleton-zip)" = 0 ] && ok "a skeleton (.zip) scores 0" || bad "the skeleton scored $(row skeleton-zip)"
+    broken_first=$(grep "^broken," "$book" | cut -d, -f2)
+    [ "$broken_first" = 0 ] && [ "$(row broken)" = $((full - 100)) ] \
+        && ok "a build failure in $first costs that lab only ($(row broken)/$full)" \
+        || bad "the broken submission scored $(grep "^broken," "$book")"
+    for s in ref-dir ref-tar skeleton-zip broken; do
+        [ -s "build/batch/students/$s/results.json" ] && [ -s "build/batch/students/$s/feedback.txt" ] || missing_files+=" $s"
+    done
+    [ -z "${missing_files:-}" ] && ok "every student has results.json and feedback.txt" || bad "missing files for:$missing_files"
+    again=$(make -s --no-print-directory batch SUBMISSIONS="$class" LABS="$LABS" JOBS=2 2>&1 | tr '\r' '\n' | grep "submissions in")
+    grep -q "0 graded, 4 unchanged" <<< "$again" && ok "a re-run grades nothing unchanged ($again)" \
+        || bad "a re-run regraded unchanged submissions" "$again"
+else
+    bad "make batch failed" "$out"
+fi
+rm -rf "$class"
+
+section "make gradescope: the bundle grades a submission in a simulated /autograder"
+if out=$(make -s --no-print-directory gradescope LABS="$LABS" 2>&1) && [ -s dist/gradescope-autograder.zip ]; then
+    listing=$(unzip -Z1 dist/gradescope-autograder.zip)
+    grep -qx setup.sh <<< "$listing" && grep -qx run_autograder <<< "$listing" \
+        && ok "setup.sh and run_autograder are at the zip's root" || bad "zip root" "$listing"
+    leaks=$(grep '^kit/solutions/' <<< "$listing" | grep -v '/$' | grep -v '/hidden_tests.c$')
+    [ -z "$leaks" ] && ok "the bundle holds hidden tests but no solution code" || bad "solution files in the bundle" "$leaks"
+    for case in reference broken; do
+        ag=$(mktemp -d)
+        chmod 755 "$ag"
+        mkdir -p "$ag/source" "$ag/submission/repo/labs"
+        (cd "$ag/source" && unzip -q "$OLDPWD/dist/gradescope-autograder.zip")
+        for lab in $LABS; do cp -r "solutions/$lab" "$ag/submission/repo/labs/"; done
+        [ $case = broken ] && echo 'int broken = ;' >> "$(ls "$ag"/submission/repo/labs/$first/*.c | grep -v hidden | head -1)"
+        AUTOGRADER_ROOT=$ag "$ag/source/run_autograder"
+        res=$("$T/tools/check_results" "$ag/results/results.json" 2>&1)
+        if [ $case = reference ]; then
+            grep -q "ok: $full/$full" <<< "$res" && ok "a repository upload of the reference: $res" \
+                || bad "reference on Gradescope: $res" "$(tail -20 "$ag/results/terminal.txt")"
+            grep -q "runs as an unprivileged user" "$ag/results/terminal.txt" \
+                && ok "student code ran as a non-root user" || bad "student code ran as root" "$(tail -2 "$ag/results/terminal.txt")"
+        else
+            grep -q "^ok:" <<< "$res" && grep -q "did not compile" "$ag/results/results.json" \
+                && ok "a build failure still writes results.json, with the compiler's errors" \
+                || bad "a build failure on Gradescope: $res"
+        fi
+        rm -rf "$ag"
+    done
+else
+    bad "make gradescope failed" "$out"
+fi
+
+section "make handout: what students get works, and holds no solution"
+if out=$(make -s --no-print-directory handout LABS="$LABS" 2>&1) && [ -s dist/concurrency-labs-student.tar.gz ]; then
+    ho=$(mktemp -d)
+    tar -xzf dist/concurrency-labs-student.tar.gz -C "$ho"
+    [ ! -e "$ho/concurrency-labs/solutions" ] && ! find "$ho" -name 'hidden_tests.c' -o -name '*.patch' | grep -q . \
+        && ok "no solutions/, hidden tests or mutants in the handout" || bad "instructor files in the handout"
+    # Every line of solution code (or hidden test) at least 20 characters
+    # long that the kit's own code does not also contain must appear nowhere
+    # in the handout.
+    leaked=""
+    cat harness/* labs/*/*.[ch] 2>/dev/null | sed 's/^[[:space:]]*//' > "$T/kit-lines"
+    for lab in $LABS; do
+        for f in solutions/$lab/*.c; do
+            sed 's/^[[:space:]]*//' "$f" | grep -vxFf "$T/kit-lines" |
+                awk 'length($0) >= 20' > "$T/solution-lines"
+            [ -s "$T/solution-lines" ] || continue
+            hit=$(grep -rFf "$T/solution-lines" "$ho" | head -2)
+            [ -n "$hit" ] && leaked+="$f: $hit"$'\n'
+        done
+    done
+    [ -z "$leaked" ] && ok "no line of solution code appears in the handout" || bad "solution text in the handout" "$leaked"
+    grep -q "autograding-command-grader" "$ho/concurrency-labs/.github/workflows/classroom.yml" \
+        && ok "the handout carries a GitHub Classroom workflow, one step per visible test" \
+        || bad "no Classroom workflow in the handout"
+    if (cd "$ho/concurrency-labs" && make > "$OLDPWD/$T/handout-make.out" 2>&1) &&
+       grep -q "^TOTAL 0/" "$T/handout-make.out"; then
+        ok "make in the unpacked handout grades the skeletons at 0"
+    else
+        bad "make in the handout" "$(tail -15 "$T/handout-make.out")"
+    fi
+    if (cd "$ho/concurrency-labs" && TEST_LABS="$LABS" HANDOUT_QUICK=1 make test > "$OLDPWD/$T/handout-test.out" 2>&1); then
+        ok "make test in the unpacked handout: $(tail -1 "$T/handout-test.out")"
+    else
+        bad "make test in the handout" "$(grep '✗' "$T/handout-test.out" | head -10)"
+    fi
+    rm -rf "$ho"
+else
+    bad "make handout failed" "$out"
+fi
+fi   # HAVE_SOLUTIONS
 
 section "make help lists every target"
 help=$(make -s --no-print-directory help)
