@@ -48,10 +48,10 @@ static int lost_percent(int nthreads, long iterations, int reps, double *mean,
 static double ns_per_increment(int (*count)(const struct counter_run *, long *),
                                int nthreads, long iterations, int reps)
 {
-    static long ones[MAX_COUNTER_THREADS];
+    static long plus_one[MAX_COUNTER_THREADS];
     for (int t = 0; t < MAX_COUNTER_THREADS; t++)
-        ones[t] = 1;
-    struct counter_run run = {nthreads, iterations, ones};
+        plus_one[t] = 1;
+    struct counter_run run = {nthreads, iterations, plus_one};
     double best = -1;
     for (int r = 0; r < reps; r++) {
         long total;
