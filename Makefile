@@ -29,10 +29,11 @@ endif
 include harness/lab.mk
 
 CORES := $(shell nproc 2>/dev/null || echo 1)
+comma := ,
 GRADER := build/harness/grade
 GRADER_SRC := harness/grade.c harness/report.c harness/sandbox.c harness/rlimits.c harness/cgroup.c harness/reap.c
 GRADER_FLAGS := $(if $(AUTOLAB),--autolab) $(if $(filter show,$(HIDDEN)),--show-hidden) \
-                $(if $(ONLY),--only $(ONLY))
+                $(if $(ONLY),--only $(ONLY)) --passes $(subst $(eval) ,$(comma),$(strip $(PASSES)))
 
 .PHONY: all help deps grade build kit test plots bench stress batch handout gradescope clean grade-now plots-now bench-now
 

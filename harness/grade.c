@@ -7,7 +7,8 @@
  *
  *   grade --build DIR --out DIR [--only T1,T2] [--show-hidden] [--autolab] LAB...
  *
- * --only grades just the named tests (the kit's mutant tests use it).
+ * --only grades just the named tests; --passes runs just the named passes
+ * (tests, tests-tsan, tests-asan).  The kit's mutant checks use both.
  *
  * A test earns its points only if it passes in every pass: the plain build,
  * the ThreadSanitizer build and the AddressSanitizer build (with
@@ -34,7 +35,8 @@ struct pass {
     bool sanitizer;
 };
 
-static const char *only;   /* --only: comma-separated test names, or NULL */
+static const char *only;         /* --only: comma-separated test names, or NULL */
+static const char *pass_names;   /* --passes: comma-separated binaries, or NULL */
 
 static const struct pass passes[] = {
     {"tests", "", 1.0, false},
@@ -324,6 +326,8 @@ int main(int argc, char **argv)
             out = argv[++i];
         else if (!strcmp(argv[i], "--only") && i + 1 < argc)
             only = argv[++i];
+        else if (!strcmp(argv[i], "--passes") && i + 1 < argc)
+            pass_names = argv[++i];
         else if (!strcmp(argv[i], "--show-hidden"))
             g.show_hidden = true;
         else if (!strcmp(argv[i], "--autolab"))
@@ -332,7 +336,7 @@ int main(int argc, char **argv)
             g.labs[g.nlabs++].name = argv[i];
     }
     if (!build || !out || g.nlabs == 0) {
-        fprintf(stderr, "usage: grade --build DIR --out DIR [--only T1,T2] [--show-hidden] "
+        fprintf(stderr, "usage: grade --build DIR --out DIR [--only T1,T2] [--passes P1,P2] [--show-hidden] "
                         "[--autolab] LAB...\n");
         return 2;
     }
@@ -350,6 +354,8 @@ int main(int argc, char **argv)
         struct lab *lab = &g.labs[i];
         load_table(lab, build);
         for (size_t p = 0; p < sizeof passes / sizeof passes[0]; p++) {
+            if (pass_names && !name_in_list(passes[p].binary, pass_names))
+                continue;
             if (!run_pass(lab, &passes[p], build, out))
                 break;
             if (!any_passed(lab))

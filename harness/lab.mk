@@ -110,5 +110,8 @@ endef
 
 $(foreach lab,$(LABS),$(eval $(call lab_rules,$(lab))))
 
-lab_binaries = $(foreach lab,$(LABS),$(addprefix $(BUILD)/$(lab)/,list tests tests-tsan tests-asan))
+# PASSES: which test binaries to build and run (the kit's mutant checks
+# start with the first two, which are faster).
+PASSES ?= tests tests-tsan tests-asan
+lab_binaries = $(foreach lab,$(LABS),$(addprefix $(BUILD)/$(lab)/,list $(PASSES)))
 kit_objects  = $(foreach lab,$(LABS),$(foreach v,plain tsan asan,$(call lab_kit_objects,$(lab),$(v))))
