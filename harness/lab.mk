@@ -53,9 +53,11 @@ endef
 
 # $(call kit_objects,LAB,VARIANT,FLAGS): the kit's side of a test binary -
 # runner and tests - compiled on its own, so a kit bug stops make loudly
-# instead of posing as the student's compile error.
+# instead of posing as the student's compile error.  runner.o names the
+# student's files, so it also depends on the lab folder (a file added or
+# removed changes the folder's time).
 define kit_objects
-$(KIT_BUILD)/$(1)/$(2)/runner.o: harness/runner.c $(call lab_headers,$(1))
+$(KIT_BUILD)/$(1)/$(2)/runner.o: harness/runner.c $(call lab_headers,$(1)) labs/$(1)
 	@mkdir -p $$(@D)
 	@echo "  CC (kit) $$@"
 	@$$(CC) $(BASE_CFLAGS) $(3) $(CHECK_CFLAGS) $(call lab_includes,$(1)) -DLAB_NAME='"$(1)"' \
