@@ -4,9 +4,10 @@
  *   bench FILE        the chart's data, in two blocks (gnuplot `index`):
  *                     0: K, then wall time in units of the seeds' I/O
  *                        workloads on K workers (seed 003's map, seed 004's
- *                        map and as_completed, seed 000's ten sleeps)
+ *                        map and as_completed, seed 000's ten sleeps), then
+ *                        the same four as the schedule predicts them
  *                     1: K, then no-op tasks/s on K workers: submit-then-result
- *                        and map
+ *                        and map (best of 3 each)
  *   bench --compare [WORKERS]
  *                     the benchmark `make bench` runs: no-op submit-then-result
  *                     throughput, best of 3, printed as "ours_tasks_per_s N"
@@ -49,6 +50,21 @@ static struct executor *pool(int workers)
 }
 
 /* ---- the seeds' I/O workloads, timed in units ------------------------------- */
+
+/* What the wall time should be, in units: each task goes to the worker that
+ * is free first (the oldest queued task to the first free worker). */
+static int ideal_units(int k, const int *units, int n)
+{
+    int free_at[MAX_WORKERS] = {0}, last = 0;
+    for (int i = 0; i < n; i++) {
+        int w = 0;
+        for (int j = 1; j < k; j++)
+            w = free_at[j] < free_at[w] ? j : w;
+        free_at[w] += units[i];
+        last = free_at[w] > last ? free_at[w] : last;
+    }
+    return last;
+}
 
 /* list(ex.map(sleep_and_double, units)) on a fresh pool of k workers. */
 static double map_units(int k, const int *units, int n)
@@ -146,7 +162,7 @@ int main(int argc, char **argv)
     const char *quick = getenv("PLOTS_QUICK");
     bool short_run = quick && *quick == '1';
     unit_s = short_run ? 0.002 : 0.02;
-    long noops = short_run ? 20000 : 400000;
+    long noops = short_run ? 20000 : 300000;
 
     FILE *out = fopen(argv[1], "w");
     if (!out) {
@@ -158,13 +174,15 @@ int main(int argc, char **argv)
     static const int seed004_ac[] = {5, 4, 3, 2, 1};
     static const int seed000[] = {5, 1, 3, 2, 1, 2, 2, 1, 3, 5};
     fprintf(out, "# lab 05: %d cores; I/O workloads in units of %.0f ms\n"
-                 "# K seed003_map seed004_map seed004_as_completed seed000_as_completed\n",
-            online_cores(), unit_s * 1e3);
+                 "# K seed003_map seed004_map seed004_as_completed seed000_as_completed"
+                 " (then the same, ideal)\n", online_cores(), unit_s * 1e3);
     printf("wall time in units of %.0f ms (the seeds' seconds):\n", unit_s * 1e3);
     for (int k = 1; k <= MAX_WORKERS; k++) {
         double a = map_units(k, seed003, 4), b = map_units(k, seed004_map, 3);
         double c = as_completed_units(k, seed004_ac, 5), d = as_completed_units(k, seed000, 10);
-        fprintf(out, "%d %.3f %.3f %.3f %.3f\n", k, a, b, c, d);
+        fprintf(out, "%d %.3f %.3f %.3f %.3f %d %d %d %d\n", k, a, b, c, d,
+                ideal_units(k, seed003, 4), ideal_units(k, seed004_map, 3),
+                ideal_units(k, seed004_ac, 5), ideal_units(k, seed000, 10));
         printf("K=%d  seed 003 [1,2,2,1]: %4.1f   seed 004 map [3,2,1]: %4.1f   "
                "seed 004 as_completed [5..1]: %4.1f   seed 000 ten sleeps: %4.1f\n",
                k, a, b, c, d);
@@ -175,7 +193,12 @@ int main(int argc, char **argv)
     for (int k = 1; k <= MAX_WORKERS; k++) {
         struct executor *ex = pool(k);
         submit_then_result(ex, noops / 10);   /* warm-up: start the workers */
-        double submitted = submit_then_result(ex, noops), mapped = map_noops(ex, noops);
+        double submitted = 0, mapped = 0;
+        for (int i = 0; i < 3; i++) {         /* best of 3: the machine is shared */
+            double s = submit_then_result(ex, noops), m = map_noops(ex, noops);
+            submitted = s > submitted ? s : submitted;
+            mapped = m > mapped ? m : mapped;
+        }
         executor_free(ex);
         fprintf(out, "%d %.0f %.0f\n", k, submitted, mapped);
         printf("K=%d  submit-then-result %6.2f M/s   map %6.2f M/s\n", k, submitted / 1e6,

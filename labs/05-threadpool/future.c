@@ -146,11 +146,12 @@ static struct future **unique_futures(struct future *const *fs, size_t n, size_t
 struct future *future_new(task_fn fn, void *arg)
 {
     /* TODO: malloc a future (errno = ENOMEM and NULL if that fails) and fill
-     * in every field: PENDING, one reference, a mutex, a condition variable on
-     * CLOCK_MONOTONIC (monotonic_cond_init), no value, no error, an empty
-     * callback list (callbacks_end points at callbacks), no watchers, fn and
-     * arg, and next_in_queue NULL.  Use atomic_init for the atomic fields. */
-    (void)fn, (void)arg, (void)monotonic_cond_init;
+     * in every field: PENDING and one reference (atomic_init), an unlocked
+     * mutex, fn and arg, an empty callback list (callbacks_end points at
+     * callbacks), and zero or NULL for the rest.  Leave done_cv for the first
+     * thread that has to wait (cv_ready false): most futures are never
+     * waited for. */
+    (void)fn, (void)arg;
     NOT_IMPLEMENTED();
 }
 
@@ -165,8 +166,9 @@ void future_release(struct future *f)
 {
     /* TODO: drop one reference atomically (atomic_fetch_sub).  Only the
      * caller that drops the last one frees: the callbacks that never ran, the
-     * condition variable, the mutex, then the future.  Why must the decrement
-     * be one atomic step, and not a load followed by a store? */
+     * condition variable (if it was set up), the mutex, then the future.  Why
+     * must the decrement be one atomic step, and not a load followed by a
+     * store? */
     (void)f;
     NOT_IMPLEMENTED();
 }
@@ -185,10 +187,10 @@ static void notify_waiter(struct waiter *w, struct future *f, bool failed)
  * caller to run once it has let go of f->lock.  Called with f->lock held. */
 static struct callback *announce_done(struct future *f)
 {
-    /* TODO: wake every thread waiting in future_result (which call wakes
-     * them all?), notify_waiter each waiter_link on f->waiters (failed means
-     * FINISHED with a nonzero error code), then detach the callback list and
-     * return it: the caller runs it after unlocking. */
+    /* TODO: if threads wait in future_result, wake them all (which call
+     * wakes them all?), notify_waiter each waiter_link on f->waiters (failed
+     * means FINISHED with a nonzero error code), then detach the callback
+     * list and return it: the caller runs it after unlocking. */
     (void)f, (void)notify_waiter;
     NOT_IMPLEMENTED();
 }
@@ -219,10 +221,12 @@ static int wait_done(struct future *f, double timeout_s)
 {
     /* TODO: return the state at once if f is done (an acquire load, no
      * lock) or timeout_s is 0.  Otherwise compute the deadline once
-     * (deadline_in), then under f->lock wait on f->done_cv (wait_until) in a
-     * loop until f is done or the wait returns ETIMEDOUT.  Read the state
-     * again before unlocking and return it. */
+     * (deadline_in), then under f->lock: set up done_cv if nobody has yet
+     * (monotonic_cond_init), count yourself in f->waiting, and wait
+     * (wait_until) in a loop until f is done or the wait returns ETIMEDOUT.
+     * Read the state again before unlocking and return it. */
     (void)f, (void)timeout_s, (void)is_done, (void)deadline_in, (void)wait_until;
+    (void)monotonic_cond_init;
     NOT_IMPLEMENTED();
 }
 

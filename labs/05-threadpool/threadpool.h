@@ -93,6 +93,8 @@ struct future {
     _Atomic int state;            /* enum future_state; read without the lock */
     atomic_int refs;              /* owners; the last future_release frees it */
     pthread_mutex_t lock;         /* guards the fields below */
+    int waiting;                  /* threads blocked in future_result or future_exception */
+    bool cv_ready;                /* done_cv is set up: the first thread to wait does it */
     pthread_cond_t done_cv;       /* broadcast when the future becomes done */
     void *value;                  /* set once, before state becomes FINISHED */
     struct task_error error;

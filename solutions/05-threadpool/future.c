@@ -150,18 +150,14 @@ struct future *future_new(task_fn fn, void *arg)
         errno = ENOMEM;
         return NULL;
     }
+    /* Everything else starts zeroed: no value, no error, no waiters.  The
+     * condition variable is left for the first thread that has to wait:
+     * most futures are never waited for (their result is there when asked),
+     * and setting one up and tearing it down costs more than a small task. */
+    *f = (struct future){.lock = PTHREAD_MUTEX_INITIALIZER, .fn = fn, .arg = arg};
     atomic_init(&f->state, FUTURE_PENDING);
     atomic_init(&f->refs, 1);
-    pthread_mutex_init(&f->lock, NULL);
-    monotonic_cond_init(&f->done_cv);
-    f->value = NULL;
-    f->error = (struct task_error){0, NULL};
-    f->callbacks = NULL;
     f->callbacks_end = &f->callbacks;
-    f->waiters = NULL;
-    f->fn = fn;
-    f->arg = arg;
-    f->next_in_queue = NULL;
     return f;
 }
 
@@ -180,7 +176,8 @@ void future_release(struct future *f)
         next = c->next;
         free(c);
     }
-    pthread_cond_destroy(&f->done_cv);
+    if (f->cv_ready)
+        pthread_cond_destroy(&f->done_cv);
     pthread_mutex_destroy(&f->lock);
     free(f);
 }
@@ -202,7 +199,8 @@ static void notify_waiter(struct waiter *w, struct future *f, bool failed)
 static struct callback *announce_done(struct future *f)
 {
     /* Broadcast, not signal: every thread blocked in result() must wake. */
-    pthread_cond_broadcast(&f->done_cv);
+    if (f->waiting > 0)
+        pthread_cond_broadcast(&f->done_cv);
     bool failed = atomic_load(&f->state) == FUTURE_FINISHED && f->error.code != 0;
     for (struct waiter_link *link = f->waiters; link; link = link->next)
         notify_waiter(link->waiter, f, failed);
@@ -258,11 +256,17 @@ static int wait_done(struct future *f, double timeout_s)
     struct timespec ts;
     const struct timespec *deadline = deadline_in(timeout_s, &ts);
     pthread_mutex_lock(&f->lock);
+    if (!f->cv_ready) {
+        monotonic_cond_init(&f->done_cv);
+        f->cv_ready = true;
+    }
+    f->waiting++;
     /* A while loop, not an if: a wait may end early (a spurious wakeup), and
      * the deadline is absolute, so waiting again only waits for what is left. */
     while (!is_done(atomic_load(&f->state)) &&
            wait_until(&f->done_cv, &f->lock, deadline) != ETIMEDOUT)
         ;
+    f->waiting--;
     state = atomic_load(&f->state);   /* it may have finished right at the deadline */
     pthread_mutex_unlock(&f->lock);
     return state;
