@@ -1,0 +1,421 @@
+/*
+ * interp.c - lab 04's tiny bytecode interpreter (given).  See interp.h.
+ *
+ * The eval loop is a switch over opcodes, as in CPython's ceval.c before
+ * computed gotos.  Everything that concerns threads goes through gil.c:
+ * taking and dropping the GIL, the check at back-edges, releasing it around
+ * blocking calls, and every change to a reference count.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "interp.h"
+#include "testkit.h"
+
+/* ---- bytecode ------------------------------------------------------------ */
+
+enum opcode {
+    LOAD_FAST,          /* push locals[arg] */
+    STORE_FAST,         /* locals[arg] = pop() */
+    LOAD_CONST,         /* push constant arg: 0 or 1, shared by every thread */
+    COMPARE_GT,         /* b = pop(), a = pop(): push True if a > b else False */
+    BINARY_SUBTRACT,    /* b = pop(), a = pop(): push a new int a - b */
+    POP_JUMP_IF_FALSE,  /* if pop() is False: jump to arg */
+    JUMP_BACKWARD,      /* jump to arg: a back-edge, where the eval breaker is checked */
+    IO_WAIT,            /* block task.io_us microseconds with the GIL released */
+    CALL_NATIVE,        /* call task.native(task.native_ctx) with the GIL released */
+    RETURN_NONE,
+};
+
+struct instr {
+    enum opcode op;
+    int arg;
+};
+
+enum { N = 0, ZERO = 0, ONE = 1 };   /* the local n; the constants 0 and 1 */
+
+/* while n > 0: n -= 1 */
+static const struct instr countdown_code[] = {
+    /* 0 */ {LOAD_FAST, N}, {LOAD_CONST, ZERO}, {COMPARE_GT, 0}, {POP_JUMP_IF_FALSE, 9},
+    /* 4 */ {LOAD_FAST, N}, {LOAD_CONST, ONE}, {BINARY_SUBTRACT, 0}, {STORE_FAST, N},
+    /* 8 */ {JUMP_BACKWARD, 0},
+    /* 9 */ {RETURN_NONE, 0},
+};
+
+/* while n > 0: io(us); n -= 1 */
+static const struct instr io_loop_code[] = {
+    /* 0 */ {LOAD_FAST, N}, {LOAD_CONST, ZERO}, {COMPARE_GT, 0}, {POP_JUMP_IF_FALSE, 10},
+    /* 4 */ {IO_WAIT, 0},
+    /* 5 */ {LOAD_FAST, N}, {LOAD_CONST, ONE}, {BINARY_SUBTRACT, 0}, {STORE_FAST, N},
+    /* 9 */ {JUMP_BACKWARD, 0},
+    /* 10 */ {RETURN_NONE, 0},
+};
+
+/* while n > 0: native(); n -= 1 */
+static const struct instr native_loop_code[] = {
+    /* 0 */ {LOAD_FAST, N}, {LOAD_CONST, ZERO}, {COMPARE_GT, 0}, {POP_JUMP_IF_FALSE, 10},
+    /* 4 */ {CALL_NATIVE, 0},
+    /* 5 */ {LOAD_FAST, N}, {LOAD_CONST, ONE}, {BINARY_SUBTRACT, 0}, {STORE_FAST, N},
+    /* 9 */ {JUMP_BACKWARD, 0},
+    /* 10 */ {RETURN_NONE, 0},
+};
+
+static const struct instr *program_code(enum vm_program p)
+{
+    switch (p) {
+    case VM_IO_LOOP: return io_loop_code;
+    case VM_NATIVE_LOOP: return native_loop_code;
+    default: return countdown_code;
+    }
+}
+
+/* ---- threads and their private objects ------------------------------------- */
+
+enum { CHUNK_OBJECTS = 64, STACK_DEPTH = 8 };
+
+struct chunk {
+    struct chunk *next;
+    struct object objects[CHUNK_OBJECTS];
+};
+
+struct vm_thread {
+    struct vm *vm;
+    struct vm_task task;
+    struct gil_thread gil_state;
+    pthread_t id;
+    struct vm_thread_stats stats;
+    struct object *free_list;   /* this thread's freed ints, reused first */
+    struct chunk *chunks;       /* everything it ever allocated */
+    long live;                  /* its ints allocated and not yet freed */
+    atomic_bool finished;       /* set as the thread's last act */
+    double held_since;          /* timeline: when it last took the GIL */
+};
+
+static struct object *new_int(struct vm_thread *t, long value)
+{
+    struct object *o = t->free_list;
+    if (o) {
+        t->free_list = o->next_free;
+    } else {
+        struct chunk *c = calloc(1, sizeof *c);
+        if (!c) {
+            fprintf(stderr, "interp: out of memory\n");
+            abort();
+        }
+        c->next = t->chunks;
+        t->chunks = c;
+        for (int i = CHUNK_OBJECTS - 1; i > 0; i--) {
+            c->objects[i].next_free = t->free_list;
+            t->free_list = &c->objects[i];
+        }
+        o = &c->objects[0];
+    }
+    o->refcnt = 1;
+    o->value = value;
+    o->shared = false;
+    o->alive = true;
+    t->live++;
+    return o;
+}
+
+/* The count reached 0.  A private int goes back to its thread's free list.
+ * A shared object is never really freed here -- the threads still point at
+ * it -- but that it got to 0 at all means a count went wrong: in CPython
+ * this would be a use-after-free.  Count it and carry on. */
+static void dealloc(struct vm_thread *t, struct object *o)
+{
+    if (o->shared || !o->alive) {
+        atomic_fetch_add_explicit(&t->vm->freed_while_referenced, 1,
+                                  memory_order_relaxed);
+        return;
+    }
+    o->alive = false;
+    o->next_free = t->free_list;
+    t->free_list = o;
+    t->live--;
+}
+
+static inline void incref(struct vm_thread *t, struct object *o)
+{
+    gil_incref(&t->vm->gil, &o->refcnt);
+}
+
+static inline void decref(struct vm_thread *t, struct object *o)
+{
+    if (gil_decref(&t->vm->gil, &o->refcnt) == 0)
+        dealloc(t, o);
+}
+
+/* ---- the books: overlaps, waits, the timeline ------------------------------ */
+
+/* Between taking and dropping the GIL a thread is "inside".  Relaxed
+ * atomics: counting must not order the threads, or it would hide from
+ * ThreadSanitizer the very races a broken GIL lets through. */
+static void enter_bytecode(struct vm_thread *t)
+{
+    struct vm *vm = t->vm;
+    if (vm->count_overlaps &&
+        atomic_fetch_add_explicit(&vm->inside, 1, memory_order_relaxed) != 0)
+        atomic_fetch_add_explicit(&vm->overlaps, 1, memory_order_relaxed);
+}
+
+static void leave_bytecode(struct vm_thread *t)
+{
+    if (t->vm->count_overlaps)
+        atomic_fetch_sub_explicit(&t->vm->inside, 1, memory_order_relaxed);
+}
+
+static void record_segment(struct vm_thread *t, double start, double end,
+                           enum vm_segment_kind kind)
+{
+    int i = t->stats.nsegments;
+    if (i < t->task.trace_cap) {
+        t->task.trace[i] = (struct vm_segment){start - t->vm->t0, end - t->vm->t0, kind};
+        t->stats.nsegments++;
+    }
+}
+
+static void record_wait(struct vm_thread *t, double waited)
+{
+    if (t->stats.nwaits < t->task.waits_cap)
+        t->task.waits[t->stats.nwaits] = waited;
+    t->stats.nwaits++;
+    if (waited > t->stats.max_wait_s)
+        t->stats.max_wait_s = waited;
+}
+
+/* ---- the places where the GIL is involved ---------------------------------- */
+
+/* JUMP_BACKWARD: let another thread in if the GIL says so.  With a timeline,
+ * a change of switch_number across the check means this thread gave the GIL
+ * away and got it back (we hold the GIL, so reading it is safe). */
+static void eval_breaker(struct vm_thread *t)
+{
+    struct gil *g = &t->vm->gil;
+    leave_bytecode(t);
+    if (!t->task.trace) {
+        gil_check(g, &t->gil_state);
+    } else {
+        unsigned long switches = g->switch_number;
+        double before = now_s();
+        gil_check(g, &t->gil_state);
+        if (g->switch_number != switches) {
+            double after = now_s();
+            record_segment(t, t->held_since, before, VM_HELD_FORCED);
+            record_segment(t, before, after, VM_WAITING);
+            t->held_since = after;
+        }
+    }
+    enter_bytecode(t);
+}
+
+/* IO_WAIT and CALL_NATIVE: Py_BEGIN_ALLOW_THREADS; the call;
+ * Py_END_ALLOW_THREADS -- and note how long getting the GIL back took. */
+static void call_without_gil(struct vm_thread *t, enum opcode op)
+{
+    struct gil *g = &t->vm->gil;
+    if (t->task.trace)
+        record_segment(t, t->held_since, now_s(), VM_HELD_VOLUNTARY);
+    leave_bytecode(t);
+    gil_begin_allow_threads(g, &t->gil_state);
+    if (op == IO_WAIT)
+        sleep_s((double)t->task.io_us * 1e-6);
+    else
+        t->task.native(t->task.native_ctx);
+    double asked = now_s();
+    gil_end_allow_threads(g, &t->gil_state);
+    double got = now_s();
+    enter_bytecode(t);
+    record_wait(t, got - asked);
+    if (t->task.trace) {
+        record_segment(t, asked, got, VM_WAITING);
+        t->held_since = got;
+    }
+    t->stats.io_ops++;
+}
+
+/* ---- the eval loop ------------------------------------------------------------ */
+
+static void eval(struct vm_thread *t)
+{
+    struct vm *vm = t->vm;
+    const struct instr *code = program_code(t->task.program);
+    struct object *consts[] = {&vm->zero, &vm->one};
+    struct object *locals[1] = {new_int(t, t->task.n)};
+    struct object *stack[STACK_DEPTH];
+    int sp = 0, pc = 0;
+    bool jump;
+
+    for (;;) {
+        const struct instr in = code[pc++];
+        struct object *a, *b, *r;
+        switch (in.op) {
+        case LOAD_FAST:
+            r = locals[in.arg];
+            incref(t, r);
+            stack[sp++] = r;
+            break;
+        case STORE_FAST:
+            r = locals[in.arg];
+            locals[in.arg] = stack[--sp];
+            decref(t, r);
+            break;
+        case LOAD_CONST:
+            r = consts[in.arg];
+            incref(t, r);
+            stack[sp++] = r;
+            break;
+        case COMPARE_GT:
+            b = stack[--sp];
+            a = stack[--sp];
+            r = a->value > b->value ? &vm->true_obj : &vm->false_obj;
+            incref(t, r);
+            decref(t, a);
+            decref(t, b);
+            stack[sp++] = r;
+            break;
+        case BINARY_SUBTRACT:
+            b = stack[--sp];
+            a = stack[--sp];
+            r = new_int(t, a->value - b->value);
+            decref(t, a);
+            decref(t, b);
+            stack[sp++] = r;
+            break;
+        case POP_JUMP_IF_FALSE:
+            r = stack[--sp];
+            jump = r == &vm->false_obj;
+            decref(t, r);
+            if (jump)
+                pc = in.arg;
+            break;
+        case JUMP_BACKWARD:
+            pc = in.arg;
+            eval_breaker(t);
+            if (atomic_load_explicit(&vm->stop, memory_order_relaxed))
+                goto done;
+            break;
+        case IO_WAIT:
+        case CALL_NATIVE:
+            call_without_gil(t, in.op);
+            break;
+        case RETURN_NONE:
+            goto done;
+        }
+    }
+done:
+    while (sp > 0)
+        decref(t, stack[--sp]);
+    t->stats.iterations = t->task.n - locals[N]->value;
+    decref(t, locals[N]);
+}
+
+static void *thread_main(void *arg)
+{
+    struct vm_thread *t = arg;
+    struct vm *vm = t->vm;
+    double asked = now_s();
+    gil_acquire(&vm->gil, &t->gil_state);
+    t->held_since = now_s();
+    if (t->task.trace)
+        record_segment(t, asked, t->held_since, VM_WAITING);
+    enter_bytecode(t);
+
+    eval(t);
+
+    leave_bytecode(t);
+    if (t->task.trace)
+        record_segment(t, t->held_since, now_s(), VM_HELD_EXIT);
+    if (t->live != 0)
+        atomic_fetch_add_explicit(&vm->leaked, t->live, memory_order_relaxed);
+    gil_release(&vm->gil, &t->gil_state);
+    atomic_store(&t->finished, true);
+    return NULL;
+}
+
+/* ---- the public side ------------------------------------------------------------ */
+
+static void init_shared(struct object *o, long value)
+{
+    *o = (struct object){.refcnt = 1, .value = value, .shared = true, .alive = true};
+}
+
+struct vm *vm_new(enum gil_mode mode)
+{
+    struct vm *vm = calloc(1, sizeof *vm);
+    if (!vm)
+        return NULL;
+    gil_init(&vm->gil, mode);
+    /* Each shared object starts with the one reference its table holds. */
+    init_shared(&vm->zero, 0);
+    init_shared(&vm->one, 1);
+    init_shared(&vm->true_obj, 1);
+    init_shared(&vm->false_obj, 0);
+    atomic_init(&vm->stop, false);
+    atomic_init(&vm->inside, 0);
+    atomic_init(&vm->overlaps, 0);
+    atomic_init(&vm->freed_while_referenced, 0);
+    atomic_init(&vm->leaked, 0);
+    vm->t0 = now_s();
+    return vm;
+}
+
+void vm_free(struct vm *vm)
+{
+    gil_destroy(&vm->gil);
+    free(vm);
+}
+
+struct vm_thread *vm_start(struct vm *vm, const struct vm_task *task)
+{
+    struct vm_thread *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->vm = vm;
+    t->task = *task;
+    atomic_init(&t->finished, false);
+    if (pthread_create(&t->id, NULL, thread_main, t) != 0) {
+        free(t);
+        return NULL;
+    }
+    return t;
+}
+
+void vm_join(struct vm_thread *t, struct vm_thread_stats *stats)
+{
+    pthread_join(t->id, NULL);
+    if (stats)
+        *stats = t->stats;
+    for (struct chunk *c = t->chunks, *next; c; c = next) {
+        next = c->next;
+        free(c);
+    }
+    free(t);
+}
+
+bool vm_finished(struct vm_thread *t)
+{
+    return atomic_load(&t->finished);
+}
+
+void vm_stop(struct vm *vm)
+{
+    atomic_store_explicit(&vm->stop, true, memory_order_relaxed);
+}
+
+void vm_check_refcounts(struct vm *vm, struct vm_refcheck *check)
+{
+    struct object *shared[] = {&vm->zero, &vm->one, &vm->true_obj, &vm->false_obj};
+    check->freed_while_referenced = atomic_load(&vm->freed_while_referenced);
+    check->leaked = atomic_load(&vm->leaked);
+    check->drift = 0;
+    for (size_t i = 0; i < sizeof shared / sizeof shared[0]; i++) {
+        long off = shared[i]->refcnt - 1;   /* 1: the table's own reference */
+        check->drift += off < 0 ? -off : off;
+        if (off < 0)
+            check->freed_while_referenced++;
+        else if (off > 0)
+            check->leaked++;
+    }
+}
