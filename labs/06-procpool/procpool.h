@@ -73,8 +73,9 @@ struct future;   /* defined in future.c */
 /* Wait until the future is FINISHED or CANCELLED, for at most timeout_s
  * seconds (timeout_s < 0: as long as it takes).  Returns PROCPOOL_OK and the
  * result's bytes in *data and *len (owned by the future: valid until you
- * release it), or why there is no result: the task's error,
- * PROCPOOL_CANCELLED, or PROCPOOL_TIMEOUT if time ran out first. */
+ * release it; either pointer may be NULL), or why there is no result: the
+ * task's error, PROCPOOL_CANCELLED, or PROCPOOL_TIMEOUT if time ran out
+ * first. */
 int future_result(struct future *f, double timeout_s, const void **data, size_t *len);
 
 bool future_done(struct future *f);                  /* FINISHED or CANCELLED */
@@ -128,8 +129,10 @@ int procpool_submit(struct procpool *p, const char *fn, const void *arg, size_t 
 
 /* outputs[i] = fn(inputs[i]) for i < n, items of in_size and out_size bytes,
  * chunksize items per message.  Each call of fn must return exactly out_size
- * bytes.  Blocks until done.  Returns PROCPOOL_OK, PROCPOOL_BAD_ARGUMENT for
- * chunksize < 1, or the first error of a chunk, in input order. */
+ * bytes.  Blocks until done.  Returns PROCPOOL_OK; PROCPOOL_BAD_ARGUMENT for
+ * chunksize < 1 or a chunk over PROCPOOL_MAX_MESSAGE either way;
+ * PROCPOOL_NO_FUNCTION for an unregistered fn; else the first error of a
+ * chunk, in input order (PROCPOOL_TASK_FAILED if fn returned another size). */
 int procpool_map(struct procpool *p, const char *fn, const void *inputs, size_t in_size,
                  void *outputs, size_t out_size, size_t n, int chunksize);
 
