@@ -519,6 +519,7 @@ TEST(locked_increments_give_exactly_500, 9, 25,
      "value_new, value_acquire, value_release, value_get, value_set")
 {
     register_all();
+    atomic_store(&pshared_requested, -1);
     total = value_new('i');
     ck_assert_msg(total != NULL, "value_new('i') returned NULL (errno %d)", errno);
     ck_assert_msg(atomic_load(&pshared_requested) == PTHREAD_PROCESS_SHARED,
