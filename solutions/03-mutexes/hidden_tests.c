@@ -2,24 +2,63 @@
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lab_test.h"
 #include "mutexes.h"
 #include "testkit.h"
 
 /* Wait until *count reaches goal; false if it stood still for stall_s. */
-static bool reaches(atomic_int *count, int goal, double stall_s)
+static bool reaches(atomic_long *count, long goal, double stall_s)
 {
-    int last = -1;
+    long last = -1;
     double since = now_s();
-    for (int now; (now = atomic_load(count)) < goal; sleep_s(0.001)) {
+    for (long now; (now = atomic_load(count)) < goal; sleep_s(0.001)) {
         if (now != last)
             last = now, since = now_s();
         else if (now_s() - since > stall_s)
             return false;
     }
     return true;
+}
+
+struct gate {
+    pthread_mutex_t lock;
+    pthread_cond_t opened_cv;
+    bool opened;
+};
+
+static void gate_wait(struct gate *g)
+{
+    pthread_mutex_lock(&g->lock);
+    while (!g->opened)
+        pthread_cond_wait(&g->opened_cv, &g->lock);
+    pthread_mutex_unlock(&g->lock);
+}
+
+static void gate_open(struct gate *g)
+{
+    pthread_mutex_lock(&g->lock);
+    g->opened = true;
+    pthread_cond_broadcast(&g->opened_cv);
+    pthread_mutex_unlock(&g->lock);
+}
+
+/* True if thread tid of this process is asleep (state S in /proc). */
+static bool asleep(int tid)
+{
+    char path[64], stat[512];
+    snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    size_t n = fread(stat, 1, sizeof stat - 1, f);
+    fclose(f);
+    stat[n] = '\0';
+    char *end_of_name = strrchr(stat, ')');
+    return end_of_name && end_of_name[1] == ' ' && end_of_name[2] == 'S';
 }
 
 /* ---- the bank: bad set-ups, and self-transfers among real ones ------------ */
@@ -30,7 +69,7 @@ struct bank_job {
     uint32_t seed;
     long net[3];
     long self_not_refused;  /* self-transfers that did not say SAME_ACCOUNT */
-    atomic_int *done;
+    atomic_long *done;      /* transfers tried by all jobs */
 };
 
 static void *bank_job(void *p)
@@ -47,8 +86,8 @@ static void *bank_job(void *p)
             if (bank_transfer(j->bank, from, to, amount) == TRANSFER_OK)
                 j->net[from] -= amount, j->net[to] += amount;
         }
+        atomic_fetch_add(j->done, 1);
     }
-    atomic_fetch_add(j->done, 1);
     return NULL;
 }
 
@@ -67,13 +106,13 @@ HIDDEN_TEST(hidden_bank_edge_cases, 3, 15, "bank_init, bank_transfer")
     enum { JOBS = 6 };
     struct bank_job jobs[JOBS];
     pthread_t threads[JOBS];
-    atomic_int done = 0;
+    atomic_long done = 0;
     for (int i = 0; i < JOBS; i++) {
         jobs[i] = (struct bank_job){.bank = &b, .self = i < 2,
                                     .seed = 88675123u + 97u * (uint32_t)i, .done = &done};
         ck_assert_int_eq(pthread_create(&threads[i], NULL, bank_job, &jobs[i]), 0);
     }
-    ck_assert_msg(reaches(&done, JOBS, 2.0), "transfers stopped for 2 s while two "
+    ck_assert_msg(reaches(&done, JOBS * 3000L, 2.0), "transfers stopped for 2 s while two "
                   "threads transferred account 0 to itself: a self-transfer must be "
                   "refused before any lock is taken");
     long net[3] = {0};
@@ -99,9 +138,13 @@ enum { PUTTERS = 6, PUTS_EACH = 200, TAKE_BEFORE_CLOSE = 300 };
 
 struct closing {
     struct bounded_buffer buffer;
+    struct gate reopen;                 /* getters pause here after 300 items */
+    atomic_long tickets;                /* gets allowed before the pause */
     atomic_uchar put_ok[PUTTERS * PUTS_EACH];
     atomic_uchar got[PUTTERS * PUTS_EACH];
-    atomic_int taken, putters_done, getters_done, strays;
+    atomic_int putter_tid[PUTTERS];
+    atomic_bool putter_done[PUTTERS];
+    atomic_long taken, putters_done, getters_done, strays;
 };
 
 struct closing_end { struct closing *c; int index; };
@@ -109,11 +152,13 @@ struct closing_end { struct closing *c; int index; };
 static void *closing_putter(void *p)
 {
     struct closing_end *e = p;
+    atomic_store(&e->c->putter_tid[e->index], (int)gettid());
     for (int i = 0; i < PUTS_EACH; i++) {
         int item = e->index * PUTS_EACH + i;
         if (buffer_put(&e->c->buffer, item) == BUFFER_OK)
             atomic_store(&e->c->put_ok[item], 1);
     }
+    atomic_store(&e->c->putter_done[e->index], true);
     atomic_fetch_add(&e->c->putters_done, 1);
     return NULL;
 }
@@ -122,7 +167,13 @@ static void *closing_getter(void *p)
 {
     struct closing *c = ((struct closing_end *)p)->c;
     long item;
-    while (buffer_get(&c->buffer, &item) == BUFFER_OK) {
+    for (;;) {
+        /* After 300 gets in all, wait until the test has closed the buffer:
+         * every putter is then stuck on the full slot, whatever the timing. */
+        if (atomic_fetch_add(&c->tickets, 1) >= TAKE_BEFORE_CLOSE)
+            gate_wait(&c->reopen);
+        if (buffer_get(&c->buffer, &item) != BUFFER_OK)
+            break;
         if (item < 0 || item >= PUTTERS * PUTS_EACH)
             atomic_fetch_add(&c->strays, 1);
         else
@@ -133,14 +184,33 @@ static void *closing_getter(void *p)
     return NULL;
 }
 
+/* True once every putter still in buffer_put has been asleep for 10 polls
+ * 1 ms apart (blocked on the full buffer), within `within` seconds. */
+static bool putters_asleep(struct closing *c, double within)
+{
+    double deadline = now_s() + within;
+    for (int streak = 0; streak < 10; sleep_s(0.001)) {
+        if (now_s() > deadline)
+            return false;
+        bool all = true;
+        for (int i = 0; i < PUTTERS && all; i++)
+            all = atomic_load(&c->putter_done[i]) ||
+                  (atomic_load(&c->putter_tid[i]) && asleep(atomic_load(&c->putter_tid[i])));
+        streak = all ? streak + 1 : 0;
+    }
+    return true;
+}
+
 HIDDEN_TEST(hidden_close_while_putters_wait, 4, 15, "buffer_close, buffer_put, buffer_get")
 {
-    /* 6 putters and 2 getters share one slot; after 300 items the test
-     * closes the buffer.  Every put that returned OK must arrive exactly
-     * once, no put that returned CLOSED may arrive, and every blocked putter
-     * must come back. */
+    /* 6 putters and 2 getters share one slot.  After 300 items the getters
+     * pause, the putters fill the slot and block, and the test closes the
+     * buffer.  Every put that returned OK must arrive exactly once, no put
+     * that returned CLOSED may arrive, and every blocked putter must come
+     * back. */
     static struct closing c;
     memset(&c, 0, sizeof c);
+    c.reopen = (struct gate){PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false};
     ck_assert_msg(buffer_init(&c.buffer, 0) == EINVAL, "buffer_init with capacity 0: "
                   "expected EINVAL");
     ck_assert_int_eq(buffer_init(&c.buffer, 1), 0);
@@ -153,17 +223,20 @@ HIDDEN_TEST(hidden_close_while_putters_wait, 4, 15, "buffer_close, buffer_put, b
                                         &ends[i]), 0);
     }
     ck_assert_msg(reaches(&c.taken, TAKE_BEFORE_CLOSE, 2.0), "items stopped moving "
-                  "through a one-slot buffer after %d (6 putters, 2 getters)",
+                  "through a one-slot buffer after %ld (6 putters, 2 getters)",
                   atomic_load(&c.taken));
+    ck_assert_msg(putters_asleep(&c, 3.0), "with the getters paused, the putters did "
+                  "not all go to sleep on the full buffer within 3 s");
     buffer_close(&c.buffer);
-    ck_assert_msg(reaches(&c.putters_done, PUTTERS, 2.0), "after close(), only %d of "
+    gate_open(&c.reopen);
+    ck_assert_msg(reaches(&c.putters_done, PUTTERS, 2.0), "after close(), only %ld of "
                   "6 putters returned: putters waiting on a full buffer must be woken "
                   "too", atomic_load(&c.putters_done));
-    ck_assert_msg(reaches(&c.getters_done, 2, 2.0), "after close(), only %d of 2 "
+    ck_assert_msg(reaches(&c.getters_done, 2, 2.0), "after close(), only %ld of 2 "
                   "getters returned", atomic_load(&c.getters_done));
     for (int i = 0; i < PUTTERS + 2; i++)
         pthread_join(threads[i], NULL);
-    ck_assert_msg(c.strays == 0, "getters got %d items nobody put", (int)c.strays);
+    ck_assert_msg(c.strays == 0, "getters got %ld items nobody put", (long)c.strays);
     int refused = 0;
     for (int i = 0; i < PUTTERS * PUTS_EACH; i++) {
         refused += !c.put_ok[i];
@@ -171,7 +244,7 @@ HIDDEN_TEST(hidden_close_while_putters_wait, 4, 15, "buffer_close, buffer_put, b
                       "arrived %d times", i, c.put_ok[i] ? "BUFFER_OK" : "BUFFER_CLOSED",
                       (int)c.got[i]);
     }
-    ck_assert_msg(refused > 0, "expected some puts to be refused after close()");
+    ck_assert_msg(refused > 0, "expected the puts made after close() to be refused");
     buffer_destroy(&c.buffer);
 }
 
