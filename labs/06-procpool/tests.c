@@ -977,7 +977,11 @@ TEST(kill_9_breaks_the_pool, 5, 25, "collector, worker_ended, fail_pool, feeder"
     pid_t pids[2] = {procpool_worker_pid(p, 0), procpool_worker_pid(p, 1)};
     struct future *f[2] = {submit_i64(p, "wait_at_gate", 0), submit_i64(p, "wait_at_gate", 0)};
     ck_assert_msg(wait_for(&board->started, 2, 5), "the two gate tasks never both started");
-    kill(atomic_load(&board->last_pid), SIGKILL);
+    pid_t victim = atomic_load(&board->last_pid);
+    ck_assert_msg(victim == pids[0] || victim == pids[1], "a gate task ran in process %d, "
+                  "which is none of the pool's workers (%d, %d)", (int)victim, (int)pids[0],
+                  (int)pids[1]);
+    kill(victim, SIGKILL);
     for (int i = 0; i < 2; i++) {
         int status = future_result(f[i], 5, NULL, NULL);
         ck_assert_msg(status == PROCPOOL_BROKEN, "after kill -9 of one worker, expected both "
