@@ -342,6 +342,7 @@ int main(int argc, char **argv)
     }
     g.sandbox = sandbox_init();
     mkdirs(out);
+    const char *out_given = out;   /* as the user wrote it, for the summary */
     /* Absolute paths: test programs run inside their own output folder. */
     char *build_abs = realpath(build, NULL), *out_abs = realpath(out, NULL);
     if (!build_abs || !out_abs)
@@ -363,6 +364,7 @@ int main(int argc, char **argv)
         }
     }
     g.seconds = now_s() - start;
+    g.out = out_given;
 
     char path[4096];
     snprintf(path, sizeof path, "%s/results.json", out);

@@ -30,6 +30,7 @@ struct grading {
     double seconds;
     bool show_hidden;     /* instructors: print hidden tests in the terminal */
     const char *sandbox;  /* how student code was isolated, in words */
+    const char *out;      /* where results.json and the rest are written */
 };
 
 int lab_score(const struct lab *lab, bool hidden);

@@ -222,7 +222,7 @@ static void print_indented(const char *text)
         p += n + (p[n] == '\n');
     }
     if (*p)
-        printf("      %s[... the rest is in build/grade/results.json]%s\n", DIM, RESET);
+        printf("      %s[... the rest is in results.json]%s\n", DIM, RESET);
 }
 
 void print_summary(const struct grading *g)
@@ -269,7 +269,7 @@ void print_summary(const struct grading *g)
     printf("\n%sTOTAL %d/%d%s", BOLD, total, total_max, RESET);
     if (hidden_tests)
         printf("  (+%d hidden points graded later)", hidden_points);
-    printf("   graded in %.1f s; details in build/grade/results.json\n", g->seconds);
+    printf("   graded in %.1f s; details in %s/results.json\n", g->seconds, g->out);
     printf("%s(%s)%s\n", DIM, g->sandbox ? g->sandbox : "", RESET);
 }
 
