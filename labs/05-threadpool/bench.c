@@ -8,9 +8,9 @@
  *                        the same four as the schedule predicts them
  *                     1: K, then no-op tasks/s on K workers: submit-then-result
  *                        and map (best of 3 each)
- *   bench --compare [WORKERS]
+ *   bench --compare [WORKERS [RUNS]]
  *                     the benchmark `make bench` runs: no-op submit-then-result
- *                     throughput, best of 3, printed as "ours_tasks_per_s N"
+ *                     throughput, best of RUNS (3), printed as "ours_tasks_per_s N"
  *
  * PLOTS_QUICK=1 shortens the run (used by the kit's own tests).
  */
@@ -135,14 +135,14 @@ static double map_noops(struct executor *ex, long ntasks)
     return (double)done / (now_s() - start);
 }
 
-static int compare(int workers)
+static int compare(int workers, int runs)
 {
-    /* Best of 3 after a warm-up: the machine is shared, and the best run is
-     * the one least disturbed by others. */
+    /* Best of several runs after a warm-up: the machine is shared, and the
+     * best run is the one least disturbed by others. */
     struct executor *ex = pool(workers);
     submit_then_result(ex, 100000);
     double best = 0;
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < runs; i++) {
         double rate = submit_then_result(ex, 1000000);
         best = rate > best ? rate : best;
     }
@@ -154,7 +154,7 @@ static int compare(int workers)
 int main(int argc, char **argv)
 {
     if (argc >= 2 && !strcmp(argv[1], "--compare"))
-        return compare(argc >= 3 ? atoi(argv[2]) : online_cores());
+        return compare(argc >= 3 ? atoi(argv[2]) : online_cores(), argc >= 4 ? atoi(argv[3]) : 3);
     if (argc != 2) {
         fprintf(stderr, "usage: %s DATAFILE | --compare [WORKERS]\n", argv[0]);
         return 2;

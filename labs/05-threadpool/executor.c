@@ -60,8 +60,9 @@ static void adaptive_mutex_init(pthread_mutex_t *m)
     pthread_mutexattr_destroy(&attr);
 }
 
+/* "This is a spin loop": the CPU saves power and lets a sibling hyperthread run. */
 #if defined(__x86_64__) || defined(__i386__)
-#define cpu_relax() __builtin_ia32_pause()   /* "spinning": lets the other hyperthread run */
+#define cpu_relax() __builtin_ia32_pause()
 #else
 #define cpu_relax() ((void)0)
 #endif

@@ -169,8 +169,13 @@ void future_retain(struct future *f)
 
 void future_release(struct future *f)
 {
-    /* acq_rel: every owner's last use of f happens before the free below. */
-    if (atomic_fetch_sub_explicit(&f->refs, 1, memory_order_acq_rel) != 1)
+    /* The last owner frees.  If the count is 1, we are that owner and nobody
+     * else can change it, so the atomic decrement can be skipped: it would
+     * stall this thread until the cache line is back from the worker that
+     * just let go of it.  Acquire, and acq_rel below: every other owner's
+     * last use of f happens before the free. */
+    if (atomic_load_explicit(&f->refs, memory_order_acquire) != 1 &&
+        atomic_fetch_sub_explicit(&f->refs, 1, memory_order_acq_rel) != 1)
         return;
     for (struct callback *c = f->callbacks, *next; c; c = next) {   /* never ran */
         next = c->next;

@@ -2,7 +2,7 @@
  * glib_pool.c - GLib's GThreadPool on the benchmark's no-op workload, built
  * and run by compare.sh when pkg-config finds glib-2.0.
  *
- *   glib_pool N WORKERS    prints "glib_tasks_per_s R", best of 3
+ *   glib_pool N WORKERS [RUNS]    prints "glib_tasks_per_s R", best of RUNS (3)
  *
  * GThreadPool is fire-and-forget: it delivers no futures.  Each run pushes N
  * no-op tasks and waits until all have run (a counter and a condition
@@ -47,10 +47,11 @@ int main(int argc, char **argv)
 {
     gint ntasks = argc > 1 ? atoi(argv[1]) : 1000000;
     int workers = argc > 2 ? atoi(argv[2]) : 2;
+    int runs = argc > 3 ? atoi(argv[3]) : 3;
     GThreadPool *pool = g_thread_pool_new(noop, NULL, workers, FALSE, NULL);
     run(pool, ntasks / 10);
     double best = 0;
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < runs; i++) {
         double rate = run(pool, ntasks);
         best = rate > best ? rate : best;
     }

@@ -1,6 +1,7 @@
-"""python_pool.py N WORKERS - Python's ThreadPoolExecutor on the benchmark's
-no-op workload: submit a batch of 4096 no-op tasks, then result() each, until
-N tasks have run.  Best of 3 after a warm-up; prints "python_tasks_per_s R"."""
+"""python_pool.py N WORKERS [RUNS] - Python's ThreadPoolExecutor on the
+benchmark's no-op workload: submit a batch of 4096 no-op tasks, then result()
+each, until N tasks have run.  Best of RUNS (3) after a warm-up; prints
+"python_tasks_per_s R"."""
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -25,9 +26,10 @@ def submit_then_result(ex, ntasks):
 
 def main():
     ntasks, workers = int(sys.argv[1]), int(sys.argv[2])
+    runs = int(sys.argv[3]) if len(sys.argv) > 3 else 3
     with ThreadPoolExecutor(max_workers=workers) as ex:
         submit_then_result(ex, BATCH)
-        best = max(submit_then_result(ex, ntasks) for _ in range(3))
+        best = max(submit_then_result(ex, ntasks) for _ in range(runs))
     print(f"python_tasks_per_s {best:.0f}")
 
 
