@@ -53,7 +53,10 @@ void __sanitizer_set_report_path(const char *path);
 #endif
 
 
-enum { OUTPUT_FILE_LIMIT = 1 << 20, OUTPUT_SHOWN = 1500, REPORT_SHOWN = 2500 };
+/* A test's files may grow to OUTPUT_FILE_LIMIT: that bounds a flood of
+ * output, and leaves room for Check's own record of every passing assertion,
+ * which it keeps in a temporary file under the same limit. */
+enum { OUTPUT_FILE_LIMIT = 16 << 20, OUTPUT_SHOWN = 1500, REPORT_SHOWN = 2500 };
 
 static struct lab_test *registered;
 static int record_fd = -1;
@@ -313,6 +316,11 @@ static void run_one(const struct lab_test *t, double timeout_scale)
         status = "timeout";
         snprintf(msg, MSG, "timed out after %.4g s: likely deadlock, lost "
                            "wakeup or infinite loop in %s", timeout, t->name);
+    } else if (strncmp(check_msg, "Received signal 13", 18) == 0) {
+        status = "crash";
+        snprintf(msg, MSG, "crashed: %s. Something wrote to a pipe or socket "
+                           "whose reading end was closed; ignore or block SIGPIPE "
+                           "and handle EPIPE instead.", check_msg + 9);
     } else if (strncmp(check_msg, "Received signal", 15) == 0) {
         status = "crash";
         snprintf(msg, MSG, "crashed: %s. Look for a NULL, freed or "
