@@ -144,6 +144,8 @@ static void *worker_main(void *arg)
         ex->head = f->next_in_queue;
         if (!ex->head)
             ex->tail = NULL;
+        else   /* the next task's line comes from the submitter: fetch it now */
+            __builtin_prefetch(ex->head, 1);
         ex->queued--;
         atomic_store_explicit(&ex->pending, ex->queued, memory_order_relaxed);
         pthread_mutex_unlock(&ex->lock);
