@@ -1,12 +1,15 @@
 /*
  * testkit.h - small helpers shared by every lab's tests and timing drivers:
- * clocks, sleeping, and the machine's core count.  Header-only on purpose so
- * that a lab needs nothing but #include "testkit.h".
+ * clocks, sleeping, the machine's core count, and the two ways tests wait
+ * without sleeping and hoping: a gate, and a condition polled to a deadline.
+ * Header-only on purpose so that a lab needs nothing but #include "testkit.h".
  */
 #ifndef TESTKIT_H
 #define TESTKIT_H
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,6 +42,47 @@ static inline int online_cores(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n > 0 ? (int)n : 1;
+}
+
+/* A gate: threads wait at it until the test opens it, so the test decides
+ * when they go on, instead of sleeping and hoping they got somewhere. */
+struct gate {
+    pthread_mutex_t lock;
+    pthread_cond_t opened_cv;
+    bool opened;
+    int waiting;   /* how many have arrived so far */
+};
+
+#define GATE_INIT {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, 0}
+
+static inline void gate_wait(struct gate *g)
+{
+    pthread_mutex_lock(&g->lock);
+    g->waiting++;
+    while (!g->opened)
+        pthread_cond_wait(&g->opened_cv, &g->lock);
+    pthread_mutex_unlock(&g->lock);
+}
+
+static inline void gate_open(struct gate *g)
+{
+    pthread_mutex_lock(&g->lock);
+    g->opened = true;
+    pthread_cond_broadcast(&g->opened_cv);
+    pthread_mutex_unlock(&g->lock);
+}
+
+/* Poll cond(arg) until it holds or `within` seconds pass: for states a test
+ * can observe but not be told about.  False means the deadline passed. */
+static inline bool eventually(bool (*cond)(void *), void *arg, double within)
+{
+    double deadline = now_s() + within;
+    while (!cond(arg)) {
+        if (now_s() > deadline)
+            return false;
+        sleep_s(0.0005);
+    }
+    return true;
 }
 
 #endif

@@ -15,46 +15,6 @@
 #include "testkit.h"
 #include "threads.h"
 
-/* ---- a gate: threads wait at it until the test opens it ------------------ */
-
-struct gate {
-    pthread_mutex_t lock;
-    pthread_cond_t opened_cv;
-    bool opened;
-    int waiting;
-};
-
-#define GATE_INIT {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, 0}
-
-static void gate_wait(struct gate *g)
-{
-    pthread_mutex_lock(&g->lock);
-    g->waiting++;
-    while (!g->opened)
-        pthread_cond_wait(&g->opened_cv, &g->lock);
-    pthread_mutex_unlock(&g->lock);
-}
-
-static void gate_open(struct gate *g)
-{
-    pthread_mutex_lock(&g->lock);
-    g->opened = true;
-    pthread_cond_broadcast(&g->opened_cv);
-    pthread_mutex_unlock(&g->lock);
-}
-
-/* Poll cond() until it holds or `within` seconds pass. */
-static bool eventually(bool (*cond)(void *), void *arg, double within)
-{
-    double deadline = now_s() + within;
-    while (!cond(arg)) {
-        if (now_s() > deadline)
-            return false;
-        sleep_s(0.0005);
-    }
-    return true;
-}
-
 /* ---- Part 1 ---------------------------------------------------------------- */
 
 struct where { pthread_t ran_on; intptr_t input; };

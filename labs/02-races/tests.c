@@ -36,32 +36,6 @@ enum { COUNT_ITERATIONS = 100000, LAZY_ROUNDS = 8, PUBLISH_ROUNDS = 30 };
 enum { COUNT_ITERATIONS = 1000000, LAZY_ROUNDS = 20, PUBLISH_ROUNDS = 100 };
 #endif
 
-/* ---- a gate: threads wait at it until the test opens it ------------------ */
-
-struct gate {
-    pthread_mutex_t lock;
-    pthread_cond_t opened_cv;
-    bool opened;
-};
-
-#define GATE_INIT {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false}
-
-static void gate_wait(struct gate *g)
-{
-    pthread_mutex_lock(&g->lock);
-    while (!g->opened)
-        pthread_cond_wait(&g->opened_cv, &g->lock);
-    pthread_mutex_unlock(&g->lock);
-}
-
-static void gate_open(struct gate *g)
-{
-    pthread_mutex_lock(&g->lock);
-    g->opened = true;
-    pthread_cond_broadcast(&g->opened_cv);
-    pthread_mutex_unlock(&g->lock);
-}
-
 /* pthread_create, tried again for up to 2 s while the machine is out of
  * threads for the moment (EAGAIN): other programs come and go. */
 static void start_thread(pthread_t *id, void *(*body)(void *), void *arg)

@@ -25,32 +25,6 @@
 #include "mutexes.h"
 #include "testkit.h"
 
-/* ---- a gate: threads wait at it until the test opens it ------------------ */
-
-struct gate {
-    pthread_mutex_t lock;
-    pthread_cond_t opened_cv;
-    bool opened;
-};
-
-#define GATE_INIT {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false}
-
-static void gate_wait(struct gate *g)
-{
-    pthread_mutex_lock(&g->lock);
-    while (!g->opened)
-        pthread_cond_wait(&g->opened_cv, &g->lock);
-    pthread_mutex_unlock(&g->lock);
-}
-
-static void gate_open(struct gate *g)
-{
-    pthread_mutex_lock(&g->lock);
-    g->opened = true;
-    pthread_cond_broadcast(&g->opened_cv);
-    pthread_mutex_unlock(&g->lock);
-}
-
 /* ---- a start line: threads spin at it, then all run at the same instant -- */
 
 /* A gate wakes its threads one by one, and a thread that needs 20 us for its
@@ -74,18 +48,6 @@ static void start_line_release(struct start_line *s, int threads)
     while (atomic_load(&s->ready) < threads)
         sched_yield();
     atomic_store(&s->go, true);
-}
-
-/* Poll cond() until it holds or `within` seconds pass. */
-static bool eventually(bool (*cond)(void *), void *arg, double within)
-{
-    double deadline = now_s() + within;
-    while (!cond(arg)) {
-        if (now_s() > deadline)
-            return false;
-        sleep_s(0.0005);
-    }
-    return true;
 }
 
 /* ---- one call to the code under test, on a thread the test can watch ------ */

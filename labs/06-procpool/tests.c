@@ -44,18 +44,6 @@ static struct board *board;
 static struct value *total;   /* the Value tasks add to, like the seed's global */
 static const double unit = 0.025;   /* seed 003's second, scaled down */
 
-/* Poll cond until it holds or `within` seconds pass. */
-static bool eventually(bool (*cond)(void *), void *arg, double within)
-{
-    double deadline = now_s() + within;
-    while (!cond(arg)) {
-        if (now_s() > deadline)
-            return false;
-        sleep_s(0.0005);
-    }
-    return true;
-}
-
 /* Wait (in a worker or in the test) until *counter >= target, or time out. */
 static bool wait_for(atomic_int *counter, int target, double within)
 {

@@ -24,28 +24,6 @@ static bool reaches(atomic_long *count, long goal, double stall_s)
     return true;
 }
 
-struct gate {
-    pthread_mutex_t lock;
-    pthread_cond_t opened_cv;
-    bool opened;
-};
-
-static void gate_wait(struct gate *g)
-{
-    pthread_mutex_lock(&g->lock);
-    while (!g->opened)
-        pthread_cond_wait(&g->opened_cv, &g->lock);
-    pthread_mutex_unlock(&g->lock);
-}
-
-static void gate_open(struct gate *g)
-{
-    pthread_mutex_lock(&g->lock);
-    g->opened = true;
-    pthread_cond_broadcast(&g->opened_cv);
-    pthread_mutex_unlock(&g->lock);
-}
-
 /* True if thread tid of this process is asleep (state S in /proc). */
 static bool asleep(int tid)
 {
@@ -210,7 +188,7 @@ HIDDEN_TEST(hidden_close_while_putters_wait, 4, 15, "buffer_close, buffer_put, b
      * back. */
     static struct closing c;
     memset(&c, 0, sizeof c);
-    c.reopen = (struct gate){PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false};
+    c.reopen = (struct gate)GATE_INIT;
     ck_assert_msg(buffer_init(&c.buffer, 0) == EINVAL, "buffer_init with capacity 0: "
                   "expected EINVAL");
     ck_assert_int_eq(buffer_init(&c.buffer, 1), 0);

@@ -12,14 +12,14 @@
 #include "procpool.h"
 #include "testkit.h"
 
-static atomic_int *gate_open;   /* shared memory: workers inherit it */
+static atomic_int *release_flag;   /* shared memory: workers inherit it */
 static struct value *sum;
 
 static long hold(const void *arg, size_t len, void *out, size_t cap)
 {
     (void)arg, (void)len, (void)cap;
     double deadline = now_s() + 10;
-    while (!atomic_load(gate_open) && now_s() < deadline)
+    while (!atomic_load(release_flag) && now_s() < deadline)
         sleep_s(0.001);
     memset(out, 0, 8);
     return 8;
@@ -59,9 +59,9 @@ static void setup(void)
     ck_assert_int_eq(procpool_register("add_quarters", add_quarters), 0);
     ck_assert_int_eq(procpool_register("four_bytes", four_bytes), 0);
     ck_assert_int_eq(procpool_register("negate", negate), 0);
-    gate_open = mmap(NULL, sizeof *gate_open, PROT_READ | PROT_WRITE,
+    release_flag = mmap(NULL, sizeof *release_flag, PROT_READ | PROT_WRITE,
                      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    ck_assert(gate_open != MAP_FAILED);
+    ck_assert(release_flag != MAP_FAILED);
 }
 
 static void stop_without_waiting(bool cancel_futures)
