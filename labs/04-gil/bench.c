@@ -331,7 +331,7 @@ int main(int argc, char **argv)
     chart_countdown(out, work, runs, t);
     chart_convoy(out, intervals, nintervals, 100);
     chart_sweep(out, intervals, nintervals, work / 2, quick ? 1 : 5, &eight_1us, &eight_5ms);
-    chart_price(out, work, runs, &gil, &atomic);
+    chart_price(out, work / 2, quick ? 1 : 15, &gil, &atomic);   /* cheap: more rounds */
     chart_timeline(out, 0.06);
     chart_corruption(out, quick ? 100000 : 2000000);
     double load_after = load_average();
