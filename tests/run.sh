@@ -261,7 +261,7 @@ if out=$(make -s --no-print-directory handout LABS="$LABS" 2>&1) && [ -s dist/co
     tar -xzf dist/concurrency-labs-student.tar.gz -C "$ho"
     [ ! -e "$ho/concurrency-labs/solutions" ] && ! find "$ho" -name 'hidden_tests.c' -o -name '*.patch' | grep -q . \
         && ok "no solutions/, hidden tests or mutants in the handout" || bad "instructor files in the handout"
-    # No whole line of solution code (or hidden test), at least 20
+    # No whole line of solution code (or hidden test), at least 35
     # characters long and not also in the kit's own code, may appear in the
     # handout.
     leaked=""
@@ -269,7 +269,7 @@ if out=$(make -s --no-print-directory handout LABS="$LABS" 2>&1) && [ -s dist/co
     for lab in $LABS; do
         for f in solutions/$lab/*.c; do
             sed 's/^[[:space:]]*//' "$f" | grep -vxFf "$T/kit-lines" |
-                awk 'length($0) >= 20' > "$T/solution-lines"
+                awk 'length($0) >= 35' > "$T/solution-lines"
             [ -s "$T/solution-lines" ] || continue
             hit=$(find "$ho" -type f -exec cat {} + | sed 's/^[[:space:]]*//' |
                   grep -xFf "$T/solution-lines" | head -2)
