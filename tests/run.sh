@@ -241,7 +241,8 @@ if out=$(make -s --no-print-directory gradescope LABS="$LABS" 2>&1) && [ -s dist
         res=$("$T/tools/check_results" "$ag/results/results.json" 2>&1)
         if [ $case = reference ]; then
             grep -q "ok: $full/$full" <<< "$res" && ok "a repository upload of the reference: $res" \
-                || bad "reference on Gradescope: $res" "$(tail -20 "$ag/results/terminal.txt")"
+                || bad "reference on Gradescope: $res" \
+                       "$(grep -A4 '  ✗ ' "$ag/results/terminal.txt" | head -20)"
             grep -q "runs as an unprivileged user" "$ag/results/terminal.txt" \
                 && ok "student code ran as a non-root user" || bad "student code ran as root" "$(tail -2 "$ag/results/terminal.txt")"
         else
