@@ -414,16 +414,24 @@ TEST(forced_switching_hands_over_within_two_intervals, 12, 15,
     ck_assert_msg(fastest >= interval * 0.95, "the waiter got the GIL after %.2f ms, "
                   "before one interval (%.0f ms) had passed: it must wait a whole interval "
                   "before asking the holder to drop", fastest * 1e3, interval * 1e3);
-    double gil_median = median(a.gil_wait, ROUNDS), model_median = median(a.model_wait, ROUNDS);
-    printf("median wait for the GIL %.2f ms; bare hand-off after one interval %.2f ms\n",
-           gil_median * 1e3, model_median * 1e3);
+    double gil_fastest = a.gil_wait[0], model_fastest = a.model_wait[0];
+    for (int r = 1; r < ROUNDS; r++) {
+        gil_fastest = a.gil_wait[r] < gil_fastest ? a.gil_wait[r] : gil_fastest;
+        model_fastest = a.model_wait[r] < model_fastest ? a.model_wait[r] : model_fastest;
+    }
+    printf("median wait for the GIL %.2f ms (fastest %.2f); bare hand-off after one "
+           "interval %.2f ms (fastest %.2f)\n", median(a.gil_wait, ROUNDS) * 1e3,
+           gil_fastest * 1e3, median(a.model_wait, ROUNDS) * 1e3, model_fastest * 1e3);
     /* The baseline already contains one interval and this run's wake-up
-     * delays; forced switching may cost at most one more interval. */
-    ck_assert_msg(gil_median <= model_median + interval, "the waiter needed %.1f ms "
-                  "(median of %d) to get the GIL; a bare hand-off after one interval takes "
-                  "%.1f ms on this machine right now, so expected at most %.1f ms (about two "
-                  "intervals)", gil_median * 1e3, ROUNDS, model_median * 1e3,
-                  (model_median + interval) * 1e3);
+     * delays; forced switching may cost at most one more interval.  Load
+     * only ever adds time, and in bursts, so the fastest of 7 rounds is
+     * compared with the fastest bare hand-off: a design that really waits
+     * longer is slower in every round, the fastest included. */
+    ck_assert_msg(gil_fastest <= model_fastest + interval, "the waiter needed %.1f ms "
+                  "to get the GIL even in its fastest of %d rounds; a bare hand-off after "
+                  "one interval takes %.1f ms on this machine right now, so expected at "
+                  "most %.1f ms (about two intervals)", gil_fastest * 1e3, ROUNDS,
+                  model_fastest * 1e3, (model_fastest + interval) * 1e3);
 }
 
 /* ---- Part 2: releasing wakes a waiter ------------------------------------------------ */
