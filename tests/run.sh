@@ -134,6 +134,10 @@ make -s --no-print-directory grade-now BUILD="$T/one-lab/build" GRADE_OUT="$T/on
 [ "$(cut -f1 "$T/one-lab/grade/results.tsv" | sort -u)" = 01-threads ] \
     && ok "LAB=threads grades 01-threads only" \
     || bad "LAB=threads graded: $(cut -f1 "$T/one-lab/grade/results.tsv" | sort -u | tr '\n' ' ')"
+last=$(make -s --no-print-directory grade-now LAB=threads AUTOLAB=1 BUILD="$T/skeleton/build" \
+       GRADE_OUT="$T/autolab" 2>&1 | tail -1)
+[ "$last" = '{"scores": {"01-threads": 0}}' ] && ok "AUTOLAB=1 ends with Autolab's score line: $last" \
+    || bad "AUTOLAB=1's last line: $last"
 if out=$(make -s --no-print-directory grade-now LAB=nonsense 2>&1); then bad "LAB=nonsense was accepted"
 else grep -q "is not a lab" <<< "$out" && ok "an unknown LAB is refused with the list of labs" || bad "LAB=nonsense: $out"; fi
 
