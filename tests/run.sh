@@ -78,7 +78,7 @@ for lab in $LABS; do
     done
 done
 
-section "The reference solutions score full marks, ThreadSanitizer pass included"
+section "The reference solutions score full marks in all three passes (plain, ThreadSanitizer, AddressSanitizer)"
 grade solutions SRC=solutions
 for lab in $LABS; do
     failing=$(awk -F'\t' -v l="$lab" '$1 == l && $5 == "failed" { print $2 }' "$T/solutions/grade/results.tsv")
