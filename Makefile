@@ -57,9 +57,12 @@ $(GRADER): $(GRADER_SRC) harness/grade.h harness/sandbox.h harness/rlimits.h har
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) -O2 -Iharness $(GRADER_SRC) -o $@
 
-build: $(lab_binaries) $(GRADER)
+build: $(lab_binaries) $(GRADER) ## build every lab's test programs without grading
 
-kit: $(kit_objects) $(GRADER)
+# grade-now, plots-now and bench-now are the work of grade, plots and bench
+# once the packages are known to be there.
+
+kit: $(kit_objects) $(GRADER) ## build the kit's side of every test program (before parallel grading)
 
 grade: deps ## install what is missing, build and grade: feedback, results.json, junit.xml
 	@$(MAKE) --no-print-directory grade-now
@@ -106,5 +109,5 @@ stress: deps ## grade the reference N times (N=100) with every core busy; count 
 	@$(MAKE) --no-print-directory build SRC=solutions
 	@harness/stress.sh $(or $(N),100)
 
-clean: ## remove build outputs (build/, plots/*.png, plots/data/)
-	rm -rf build plots/*.png plots/data/*.dat
+clean: ## remove build outputs (build/, dist/, plots/*.png, plots/data/)
+	rm -rf build dist plots/*.png plots/data
