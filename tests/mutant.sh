@@ -64,8 +64,14 @@ for patch in "$@"; do
                     "$tsv" | head -3 | tr '\n' ' ')
             [ -n "$extra" ] && verdict="cost more than it should: ${extra% } also failed"
         fi
+        # Under load a different check of the same test may fire first, with
+        # other words; the verdict stands, so the wording gets one more try.
         if [ -z "$verdict" ] && [ -n "$says" ] && ! grep -qF -- "$says" "$out/grade/results.json"; then
-            verdict="was caught, but no feedback says \"$says\""
+            make -s --no-print-directory grade-now SUBMISSION="$tree" BUILD="$out/build" \
+                GRADE_OUT="$out/grade-again" LAB="$lab" ONLY="$([ "$exact" = yes ] || echo "$caught_by")" \
+                PASSES="$passes" > "$out/grade-again.log" 2>&1
+            grep -qF -- "$says" "$out/grade-again/results.json" ||
+                verdict="was caught, but no feedback says \"$says\" (in two gradings)"
         fi
         # "test[s]" as a pattern: grep's own command line does not match it.
         left=$(grep -lsE -- "$PWD/$out/build/$lab/test[s]" /proc/[0-9]*/cmdline 2>/dev/null | wc -l)
