@@ -85,4 +85,33 @@ static inline bool eventually(bool (*cond)(void *), void *arg, double within)
     return true;
 }
 
+/* A rendezvous: each arriving thread waits (up to patience_s) until
+ * `expected` threads have arrived, then counts itself in `met`.  If fewer
+ * than expected ever run at once, they give up and `met` says so. */
+struct rendezvous {
+    pthread_mutex_t lock;
+    pthread_cond_t arrived_cv;
+    int arrived, expected, met;
+    int patience_s;
+};
+
+#define RENDEZVOUS_INIT(expected, patience_s) \
+    {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, (expected), 0, (patience_s)}
+
+static inline void rendezvous_meet(struct rendezvous *r)
+{
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += r->patience_s;
+    pthread_mutex_lock(&r->lock);
+    r->arrived++;
+    pthread_cond_broadcast(&r->arrived_cv);
+    while (r->arrived < r->expected &&
+           pthread_cond_timedwait(&r->arrived_cv, &r->lock, &deadline) == 0)
+        ;
+    if (r->arrived >= r->expected)
+        r->met++;
+    pthread_mutex_unlock(&r->lock);
+}
+
 #endif

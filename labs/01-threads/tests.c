@@ -252,36 +252,17 @@ TEST(each_task_runs_once_on_at_most_k_threads, 8, 10, "run_on_threads, worker")
     }
 }
 
-struct rendezvous {
-    pthread_mutex_t lock;
-    pthread_cond_t arrived_cv;
-    int arrived, expected, met;
-};
-
 /* Each task waits (up to 2 s) until all tasks are running at once. */
 static void meet_everyone(int i, void *ctx)
 {
-    struct rendezvous *r = ctx;
     (void)i;
-    struct timespec deadline;
-    clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += 2;
-    pthread_mutex_lock(&r->lock);
-    r->arrived++;
-    pthread_cond_broadcast(&r->arrived_cv);
-    while (r->arrived < r->expected &&
-           pthread_cond_timedwait(&r->arrived_cv, &r->lock, &deadline) == 0)
-        ;
-    if (r->arrived >= r->expected)
-        r->met++;
-    pthread_mutex_unlock(&r->lock);
+    rendezvous_meet(ctx);
 }
 
 TEST(k_workers_run_at_the_same_time, 10, 20, "run_on_threads")
 {
     for (int k = 2; k <= 6; k += 2) {
-        struct rendezvous r = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
-                               0, k, 0};
+        struct rendezvous r = RENDEZVOUS_INIT(k, 2);
         struct run_times times;
         ck_assert_int_eq(run_on_threads(k, k, meet_everyone, &r, &times), 0);
         ck_assert_msg(r.met == k, "with %d workers and %d tasks that each wait for "

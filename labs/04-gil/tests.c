@@ -493,28 +493,10 @@ TEST(releasing_wakes_a_waiter_at_once, 8, 10, "new_gil_drop, new_gil_take")
 
 /* ---- Part 3: blocking calls release the GIL ------------------------------------------- */
 
-struct rendezvous {
-    pthread_mutex_t lock;
-    pthread_cond_t arrived_cv;
-    int arrived, expected, met;
-};
-
 /* A native call that waits (up to 2 s) until all the others are in theirs. */
 static void meet_everyone(void *ctx)
 {
-    struct rendezvous *r = ctx;
-    struct timespec deadline;
-    clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += 2;
-    pthread_mutex_lock(&r->lock);
-    r->arrived++;
-    pthread_cond_broadcast(&r->arrived_cv);
-    while (r->arrived < r->expected &&
-           pthread_cond_timedwait(&r->arrived_cv, &r->lock, &deadline) == 0)
-        ;
-    if (r->arrived >= r->expected)
-        r->met++;
-    pthread_mutex_unlock(&r->lock);
+    rendezvous_meet(ctx);
 }
 
 /* Four threads, each one 100 ms blocking I/O: seconds from start to join. */
@@ -555,7 +537,7 @@ TEST(blocking_io_runs_without_the_gil, 10, 20,
 
     /* Native calls: three threads each wait inside a native call until all
      * three are inside theirs.  Possible only if none holds the GIL there. */
-    struct rendezvous r = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 3, 0};
+    struct rendezvous r = RENDEZVOUS_INIT(3, 2);
     struct vm *vm = new_vm(GIL_NEW, 0);
     struct vm_task native = {.program = VM_NATIVE_LOOP, .n = 1, .native = meet_everyone,
                              .native_ctx = &r};

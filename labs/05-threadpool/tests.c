@@ -621,32 +621,10 @@ TEST(submit_after_shutdown_fails, 2, 5, "executor_submit, executor_map, executor
 
 /* Each task waits (up to r->patience_s) until `expected` tasks are running
  * at once. */
-struct rendezvous {
-    pthread_mutex_t lock;
-    pthread_cond_t arrived_cv;
-    int arrived, expected, met;
-    int patience_s;
-};
-
-#define RENDEZVOUS_INIT(expected, patience_s) \
-    {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, (expected), 0, (patience_s)}
-
 static void *meet_everyone(void *arg, struct task_error *error)
 {
     (void)error;
-    struct rendezvous *r = arg;
-    struct timespec deadline;
-    clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += r->patience_s;
-    pthread_mutex_lock(&r->lock);
-    r->arrived++;
-    pthread_cond_broadcast(&r->arrived_cv);
-    while (r->arrived < r->expected &&
-           pthread_cond_timedwait(&r->arrived_cv, &r->lock, &deadline) == 0)
-        ;
-    if (r->arrived >= r->expected)
-        r->met++;
-    pthread_mutex_unlock(&r->lock);
+    rendezvous_meet(arg);
     return NULL;
 }
 
