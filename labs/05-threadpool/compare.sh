@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # compare.sh BUILD_DIR - lab 05's benchmark (`make bench`): no-op throughput of
 # the reference pool against Python's ThreadPoolExecutor and GLib's
-# GThreadPool, measured in the same run, on as many workers as cores.
+# GThreadPool, measured in the same run, on as many workers as cores.  Beside
+# them, peers/ceiling.c: futures handed to one spinning thread and back with
+# no lock and no sleeping, which is what this machine's cores allow at most.
 #
 # Ours and Python's: submit 4096 no-op tasks, then result() each, repeated.
 # GLib's: push no-op tasks and wait until all have run (it has no futures).
@@ -19,6 +21,8 @@ best() { awk -v a="${1:-0}" -v b="${2:-0}" 'BEGIN { print (a > b ? a : b) }'; }
 
 have_python=no have_glib=no
 command -v python3 > /dev/null && have_python=yes
+cc -std=c11 -O2 -Wall -Wextra -Werror -pthread "$lab/peers/ceiling.c" -o "$build/ceiling" \
+    2> "$build/ceiling.log" || { echo "the ceiling did not compile: see $build/ceiling.log"; exit 1; }
 if command -v pkg-config > /dev/null && pkg-config --exists glib-2.0; then
     if cc -std=c11 -O2 "$lab/peers/glib_pool.c" $(pkg-config --cflags --libs glib-2.0) \
           -o "$build/glib_pool" 2> "$build/glib_pool.log"; then
@@ -28,8 +32,9 @@ if command -v pkg-config > /dev/null && pkg-config --exists glib-2.0; then
     fi
 fi
 
-ours=0 python=0 glib=0
+ours=0 python=0 glib=0 ceiling=0
 for round in $(seq 1 "$rounds"); do
+    ceiling=$(best "$ceiling" "$("$build/ceiling" 1000000 1 | awk '{ print $2 }')")
     r=$("$build/bench" --compare "$workers" 1 | awk '/^ours_tasks_per_s/ { print $2 }')
     [ -n "$r" ] || { echo "the reference's bench did not run (see $build/bench.log)"; exit 1; }
     ours=$(best "$ours" "$r")
@@ -55,4 +60,10 @@ if [ $have_glib = yes ]; then
         "$(fmt "$glib")" "$(ratio "$ours" "$glib")"
 else
     printf '   %-38s %12s\n' "GLib GThreadPool" "skipped: no glib-2.0 (apt-get install libglib2.0-dev)"
+fi
+printf '   %-38s %12s   %s of it\n' "ceiling: ideal hand-off, no pool" "$(fmt "$ceiling")" \
+    "$(awk -v a="$ours" -v b="$ceiling" 'BEGIN { printf "%.0f%%", 100 * a / b }')"
+if [ $have_python = yes ]; then
+    echo "   (100x Python would be $(fmt "$(awk -v p="$python" 'BEGIN { print 100 * p }')") tasks/s:" \
+         "$(awk -v p="$python" -v c="$ceiling" 'BEGIN { printf "%.0f%%", 10000 * p / c }') of this machine's ceiling)"
 fi
