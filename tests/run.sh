@@ -194,6 +194,33 @@ else
 fi
 
 if [ "$HAVE_SOLUTIONS" = 1 ]; then
+section "make bench measures the references against their peers"
+# One round each: this checks that every benchmark runs and prints its ratios;
+# the figures themselves are the README's, from full runs.
+bench_labs=$(for lab in $LABS; do [ -x "labs/$lab/compare.sh" ] && echo "$lab"; done)
+if [ -z "$bench_labs" ]; then
+    ok "no lab in this run has a benchmark"
+elif out=$(ROUNDS=1 make -s --no-print-directory bench-now SRC=solutions BUILD=$T/solutions/build \
+         LABS="$LABS" 2>&1); then
+    for lab in $bench_labs; do
+        section_out=$(awk -v lab="== $lab" '$0 == lab { on = 1; next } /^== / { on = 0 } on' <<< "$out")
+        case $lab in
+            05-threadpool) want="ceiling: ideal hand-off" ;;
+            02-races) want="ns per update" ;;
+            06-procpool) want="C/Python" ;;
+            *) want="" ;;
+        esac
+        if [ -n "$section_out" ] && grep -q "$want" <<< "$section_out" \
+           && ! grep -qi "did not\|error" <<< "$section_out"; then
+            ok "$lab: make bench prints its table ($(grep -c . <<< "$section_out") lines)"
+        else
+            bad "$lab: make bench printed no table" "$section_out"
+        fi
+    done
+else
+    bad "make bench failed" "$out"
+fi
+
 section "make batch grades a class, each submission on its own"
 class=$(mktemp -d)
 mkdir -p "$class/pack/ref-tar" "$class/broken/labs"
