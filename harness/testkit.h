@@ -7,6 +7,7 @@
 #ifndef TESTKIT_H
 #define TESTKIT_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -42,6 +43,20 @@ static inline int online_cores(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n > 0 ? (int)n : 1;
+}
+
+/* Entries of a /proc folder right now, such as /proc/self/task (this
+ * process's threads) or /proc/self/fd (its open files); -1 if unreadable. */
+static inline int count_proc_entries(const char *folder)
+{
+    DIR *dir = opendir(folder);
+    if (!dir)
+        return -1;
+    int n = 0;
+    for (struct dirent *e; (e = readdir(dir));)
+        n += e->d_name[0] != '.';
+    closedir(dir);
+    return n;
 }
 
 /* A gate: threads wait at it until the test opens it, so the test decides

@@ -9,7 +9,6 @@
  *    unit (30 ms) or hangs, and its margin, measured in the same run, is
  *    stated next to it.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,13 +25,7 @@
 /* Threads of this process right now (Linux: one entry each in /proc/self/task). */
 static int count_threads(void)
 {
-    DIR *dir = opendir("/proc/self/task");
-    int n = 0;
-    for (struct dirent *e; dir && (e = readdir(dir));)
-        n += e->d_name[0] != '.';
-    if (dir)
-        closedir(dir);
-    return n;
+    return count_proc_entries("/proc/self/task");
 }
 
 /* The thread count that a test must come back to.  One thread is started and

@@ -11,7 +11,6 @@
  *  - the one timing bound (seed 003) compares with a baseline measured in the
  *    same run, with its margin written next to it.
  */
-#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <sched.h>
@@ -303,13 +302,7 @@ static int first_difference(const int64_t *a, const int64_t *b, int n)
 
 static int count_open_fds(void)
 {
-    DIR *dir = opendir("/proc/self/fd");
-    int n = 0;
-    for (struct dirent *e; dir && (e = readdir(dir));)
-        n += e->d_name[0] != '.';
-    if (dir)
-        closedir(dir);
-    return n;
+    return count_proc_entries("/proc/self/fd");
 }
 
 /* Shut p down on a helper thread, waiting at most `within` s.  Returns the
