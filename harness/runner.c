@@ -232,7 +232,7 @@ static const char *sanitizer_advice(const char *summary)
                "writing, with no lock or atomic ordering them";
     if (strstr(summary, "lock-order-inversion"))
         return "two locks are taken in opposite orders on different paths: "
-               "a deadlock waiting to happen; always lock in one global order";
+               "a deadlock waiting to happen; always take them in one fixed order";
     if (strstr(summary, "leak"))
         return "memory allocated during the test was never freed";
     if (strstr(summary, "use-after-free"))

@@ -11,6 +11,8 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -57,6 +59,23 @@ static inline int count_proc_entries(const char *folder)
         n += e->d_name[0] != '.';
     closedir(dir);
     return n;
+}
+
+/* Is thread `tid` of this process asleep (blocked, state S in /proc)?  Lets a
+ * test wait until helper threads really are blocked inside a call, instead of
+ * sleeping and hoping they got there. */
+static inline bool thread_is_asleep(pid_t tid)
+{
+    char path[64], stat[512];
+    snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)tid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    size_t n = fread(stat, 1, sizeof stat - 1, f);
+    fclose(f);
+    stat[n] = '\0';
+    char *end_of_name = strrchr(stat, ')');   /* the name may contain spaces */
+    return end_of_name && end_of_name[1] == ' ' && end_of_name[2] == 'S';
 }
 
 /* A gate: threads wait at it until the test opens it, so the test decides

@@ -41,22 +41,6 @@ static int thread_baseline(void)
     return count_threads();
 }
 
-/* Is thread `tid` asleep (blocked, state S)?  Lets a test wait until helper
- * threads really are blocked inside a call, instead of sleeping and hoping. */
-static bool thread_is_asleep(pid_t tid)
-{
-    char path[64], buf[512];
-    snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)tid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return false;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    char *p = strrchr(buf, ')');
-    return p && p[1] == ' ' && p[2] == 'S';
-}
-
 static const char *status_name(int status)
 {
     switch (status) {

@@ -24,21 +24,6 @@ static bool reaches(atomic_long *count, long goal, double stall_s)
     return true;
 }
 
-/* True if thread tid of this process is asleep (state S in /proc). */
-static bool asleep(int tid)
-{
-    char path[64], stat[512];
-    snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return false;
-    size_t n = fread(stat, 1, sizeof stat - 1, f);
-    fclose(f);
-    stat[n] = '\0';
-    char *end_of_name = strrchr(stat, ')');
-    return end_of_name && end_of_name[1] == ' ' && end_of_name[2] == 'S';
-}
-
 /* ---- the bank: bad set-ups, and self-transfers among real ones ------------ */
 
 struct bank_job {
@@ -173,7 +158,7 @@ static bool putters_asleep(struct closing *c, double within)
         bool all = true;
         for (int i = 0; i < PUTTERS && all; i++)
             all = atomic_load(&c->putter_done[i]) ||
-                  (atomic_load(&c->putter_tid[i]) && asleep(atomic_load(&c->putter_tid[i])));
+                  (atomic_load(&c->putter_tid[i]) && thread_is_asleep(atomic_load(&c->putter_tid[i])));
         streak = all ? streak + 1 : 0;
     }
     return true;
