@@ -28,17 +28,31 @@ static int count_threads(void)
     return count_proc_entries("/proc/self/task");
 }
 
-/* The thread count that a test must come back to.  One thread is started and
- * joined first: ThreadSanitizer starts a helper thread of its own the first
- * time a test creates one, and that one must be in the baseline. */
-static void *return_arg(void *arg) { return arg; }
+static bool thread_count_is(void *want) { return count_threads() == *(int *)want; }
+
+/* The thread count that a test must come back to.  One thread is started
+ * first: ThreadSanitizer starts a helper thread of its own the first time a
+ * test creates one, and that one must be in the baseline.  The count is taken
+ * once the started thread has left /proc, not just after pthread_join:
+ * join returns when the thread has cleared its tid, a moment before the
+ * kernel unlists it, and a baseline one too high would hide a leaked worker. */
+static void *wait_at_gate_then_exit(void *gate)
+{
+    gate_wait(gate);
+    return NULL;
+}
 
 static int thread_baseline(void)
 {
+    struct gate g = GATE_INIT;
     pthread_t t;
-    if (pthread_create(&t, NULL, return_arg, NULL) == 0)
-        pthread_join(t, NULL);
-    return count_threads();
+    if (pthread_create(&t, NULL, wait_at_gate_then_exit, &g) != 0)
+        return count_threads();
+    int without_it = count_threads() - 1;
+    gate_open(&g);
+    pthread_join(t, NULL);
+    eventually(thread_count_is, &without_it, 2.0);
+    return without_it;
 }
 
 static const char *status_name(int status)
@@ -510,8 +524,6 @@ static bool idle_count_is(void *arg)
     struct pool_probe *p = arg;
     return executor_idle_workers(p->ex) == p->want;
 }
-
-static bool thread_count_is(void *want) { return count_threads() == *(int *)want; }
 
 TEST(workers_are_created_lazily, 4, 10,
      "executor_new, executor_submit, enqueue, executor_threads, executor_idle_workers")
