@@ -1246,9 +1246,8 @@ static void *timed_sleep_and_double(void *arg, struct task_error *error)
 }
 
 /* Wall time of tasks lasting durations[0..n) on `workers` threads when each
- * free thread takes the oldest queued task at once.  If finish is not NULL it
- * gets each task's finish time. */
-static double schedule(const double *durations, int n, int workers, double *finish)
+ * free thread takes the oldest queued task at once. */
+static double schedule(const double *durations, int n, int workers)
 {
     double free_at[8] = {0}, last = 0;
     for (int i = 0; i < n; i++) {
@@ -1256,8 +1255,6 @@ static double schedule(const double *durations, int n, int workers, double *fini
         for (int k = 1; k < workers; k++)
             w = free_at[k] < free_at[w] ? k : w;
         free_at[w] += durations[i];
-        if (finish)
-            finish[i] = free_at[w];
         last = free_at[w] > last ? free_at[w] : last;
     }
     return last;
@@ -1270,7 +1267,7 @@ static double ideal_units(const struct timed_sleep *tasks, int n, int workers)
     double units[10];
     for (int i = 0; i < n; i++)
         units[i] = tasks[i].units;
-    return schedule(units, n, workers, NULL);
+    return schedule(units, n, workers);
 }
 
 static double replayed_wall_time(const struct timed_sleep *tasks, int n, int workers)
@@ -1278,7 +1275,7 @@ static double replayed_wall_time(const struct timed_sleep *tasks, int n, int wor
     double measured[10];
     for (int i = 0; i < n; i++)
         measured[i] = tasks[i].ended - tasks[i].started;
-    return schedule(measured, n, workers, NULL);
+    return schedule(measured, n, workers);
 }
 
 /* Timed runs are attempted up to 3 times and pass if one attempt meets every

@@ -156,9 +156,10 @@ static bool putters_asleep(struct closing *c, double within)
         if (now_s() > deadline)
             return false;
         bool all = true;
-        for (int i = 0; i < PUTTERS && all; i++)
-            all = atomic_load(&c->putter_done[i]) ||
-                  (atomic_load(&c->putter_tid[i]) && thread_is_asleep(atomic_load(&c->putter_tid[i])));
+        for (int i = 0; i < PUTTERS && all; i++) {
+            int tid = atomic_load(&c->putter_tid[i]);
+            all = atomic_load(&c->putter_done[i]) || (tid && thread_is_asleep(tid));
+        }
         streak = all ? streak + 1 : 0;
     }
     return true;
