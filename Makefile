@@ -6,8 +6,23 @@ SHELL := /bin/bash
 
 ALL_LABS := $(sort $(notdir $(wildcard labs/[0-9][0-9]-*)))
 
-# What to grade: SRC is a tree laid out like labs/ (labs, solutions, or any
-# folder); SUBMISSION=DIR is the same for instructors, DIR anywhere.
+# The variables a student may set; `make help` prints these lines.
+#: LAB=01-threads    one lab only (LAB=threads and LAB=01 work too)
+#: ONLY=test,...     only these tests: the quickest way to iterate on one
+#: SRC=DIR           grade, plot or bench DIR, a tree laid out like labs/ (default: labs)
+#: TEST_LABS="01-threads 02-races"   make test for some labs only
+#: CC=clang          build with another compiler
+#: NO_COLOR=1        feedback without colours
+# instructor-only
+#: SUBMISSION=DIR    grade a submission anywhere (same as SRC=DIR, its own build folder)
+#: HIDDEN=show       also print the hidden tests' feedback
+#: AUTOLAB=1         end with Autolab's score line
+#: SUBMISSIONS=DIR JOBS=N   make batch: a class, N submissions at a time
+#: N=100             make stress: how many gradings
+#: PASSES="tests tests-tsan"   build and run only these passes
+# /instructor-only
+
+# What to grade: SRC is a tree laid out like labs/ (labs, or any folder).
 SRC ?= labs
 ifdef SUBMISSION
 SRC := $(abspath $(SUBMISSION))
@@ -15,6 +30,11 @@ BUILD ?= build/submission
 endif
 BUILD ?= build/$(SRC)
 GRADE_OUT ?= build/grade
+# Where charts and bundles go; the kit's own tests point them into build/
+# so that they never replace a student's charts or an instructor's bundles.
+PLOTS_DIR ?= plots
+DIST ?= dist
+BATCH_OUT ?= build/batch
 
 # LAB=01-threads, LAB=threads or LAB=01 grades one lab.
 ifdef LAB
@@ -42,13 +62,14 @@ GRADER_FLAGS := $(if $(AUTOLAB),--autolab) $(if $(filter show,$(HIDDEN)),--show-
 all: grade
 
 
-help: ## list the targets
-	@echo "usage: make [target] [LAB=01-threads|threads] [SRC=labs|solutions] [SUBMISSION=DIR]"
+help: ## list the targets and the variables
+	@echo "usage: make [target] [VARIABLE=value ...]"
 	@echo
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | \
+	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | \
 	  awk -F'\t' '{ printf "  make %-12s %s\n", $$1, $$2 }'
 	@echo
-	@echo "  AUTOLAB=1 also prints Autolab's score line; HIDDEN=show prints hidden tests."
+	@echo "variables:"
+	@sed -n 's/^#: /  /p' $(MAKEFILE_LIST)
 
 deps: ## install missing Debian packages (check, gnuplot, pkg-config)
 	@harness/deps.sh
@@ -58,11 +79,8 @@ $(GRADER): $(GRADER_SRC) harness/grade.h harness/sandbox.h harness/rlimits.h har
 	$(CC) $(BASE_CFLAGS) -O2 -Iharness $(GRADER_SRC) -o $@
 
 build: $(lab_binaries) $(GRADER) ## build every lab's test programs without grading
-
 # grade-now, plots-now and bench-now are the work of grade, plots and bench
 # once the packages are known to be there.
-
-kit: $(kit_objects) $(GRADER) ## build the kit's side of every test program (before parallel grading)
 
 grade: deps ## install what is missing, build and grade: feedback, results.json, junit.xml
 	@$(MAKE) --no-print-directory grade-now
@@ -70,44 +88,55 @@ grade: deps ## install what is missing, build and grade: feedback, results.json,
 grade-now: build
 	@$(GRADER) --build $(BUILD) --out $(GRADE_OUT) $(GRADER_FLAGS) $(LABS)
 
-test: ## run the kit's own tests (tests/), installing clang for them if missing
+test: ## run the kit's own tests (tests/), installing what they use (clang, the peers)
 	@harness/deps.sh --for-tests
 	@$(MAKE) --no-print-directory build/harness/grade
 	@tests/run.sh
 
-plots: deps ## run each lab's timing driver and draw its chart in plots/
+plots: deps ## time your code and draw each lab's chart in plots/ (and in the terminal)
 	@$(MAKE) --no-print-directory plots-now
 
 plots-now: $(foreach lab,$(LABS),$(BUILD)/$(lab)/bench)
-	@harness/plots.sh "$(BUILD)" "$(SRC)" "$(CORES)" $(LABS)
+	@PLOTS_DIR="$(PLOTS_DIR)" harness/plots.sh "$(BUILD)" "$(SRC)" "$(CORES)" $(LABS)
 
-# The benchmark measures the reference unless SRC= says otherwise.
-BENCH_SRC := $(if $(filter file,$(origin SRC))$(wildcard solutions),solutions,$(SRC))
+# make bench times your code (labs/, or SRC=); in the instructors' kit it
+# times the reference unless SRC= says otherwise.  BENCH_WHO labels its row.
+# instructor-only
+BENCH_DEFAULT := $(REFERENCE)
+# /instructor-only
+BENCH_SRC := $(if $(filter file,$(origin SRC)),$(or $(BENCH_DEFAULT),$(SRC)),$(SRC))
+BENCH_WHO := $(if $(and $(REFERENCE),$(filter $(REFERENCE),$(SRC))),this lab's reference,your code ($(SRC)))
 BENCH_LABS := $(foreach lab,$(LABS),$(if $(wildcard labs/$(lab)/compare.sh),$(lab)))
 
-bench: deps ## benchmark the reference against its peers (Python, GLib) and print ratios
+bench: deps ## time your code against its peers (Python, GLib) and print the ratios
+	@harness/deps.sh --for-bench
 	@$(MAKE) --no-print-directory bench-now SRC=$(BENCH_SRC)
 
 bench-now: $(foreach lab,$(BENCH_LABS),$(BUILD)/$(lab)/bench)
-	@for lab in $(BENCH_LABS); do echo "== $$lab"; labs/$$lab/compare.sh $(BUILD)/$$lab || exit 1; done
+	@for lab in $(BENCH_LABS); do echo "== $$lab"; \
+	  BENCH_WHO="$(BENCH_WHO)" labs/$$lab/compare.sh $(BUILD)/$$lab || exit 1; done
 
-handout: deps ## write dist/concurrency-labs-student.tar.gz: skeletons, visible tests, no solutions
+# instructor-only
+kit: $(kit_objects) $(GRADER) ## build the kit's side of every test program (before parallel grading)
+
+handout: deps ## write dist/concurrency-labs-student.tar.gz: skeletons, visible tests, no reference
 	@$(MAKE) --no-print-directory $(foreach lab,$(LABS),$(BUILD)/$(lab)/list) SRC=labs
-	@harness/handout.sh build/labs $(LABS)
+	@DIST="$(DIST)" harness/handout.sh $(BUILD) $(LABS)
 
 gradescope: deps ## write dist/gradescope-autograder.zip (setup.sh, run_autograder, hidden tests)
 	@harness/deps.sh --for-instructors
-	@harness/gradescope.sh $(LABS)
+	@DIST="$(DIST)" harness/gradescope.sh $(LABS)
 
 batch: deps ## grade a class: SUBMISSIONS=DIR [JOBS=N] -> build/batch/gradebook.csv
 	@[ -n "$(SUBMISSIONS)" ] || { echo "usage: make batch SUBMISSIONS=DIR [JOBS=N]" >&2; exit 2; }
 	@harness/deps.sh --for-instructors
 	@$(MAKE) --no-print-directory kit
-	@harness/batch.sh "$(SUBMISSIONS)" "$(or $(JOBS),$(CORES))" $(LABS)
+	@BATCH_OUT="$(BATCH_OUT)" harness/batch.sh "$(SUBMISSIONS)" "$(or $(JOBS),$(CORES))" $(LABS)
 
 stress: deps ## grade the reference N times (N=100) with every core busy; count false failures
-	@$(MAKE) --no-print-directory build SRC=solutions
+	@$(MAKE) --no-print-directory build SRC=$(REFERENCE)
 	@harness/stress.sh $(or $(N),100)
+# /instructor-only
 
-clean: ## remove build outputs (build/, dist/, plots/*.png, plots/data/)
+clean: ## remove build outputs: build/, dist/ and your charts (plots/*.png, plots/data/)
 	rm -rf build dist plots/*.png plots/data

@@ -4,7 +4,7 @@
 # Each DIR/<student>/ is laid out like labs/ (or holds a labs/ folder); it may
 # also arrive as DIR/<student>.tar.gz, .tgz or .zip.  Every submission is
 # graded on its own - own build folder, own sandbox, per-test timeouts and
-# resource limits - JOBS at a time.  Results go to build/batch/:
+# resource limits - JOBS at a time.  Results go to $BATCH_OUT (build/batch/):
 #   gradebook.csv              one row per student, a column per lab, a total
 #   students/<s>/results.json  Gradescope-format results
 #   students/<s>/feedback.txt  what the student would have seen in a terminal
@@ -14,7 +14,7 @@ set -u
 dir=$1 jobs=$2
 shift 2
 labs="$*"
-out=build/batch
+out=${BATCH_OUT:-build/batch}
 mkdir -p "$out/students" "$out/unpacked"
 
 # The kit's own fingerprint: change a test and every student is regraded.

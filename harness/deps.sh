@@ -1,43 +1,67 @@
 #!/usr/bin/env bash
-# deps.sh [--for-tests|--for-instructors] - install what the kit needs and is
-# missing, from Debian's packages.  As root it uses apt-get; otherwise sudo
-# when there is one; otherwise it stops and prints the one command to run.
-# --for-tests adds what the kit's own tests need: clang (every lab must build
-# under both compilers) with its sanitizer runtime, git (mutants are
-# patches), and zip/unzip (handout and Gradescope bundles are tested).
-# --for-instructors adds zip and unzip, for Gradescope bundles and .zip
-# submissions.
-set -u
+# deps.sh [--for-tests|--for-instructors|--for-bench] - install what the kit
+# needs and is missing, from Debian's packages (the names are the same on
+# Ubuntu).  As root it uses apt-get; otherwise sudo when there is one;
+# otherwise it stops and prints the one command to run.
+#   (none)             a C toolchain with the C library's headers, pkg-config,
+#                      check and gnuplot: what `make` and `make plots` need
+#   --for-bench        adds the benchmarks' peers: python3 and GLib
+#   --for-instructors  adds zip and unzip (bundles, .zip submissions)
+#   --for-tests        all of the above, plus clang with its sanitizer
+#                      runtime (every lab must build under both compilers)
+#                      and git (mutants are patches)
+set -euo pipefail
 
+want=${1:-}
 missing=()
-if [ "${1:-}" = --for-tests ]; then
-    command -v clang >/dev/null 2>&1 || missing+=(clang)
-    ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.tsan-x86_64.a >/dev/null 2>&1 \
-        || [ "$(uname -m)" != x86_64 ] || missing+=(libclang-rt-dev)
-    command -v git >/dev/null 2>&1 || missing+=(git)
+need() { missing+=("$@"); }
+for_bench=no for_instructors=no
+case $want in
+    --for-tests) for_bench=yes for_instructors=yes
+        command -v clang >/dev/null 2>&1 || need clang
+        ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.tsan-x86_64.a >/dev/null 2>&1 \
+            || [ "$(uname -m)" != x86_64 ] || need libclang-rt-dev
+        command -v git >/dev/null 2>&1 || need git ;;
+    --for-bench) for_bench=yes ;;
+    --for-instructors) for_instructors=yes ;;
+    "") ;;
+    *) echo "usage: deps.sh [--for-tests|--for-instructors|--for-bench]" >&2; exit 2 ;;
+esac
+if [ $for_instructors = yes ]; then
+    command -v zip >/dev/null 2>&1 || need zip
+    command -v unzip >/dev/null 2>&1 || need unzip
 fi
-if [ "${1:-}" = --for-tests ] || [ "${1:-}" = --for-instructors ]; then
-    command -v zip >/dev/null 2>&1 || missing+=(zip)
-    command -v unzip >/dev/null 2>&1 || missing+=(unzip)
+if [ $for_bench = yes ]; then
+    command -v python3 >/dev/null 2>&1 || need python3
+    pkg-config --exists glib-2.0 2>/dev/null || need libglib2.0-dev
 fi
-command -v cc >/dev/null 2>&1 || command -v gcc >/dev/null 2>&1 || missing+=(gcc)
-command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
-pkg-config --exists check 2>/dev/null || missing+=(check)
-command -v gnuplot >/dev/null 2>&1 || missing+=(gnuplot-nox)
 
-# ThreadSanitizer's runtime ships with gcc on Debian; check it links.
-tsan_ok() {
-    local out; out=$(mktemp -d) || return 1
-    printf 'int main(void){return 0;}\n' > "$out/t.c"
-    ${CC:-cc} -fsanitize=thread "$out/t.c" -o "$out/t" >/dev/null 2>&1
-    local ok=$?; rm -rf "$out"; return $ok
+# A compiler is not a toolchain: Debian's gcc, installed without its
+# recommends, comes without the C library's headers (libc6-dev), and then
+# the first #include fails.  So compile a program that uses them.
+cc=${CC:-cc}
+command -v "$cc" >/dev/null 2>&1 || command -v gcc >/dev/null 2>&1 || need gcc
+compiles() { # FLAGS...: does a threaded C11 program build with them?
+    local dir rc; dir=$(mktemp -d) || return 1
+    printf '#include <dirent.h>\n#include <pthread.h>\n#include <stdio.h>\nint main(void){return 0;}\n' > "$dir/t.c"
+    "$cc" -std=c11 -pthread "$@" "$dir/t.c" -o "$dir/t" >/dev/null 2>&1 && rc=0 || rc=1
+    rm -rf "$dir"; return $rc
 }
-if command -v "${CC:-cc}" >/dev/null 2>&1 && ! tsan_ok; then
-    case "$(${CC:-cc} --version 2>/dev/null)" in
-        *clang*) missing+=(libclang-rt-dev) ;;
-        *) missing+=(libtsan2) ;;
-    esac
+if command -v "$cc" >/dev/null 2>&1; then
+    compiles || need libc6-dev
+    # ThreadSanitizer's runtime ships with gcc on Debian; check it links.
+    if compiles && ! compiles -fsanitize=thread; then
+        case "$("$cc" --version 2>/dev/null)" in
+            *clang*) need libclang-rt-dev ;;
+            *) need libtsan2 ;;
+        esac
+    fi
+else
+    need libc6-dev
 fi
+command -v pkg-config >/dev/null 2>&1 || need pkg-config
+pkg-config --exists check 2>/dev/null || need check
+command -v gnuplot >/dev/null 2>&1 || need gnuplot-nox
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 
@@ -53,9 +77,11 @@ else
     exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
-if ! { run apt-get update -qq && run $cmd -qq; } >/tmp/concurrency-labs-apt.log 2>&1; then
-    echo "deps: the install failed (log: /tmp/concurrency-labs-apt.log). Run:" >&2
+log=$(mktemp /tmp/concurrency-labs-apt.XXXXXX.log)
+if ! { run apt-get update -qq && run $cmd -qq; } >"$log" 2>&1; then
+    echo "deps: the install failed (log: $log). Run:" >&2
     echo "    sudo apt-get update && sudo $cmd" >&2
     exit 1
 fi
+rm -f "$log"
 echo "deps: installed ${missing[*]}"

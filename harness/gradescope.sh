@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# gradescope.sh LAB... - write dist/gradescope-autograder.zip: setup.sh and
+# gradescope.sh LAB... - write $DIST/gradescope-autograder.zip (dist/): setup.sh and
 # run_autograder at its root, and the kit in kit/ - skeleton headers and
 # tests, hidden tests, the harness - but no solution code.
 set -eu
-stage=build/gradescope
-rm -rf "$stage"
-mkdir -p "$stage/kit/labs" "$stage/kit/solutions" dist
+dist=${DIST:-dist}
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage/kit/labs" "$stage/kit/solutions" "$dist"
 cp harness/gradescope/setup.sh harness/gradescope/run_autograder "$stage/"
 cp Makefile "$stage/kit/"
 cp -r harness "$stage/kit/"
@@ -17,7 +18,8 @@ for lab in "$@"; do
     fi
 done
 echo "$*" > "$stage/kit/LABS"
-rm -f dist/gradescope-autograder.zip
-(cd "$stage" && zip -qr ../../dist/gradescope-autograder.zip .)
-echo "gradescope: dist/gradescope-autograder.zip for $*: upload it as the autograder" \
+zip=$(cd "$dist" && pwd)/gradescope-autograder.zip
+rm -f "$zip"
+(cd "$stage" && zip -qr "$zip" .)
+echo "gradescope: $dist/gradescope-autograder.zip for $*: upload it as the autograder" \
      "(Ubuntu or Debian base image)"

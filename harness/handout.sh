@@ -1,28 +1,60 @@
 #!/usr/bin/env bash
-# handout.sh BUILD LAB... - write dist/concurrency-labs-student.tar.gz: what
-# students get.  Skeletons, visible tests, harness, Makefile and README, plus
-# a GitHub Classroom workflow; never solutions/, hidden tests, mutants (they
-# are patches of the solutions) or instructor-only README sections.
-set -eu
+# handout.sh BUILD LAB... - write $DIST/concurrency-labs-student.tar.gz: what
+# students get.  Skeletons, visible tests, the harness, Makefile and README;
+# never the reference, hidden tests, mutants (they are patches of the
+# reference) or anything an instructor marked as theirs.
+#
+# Two rules make a handout:
+#  - the instructors' scripts (INSTRUCTOR_FILES below) are left out whole;
+#  - in every other text file, the lines from a marker line `instructor-only`
+#    to a marker line `/instructor-only` (as `<!-- ... -->`, `# ...` or
+#    `/* ... */`, alone on its line) are cut.
+# It also keeps a pristine copy of each skeleton in tests/skeletons/, for
+# `make test`: the student edits labs/, and the kit's own checks must not
+# depend on how far they have got.
+set -euo pipefail
 build=$1
 shift
 name=concurrency-labs
-stage=build/handout/$name
-rm -rf build/handout
-mkdir -p "$stage" dist
+dist=${DIST:-dist}
+stage_root=$(mktemp -d)
+trap 'rm -rf "$stage_root"' EXIT
+stage=$stage_root/$name
+INSTRUCTOR_FILES="harness/batch.sh harness/gradescope.sh harness/gradescope harness/handout.sh
+                  harness/stress.sh"
+mkdir -p "$stage" "$dist"
 
-cp Makefile .gitignore "$stage/"
-cp -r harness "$stage/"
-mkdir -p "$stage/labs"
-for lab in "$@"; do cp -r "labs/$lab" "$stage/labs/"; done
-mkdir -p "$stage/plots" "$stage/tests"
-cp plots/README.md "$stage/plots/"
-cp -r tests/run.sh tests/tools "$stage/tests/"
-# README without the parts marked for instructors.
-sed '/<!-- instructor-only -->/,/<!-- \/instructor-only -->/d' README.md > "$stage/README.md"
+# copy FILE...: into the stage, instructor-only lines cut from text files.
+marker='^[[:space:]]*(<!--|#|/\*)[[:space:]]*'
+copy() {
+    local f
+    for f in "$@"; do
+        mkdir -p "$stage/$(dirname "$f")"
+        if grep -Iq . "$f" 2>/dev/null; then
+            sed -E "\\%${marker}instructor-only[[:space:]]*(-->|\\*/)?[[:space:]]*\$%,\\%${marker}/instructor-only%d" \
+                "$f" > "$stage/$f"
+            chmod --reference="$f" "$stage/$f"
+        else
+            cp -p "$f" "$stage/$f"
+        fi
+    done
+}
+is_instructors() { local x; for x in $INSTRUCTOR_FILES; do case $1 in "$x"|"$x"/*) return 0 ;; esac; done; return 1; }
+
+files=(Makefile .gitignore README.md plots/README.md tests/run.sh)
+while IFS= read -r f; do is_instructors "$f" || files+=("$f"); done < <(find harness tests/tools -type f | sort)
+for lab in "$@"; do while IFS= read -r f; do files+=("$f"); done < <(find "labs/$lab" -type f | sort); done
+copy "${files[@]}"
+
+for lab in "$@"; do
+    mkdir -p "$stage/tests/skeletons/$lab"
+    for f in labs/$lab/*.c; do
+        case ${f##*/} in tests.c|bench.c) ;; *) cp "$f" "$stage/tests/skeletons/$lab/" ;; esac
+    done
+done
 mkdir -p "$stage/.github/workflows"
 harness/classroom.sh "$build" "$@" > "$stage/.github/workflows/classroom.yml"
 
-tar -czf "dist/$name-student.tar.gz" -C build/handout "$name"
-echo "handout: dist/$name-student.tar.gz ($(du -h "dist/$name-student.tar.gz" | cut -f1)):" \
-     "$(find "$stage" -type f | wc -l) files, no solutions, no hidden tests"
+tar -czf "$dist/$name-student.tar.gz" -C "$stage_root" "$name"
+echo "handout: $dist/$name-student.tar.gz ($(du -h "$dist/$name-student.tar.gz" | cut -f1)):" \
+     "$(find "$stage" -type f | wc -l) files, no reference, no hidden tests"

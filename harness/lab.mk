@@ -5,7 +5,11 @@
 #   *.c         the student's files    tests.c    visible tests
 #   bench.c     the timing driver      plot.gp    the chart
 #   support/    given code the student does not edit (optional)
-# solutions/NN-name/ holds the same student files finished, and hidden_tests.c.
+# instructor-only
+# $(REFERENCE)/NN-name/ holds the same student files finished, and
+# hidden_tests.c.  A student's handout has no reference, and not these lines.
+REFERENCE ?= solutions
+# /instructor-only
 #
 # Only the student's .c files are taken from $(SRC); headers, tests, support
 # code and the harness always come from this kit, so a submission cannot
@@ -39,7 +43,7 @@ STUDENT_EXTRA ?=
 lab_student_names = $(notdir $(filter-out %/tests.c %/bench.c,$(wildcard labs/$(1)/*.c)))
 lab_student_files = $(addprefix $(SRC)/$(1)/,$(call lab_student_names,$(1)))
 lab_support_files = $(wildcard labs/$(1)/support/*.c)
-lab_test_files    = labs/$(1)/tests.c $(wildcard solutions/$(1)/hidden_tests.c)
+lab_test_files    = labs/$(1)/tests.c $(if $(REFERENCE),$(wildcard $(REFERENCE)/$(1)/hidden_tests.c))
 lab_kit_objects   = $(addprefix $(KIT_BUILD)/$(1)/$(2)/,runner.o reap.o $(patsubst %.c,%.o,$(notdir $(call lab_test_files,$(1)))))
 lab_includes      = -Iharness -Ilabs/$(1) $(if $(wildcard labs/$(1)/support),-Ilabs/$(1)/support)
 lab_headers       = $(wildcard labs/$(1)/*.h labs/$(1)/support/*.h) harness/lab_test.h harness/testkit.h harness/todo.h
@@ -70,10 +74,12 @@ $(KIT_BUILD)/$(1)/$(2)/%.o: labs/$(1)/%.c $(call lab_headers,$(1))
 	@mkdir -p $$(@D)
 	@echo "  CC (kit) $$@"
 	@$$(CC) $(BASE_CFLAGS) $(3) $(CHECK_CFLAGS) $(call lab_includes,$(1)) -c $$< -o $$@
-$(KIT_BUILD)/$(1)/$(2)/%.o: solutions/$(1)/%.c $(call lab_headers,$(1))
+ifdef REFERENCE
+$(KIT_BUILD)/$(1)/$(2)/%.o: $(REFERENCE)/$(1)/%.c $(call lab_headers,$(1))
 	@mkdir -p $$(@D)
 	@echo "  CC (kit) $$@"
 	@$$(CC) $(BASE_CFLAGS) $(3) $(CHECK_CFLAGS) $(call lab_includes,$(1)) -c $$< -o $$@
+endif
 endef
 
 define lab_rules

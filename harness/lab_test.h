@@ -7,7 +7,8 @@
  *
  * The arguments are: a name, the points it is worth, a timeout in seconds and
  * the functions a student should look at when it fails.  HIDDEN_TEST is the
- * same for tests that live only in solutions/ and are graded after publication.
+ * same for the instructor's hidden tests (not in a student's copy), graded
+ * after publication.
  *
  * Every test runs in its own forked process (Check's fork mode), so a crash,
  * a hang or an exit() costs that test alone.  Inside a test use Check's

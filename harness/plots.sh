@@ -1,39 +1,43 @@
 #!/usr/bin/env bash
 # plots.sh BUILD SRC CORES LAB... - run each lab's timing driver and draw its chart.
 #
-# For lab NN-name: $BUILD/NN-name/bench writes plots/data/NN-name.dat, then
-# labs/NN-name/plot.gp draws it twice: plots/NN-name.png (pngcairo) and the
+# For lab NN-name: $BUILD/NN-name/bench writes $PLOTS_DIR/data/NN-name.dat, then
+# labs/NN-name/plot.gp draws it twice: $PLOTS_DIR/NN-name.png (pngcairo) and the
 # same chart as text in this terminal (dumb), for anyone on SSH.  plot.gp gets
 # `datafile` and `cores` and must not set a terminal.  PLOTS_QUICK=1 asks the
-# drivers for a short run (the kit's own tests use it).
+# drivers for a short run (the kit's own tests use it, with PLOTS_DIR under
+# build/ so that a student's charts are never replaced).
 set -u
 build=$1 src=$2 cores=$3; shift 3
-mkdir -p plots/data
+out=${PLOTS_DIR:-plots}
+mkdir -p "$out/data"
 status=0
 for lab in "$@"; do
-    data=plots/data/$lab.dat png=plots/$lab.png bench=$build/$lab/bench
+    data=$out/data/$lab.dat png=$out/$lab.png log=$out/data/$lab.log bench=$build/$lab/bench
     echo "== $lab"
     if [ ! -x "$bench" ]; then
         echo "   $src/$lab does not compile yet, so there is nothing to time:"
         sed -n '1,8p' "$bench.log" 2>/dev/null | sed 's/^/   /'
         continue
     fi
-    "$bench" "$data" > "plots/data/$lab.log" 2>&1
+    "$bench" "$data" > "$log" 2>&1
     rc=$?
     if [ $rc -eq 3 ]; then
-        echo "   your code is not finished: $(grep -m1 'not implemented' plots/data/$lab.log)"
+        echo "   your code is not finished: $(grep -m1 'not implemented' "$log")"
+        # instructor-only
         [ -d solutions/$lab ] && echo "   (make plots SRC=solutions draws the reference)"
+        # /instructor-only
         continue
     elif [ $rc -ne 0 ] || [ ! -s "$data" ]; then
         echo "   the timing driver failed (exit $rc); its output:"
-        tail -n 8 "plots/data/$lab.log" | sed 's/^/   /'
+        tail -n 8 "$log" | sed 's/^/   /'
         status=1
         continue
     fi
     vars="datafile='$data'; cores=$cores; source='$src'"
     if ! gnuplot -e "set terminal pngcairo size 1200,800 font ',11'; set output '$png'; $vars" \
-                 labs/$lab/plot.gp 2> "plots/data/$lab.gnuplot.log"; then
-        echo "   gnuplot failed:"; sed 's/^/   /' "plots/data/$lab.gnuplot.log"; status=1; continue
+                 labs/$lab/plot.gp 2> "$out/data/$lab.gnuplot.log"; then
+        echo "   gnuplot failed:"; sed 's/^/   /' "$out/data/$lab.gnuplot.log"; status=1; continue
     fi
     gnuplot -e "set terminal dumb size 120,40; $vars" labs/$lab/plot.gp 2>/dev/null
     echo "   chart: $png   data: $data"

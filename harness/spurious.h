@@ -1,8 +1,8 @@
 /*
  * spurious.h - condition waits that sometimes return early, as POSIX allows.
  *
- * `make test` builds the reference solutions with this header forced in
- * (-include) and checks they still score full marks: correct code waits in
+ * The kit's own tests build the reference with this header forced in
+ * (-include) and check it still scores full marks: correct code waits in
  * a loop that re-checks its condition, and must never be failed for a
  * wakeup that POSIX permits.
  */

@@ -1,13 +1,24 @@
 #!/usr/bin/env bash
 # run.sh - the kit's own tests; `make test` runs this.
 #
-# Each check prints ✓ or ✗ with the reason; the last line counts them.  Every
-# grading here goes to its own build/ and output folder, so a student's
-# build/grade/ is left alone.
+# Each check prints ✓ or ✗ with the reason; the last line counts them.
+# Everything it writes goes under build/test/: its gradings, builds, charts
+# and bundles.  It never writes to labs/ or plots/ (a student's work and
+# charts), and the last check proves it.
 set -u
 cd "$(dirname "$0")/.."
 T=build/test
 mkdir -p "$T"
+# The kit's own checks use pristine skeletons: labs/ in the kit, and in a
+# student's handout the copies it keeps in tests/skeletons/ (the student
+# edits labs/, and make test must pass however far they have got).
+SKELETONS=labs
+[ -d tests/skeletons ] && SKELETONS=tests/skeletons
+fingerprint() { find labs plots -type f -print0 2>/dev/null | sort -z | xargs -0 sha256sum | sha256sum; }
+UNTOUCHED=$(fingerprint)
+# Every build here, the mutants' and the bundles' included, shares one
+# compiler and one copy of the kit's objects.
+export CC=gcc KIT_BUILD=$T/kit-gcc
 passed=0
 failed=0
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
@@ -16,15 +27,19 @@ LABS=${TEST_LABS:-$(cd labs && ls -d [0-9][0-9]-* | tr '\n' ' ')}
 LABS=${LABS% }
 FIRST_LAB=${LABS%% *}   # the checks that need one lab take the first
 START=$(date +%s)
-# In a student handout there are no solutions: only what makes sense without
-# them runs (builds, skeletons at 0, the grader's behaviour, the charts).
-HAVE_SOLUTIONS=$([ -d solutions ] && echo 1 || echo 0)
+# In a student's handout the checks that need the reference are cut out
+# (the instructor-only blocks below); what is left makes sense without it.
+REFERENCE=""
+# instructor-only
+REFERENCE=solutions
+# /instructor-only
 
 ok() { echo "  ✓ $1"; passed=$((passed + 1)); }
 bad() { echo "  ✗ $1"; shift; [ $# -gt 0 ] && printf '%s\n' "$@" | head -25 | sed 's/^/      /'; failed=$((failed + 1)); }
 section() { echo; echo "$1  [$(($(date +%s) - START)) s]"; }
 
 # grade NAME ARGS...: run the real `make grade` into $T/NAME; keep its terminal output.
+# Its gcc build is the one the compile check below made, so nothing is built twice.
 grade() {
     local name=$1; shift
     rm -rf "$T/$name/grade"
@@ -48,10 +63,14 @@ section "Every lab builds warning-free under gcc and clang (-Wall -Wextra -Werro
 # HANDOUT_QUICK=1 (the handout check inside the kit's own tests): gcc only.
 for compiler in gcc $([ "${HANDOUT_QUICK:-0}" = 1 ] || echo clang); do
     if ! command -v $compiler > /dev/null; then bad "$compiler is not installed"; continue; fi
-    for src in $([ "$HAVE_SOLUTIONS" = 1 ] && echo solutions) labs; do
-        b=$T/cc-$compiler-$src
+    for src in $REFERENCE $SKELETONS; do
+        # gcc builds where the gradings below will look; only the plain and
+        # ThreadSanitizer binaries are checked here.
+        name=$([ "$src" = "$REFERENCE" ] && echo reference || echo skeleton)
+        b=$T/$name/build
+        [ $compiler = gcc ] || b=$T/cc-$compiler-$name
         if ! out=$(make -s -j"$JOBS" --no-print-directory build CC=$compiler SRC=$src BUILD=$b \
-                   KIT_BUILD=$T/kit-$compiler LABS="$LABS" 2>&1); then
+                   KIT_BUILD=$T/kit-$compiler LABS="$LABS" PASSES="tests tests-tsan" 2>&1); then
             bad "$compiler: the kit itself does not build" "$out"; continue
         fi
         missing=""
@@ -65,7 +84,7 @@ for compiler in gcc $([ "${HANDOUT_QUICK:-0}" = 1 ] || echo clang); do
     done
 done
 
-if [ "$HAVE_SOLUTIONS" = 1 ]; then
+# instructor-only
 section "Skeletons differ from solutions only inside function bodies"
 for lab in $LABS; do
     for f in labs/$lab/*.c; do
@@ -80,18 +99,18 @@ for lab in $LABS; do
 done
 
 section "The reference solutions score full marks in all three passes (plain, ThreadSanitizer, AddressSanitizer)"
-grade solutions SRC=solutions
+grade reference SRC=solutions
 for lab in $LABS; do
-    failing=$(awk -F'\t' -v l="$lab" '$1 == l && $5 == "failed" { print $2 }' "$T/solutions/grade/results.tsv")
-    if [ -z "$failing" ] && grep -q "^$lab	" "$T/solutions/grade/results.tsv"; then
-        ok "$lab: $(awk -F'\t' -v l="$lab" '$1 == l { s += $3; m += $4 } END { print s "/" m }' "$T/solutions/grade/results.tsv")"
+    failing=$(awk -F'\t' -v l="$lab" '$1 == l && $5 == "failed" { print $2 }' "$T/reference/grade/results.tsv")
+    if [ -z "$failing" ] && grep -q "^$lab	" "$T/reference/grade/results.tsv"; then
+        ok "$lab: $(awk -F'\t' -v l="$lab" '$1 == l { s += $3; m += $4 } END { print s "/" m }' "$T/reference/grade/results.tsv")"
     else
-        bad "$lab: the reference lost points in: $failing" "$(grep -A6 '✗' "$T/solutions.out")"
+        bad "$lab: the reference lost points in: $failing" "$(grep -A6 '✗' "$T/reference.out")"
     fi
 done
-if out=$("$T/tools/check_results" "$T/solutions/grade/results.json"); then ok "results.json parses and adds up ($out)"
+if out=$("$T/tools/check_results" "$T/reference/grade/results.json"); then ok "results.json parses and adds up ($out)"
 else bad "results.json is invalid" "$out"; fi
-if out=$("$T/tools/check_xml" "$T/solutions/grade/junit.xml"); then ok "junit.xml parses ($out)"
+if out=$("$T/tools/check_xml" "$T/reference/grade/junit.xml"); then ok "junit.xml parses ($out)"
 else bad "junit.xml is invalid" "$out"; fi
 
 section "The reference survives spurious wakeups, which POSIX allows"
@@ -105,21 +124,21 @@ if [ -s "$T/spurious/grade/results.tsv" ] && [ -z "$failing" ]; then
 else
     bad "the reference lost points to spurious wakeups" "$failing"
 fi
-
-fi   # HAVE_SOLUTIONS
+# /instructor-only
 
 section "The skeletons score 0, with clear messages, and the grader completes"
-if grade skeleton SRC=labs; then ok "make grade exits 0 on the skeletons"
+if grade skeleton SRC=$SKELETONS; then ok "make grade exits 0 on the skeletons"
 else bad "make grade failed on the skeletons" "$(tail -5 "$T/skeleton.out")"; fi
 passing=$(count skeleton passed)
 [ "$passing" -eq 0 ] && [ "$(count skeleton failed)" -gt 0 ] && ok "no test passes on a skeleton" \
     || bad "$passing tests pass on a skeleton" "$(awk -F'\t' '$5 == "passed"' "$T/skeleton/grade/results.tsv")"
 out=$("$T/tools/check_results" "$T/skeleton/grade/results.json") && ok "results.json parses ($out)" \
     || bad "results.json is invalid" "$out"
-grep -q "not implemented: [a-z_]* (labs/$FIRST_LAB/[a-z_]*\.c:[0-9]*)" "$T/skeleton.out" \
+grep -q "not implemented: [a-z_]* ($SKELETONS/$FIRST_LAB/[a-z_]*\.c:[0-9]*)" "$T/skeleton.out" \
     && ok "feedback names the missing function and its file:line" \
-    || bad "no 'not implemented: FUNCTION (labs/$FIRST_LAB/FILE.c:LINE)' in the feedback"
-if [ "$HAVE_SOLUTIONS" = 1 ]; then
+    || bad "no 'not implemented: FUNCTION ($SKELETONS/$FIRST_LAB/FILE.c:LINE)' in the feedback"
+# instructor-only
+if true; then
     grep -q "hidden tests\? (.* points) will be graded after the deadline" "$T/skeleton.out" \
         && ok "the terminal says hidden tests exist, without showing them" \
         || bad "the terminal does not mention the hidden tests"
@@ -131,22 +150,23 @@ if [ "$HAVE_SOLUTIONS" = 1 ]; then
     grep -q '"visibility": "after_published"' "$T/skeleton/grade/results.json" \
         && ok "hidden tests are in results.json as after_published" || bad "no after_published test in results.json"
 fi
+# /instructor-only
 
 section "Selecting labs and sources"
 short=${FIRST_LAB#*-}   # LAB= takes the name without its number
-make -s --no-print-directory grade-now BUILD="$T/one-lab/build" GRADE_OUT="$T/one-lab/grade" LAB=$short \
-    > "$T/one-lab.out" 2>&1
+make -s --no-print-directory grade-now BUILD="$T/skeleton/build" GRADE_OUT="$T/one-lab/grade" LAB=$short \
+    SRC=$SKELETONS > "$T/one-lab.out" 2>&1
 [ "$(cut -f1 "$T/one-lab/grade/results.tsv" | sort -u)" = "$FIRST_LAB" ] \
     && ok "LAB=$short grades $FIRST_LAB only" \
     || bad "LAB=$short graded: $(cut -f1 "$T/one-lab/grade/results.tsv" | sort -u | tr '\n' ' ')"
 last=$(make -s --no-print-directory grade-now LAB=$short AUTOLAB=1 BUILD="$T/skeleton/build" \
-       GRADE_OUT="$T/autolab" 2>&1 | tail -1)
+       SRC=$SKELETONS GRADE_OUT="$T/autolab" 2>&1 | tail -1)
 [ "$last" = "{\"scores\": {\"$FIRST_LAB\": 0}}" ] && ok "AUTOLAB=1 ends with Autolab's score line: $last" \
     || bad "AUTOLAB=1's last line: $last"
 if out=$(make -s --no-print-directory grade-now LAB=nonsense 2>&1); then bad "LAB=nonsense was accepted"
 else grep -q "is not a lab" <<< "$out" && ok "an unknown LAB is refused with the list of labs" || bad "LAB=nonsense: $out"; fi
 
-if [ "$HAVE_SOLUTIONS" = 1 ]; then
+# instructor-only
 section "Buggy implementations (tests/mutants) lose the points of the tests named for them"
 # A mutant only has to fail its tests, which load cannot prevent, so they run
 # more at a time than there are cores; most of their time is spent waiting.
@@ -172,60 +192,16 @@ while IFS= read -r line; do
         *"✗ "*) bad "${line#*✗ }" ;;
     esac
 done < "$T/hostile.out"
+# /instructor-only
 
-fi   # HAVE_SOLUTIONS
+section "make plots on skeletons says which function is missing"
+out=$(PLOTS_QUICK=1 PLOTS_DIR=$T/plots-skeleton make -s --no-print-directory plots-now SRC=$SKELETONS \
+      BUILD=$T/skeleton/build LABS="$LABS" 2>&1)
+[ "$(grep -c "your code is not finished: not implemented" <<< "$out")" -eq "$(wc -w <<< "$LABS")" ] \
+    && ok "for every lab, make plots names the function to write first" \
+    || bad "make plots on skeletons" "$out"
 
-section "make plots draws every chart"
-rm -f plots/*.png
-if [ "$HAVE_SOLUTIONS" = 0 ]; then
-    out=$(PLOTS_QUICK=1 make -s --no-print-directory plots-now SRC=labs BUILD=$T/skeleton/build LABS="$LABS" 2>&1)
-    [ "$(grep -c "your code is not finished: not implemented" <<< "$out")" -eq "$(wc -w <<< "$LABS")" ] \
-        && ok "on skeletons, make plots says which function is missing, for every lab" \
-        || bad "make plots on skeletons" "$out"
-elif out=$(PLOTS_QUICK=1 make -s --no-print-directory plots-now SRC=solutions BUILD=$T/solutions/build \
-         LABS="$LABS" 2>&1); then
-    for lab in $LABS; do
-        png=plots/$lab.png
-        if [ -s "$png" ] && [ "$(stat -c %s "$png")" -gt 10000 ] && [ -s plots/data/$lab.dat ]; then
-            ok "$lab: $png ($(stat -c %s "$png") bytes) from plots/data/$lab.dat"
-        else
-            bad "$lab: no chart" "$(grep -A8 "== $lab" <<< "$out")"
-        fi
-    done
-    grep -q "2 cores\|[0-9] cores" <<< "$out" && ok "charts say how many cores the machine had" \
-        || bad "no chart mentions the core count"
-else
-    bad "make plots failed" "$out"
-fi
-
-if [ "$HAVE_SOLUTIONS" = 1 ]; then
-section "make bench measures the references against their peers"
-# One round each: this checks that every benchmark runs and prints its ratios;
-# the figures themselves are the README's, from full runs.
-bench_labs=$(for lab in $LABS; do [ -x "labs/$lab/compare.sh" ] && echo "$lab"; done)
-if [ -z "$bench_labs" ]; then
-    ok "no lab in this run has a benchmark"
-elif out=$(ROUNDS=1 make -s --no-print-directory bench-now SRC=solutions BUILD=$T/solutions/build \
-         LABS="$LABS" 2>&1); then
-    for lab in $bench_labs; do
-        section_out=$(awk -v lab="== $lab" '$0 == lab { on = 1; next } /^== / { on = 0 } on' <<< "$out")
-        case $lab in
-            05-threadpool) want="ceiling: ideal hand-off" ;;
-            02-races) want="ns per update" ;;
-            06-procpool) want="C/Python" ;;
-            *) want="" ;;
-        esac
-        if [ -n "$section_out" ] && grep -q "$want" <<< "$section_out" \
-           && ! grep -qi "did not\|error" <<< "$section_out"; then
-            ok "$lab: make bench prints its table ($(grep -c . <<< "$section_out") lines)"
-        else
-            bad "$lab: make bench printed no table" "$section_out"
-        fi
-    done
-else
-    bad "make bench failed" "$out"
-fi
-
+# instructor-only
 section "make batch grades a class, each submission on its own"
 class=$(mktemp -d)
 mkdir -p "$class/pack/ref-tar" "$class/broken/labs"
@@ -235,9 +211,8 @@ cp -r "$class/pack/ref-tar/." "$class/broken/labs/"
 tar -czf "$class/ref-tar.tar.gz" -C "$class/pack" ref-tar && rm -rf "$class/pack"
 (cd labs && zip -qr "$class/skeleton-zip.zip" $LABS)
 for f in "$class/broken/labs/$FIRST_LAB"/*.c; do echo 'int broken = ;' >> "$f"; done
-rm -rf build/batch
-if out=$(make -s --no-print-directory batch SUBMISSIONS="$class" LABS="$LABS" JOBS=2 2>&1); then
-    book=build/batch/gradebook.csv
+if out=$(make -s --no-print-directory batch SUBMISSIONS="$class" BATCH_OUT=$T/batch LABS="$LABS" JOBS=2 2>&1); then
+    book=$T/batch/gradebook.csv
     full=$(($(wc -w <<< "$LABS") * 100))
     row() { grep "^$1," "$book" | awk -F, '{ print $NF }'; }
     [ "$(head -1 "$book")" = "student,${LABS// /,},total" ] && ok "gradebook.csv has a column per lab and a total" \
@@ -250,10 +225,10 @@ if out=$(make -s --no-print-directory batch SUBMISSIONS="$class" LABS="$LABS" JO
         && ok "a build failure in $FIRST_LAB (a folder holding labs/) costs that lab only ($(row broken)/$full)" \
         || bad "the broken submission scored $(grep "^broken," "$book")"
     for s in ref-tar skeleton-zip broken; do
-        [ -s "build/batch/students/$s/results.json" ] && [ -s "build/batch/students/$s/feedback.txt" ] || missing_files+=" $s"
+        [ -s "$T/batch/students/$s/results.json" ] && [ -s "$T/batch/students/$s/feedback.txt" ] || missing_files+=" $s"
     done
     [ -z "${missing_files:-}" ] && ok "every student has results.json and feedback.txt" || bad "missing files for:$missing_files"
-    again=$(make -s --no-print-directory batch SUBMISSIONS="$class" LABS="$LABS" JOBS=2 2>&1 | tr '\r' '\n' | grep "submissions in")
+    again=$(make -s --no-print-directory batch SUBMISSIONS="$class" BATCH_OUT=$T/batch LABS="$LABS" JOBS=2 2>&1 | tr '\r' '\n' | grep "submissions in")
     grep -q "0 graded, 3 unchanged" <<< "$again" && ok "a re-run grades nothing unchanged ($again)" \
         || bad "a re-run regraded unchanged submissions" "$again"
 else
@@ -262,8 +237,9 @@ fi
 rm -rf "$class"
 
 section "make gradescope: the bundle grades a submission in a simulated /autograder"
-if out=$(make -s --no-print-directory gradescope LABS="$LABS" 2>&1) && [ -s dist/gradescope-autograder.zip ]; then
-    listing=$(unzip -Z1 dist/gradescope-autograder.zip)
+zip=$T/dist/gradescope-autograder.zip
+if out=$(make -s --no-print-directory gradescope DIST=$T/dist LABS="$LABS" 2>&1) && [ -s $zip ]; then
+    listing=$(unzip -Z1 $zip)
     grep -qx setup.sh <<< "$listing" && grep -qx run_autograder <<< "$listing" \
         && ok "setup.sh and run_autograder are at the zip's root" || bad "zip root" "$listing"
     leaks=$(grep '^kit/solutions/' <<< "$listing" | grep -v '/$' | grep -v '/hidden_tests.c$')
@@ -272,7 +248,7 @@ if out=$(make -s --no-print-directory gradescope LABS="$LABS" 2>&1) && [ -s dist
         ag=$(mktemp -d)
         chmod 755 "$ag"
         mkdir -p "$ag/source" "$ag/submission/repo/labs"
-        (cd "$ag/source" && unzip -q "$OLDPWD/dist/gradescope-autograder.zip")
+        (cd "$ag/source" && unzip -q "$OLDPWD/$zip")
         # The broken upload needs only the lab it breaks; the others grade
         # as the skeletons they fall back to, in a second instead of 30.
         for lab in $([ $case = reference ] && echo "$LABS" || echo "$FIRST_LAB"); do
@@ -298,12 +274,20 @@ else
     bad "make gradescope failed" "$out"
 fi
 
-section "make handout: what students get works, and holds no solution"
-if out=$(make -s --no-print-directory handout LABS="$LABS" 2>&1) && [ -s dist/concurrency-labs-student.tar.gz ]; then
+section "make handout: what students get works, holds no reference, and never touches their work"
+if out=$(make -s --no-print-directory handout DIST=$T/dist BUILD=$T/handout-build LABS="$LABS" 2>&1) &&
+   [ -s $T/dist/concurrency-labs-student.tar.gz ]; then
     ho=$(mktemp -d)
-    tar -xzf dist/concurrency-labs-student.tar.gz -C "$ho"
-    [ ! -e "$ho/concurrency-labs/solutions" ] && ! find "$ho" -name 'hidden_tests.c' -o -name '*.patch' | grep -q . \
+    tar -xzf $T/dist/concurrency-labs-student.tar.gz -C "$ho"
+    hd=$ho/concurrency-labs
+    [ ! -e "$hd/solutions" ] && ! find "$ho" -name 'hidden_tests.c' -o -name '*.patch' | grep -q . \
         && ok "no solutions/, hidden tests or mutants in the handout" || bad "instructor files in the handout"
+    # "solutions" as a path, a value or a word in code: nothing a student
+    # gets may point at a tree they do not have.  Prose ("no better
+    # solutions that ...", a seed's words) may say the word.
+    mentions=$(grep -rnIw solutions "$hd" | grep -vE '[a-z] solutions [a-z]' | sed "s|$hd/||" | head -5)
+    [ -z "$mentions" ] && ok "nothing in the handout refers to solutions/" \
+        || bad "the handout refers to solutions/" "$mentions"
     # No whole line of solution code (or hidden test), at least 35
     # characters long and not also in the kit's own code, may appear in the
     # handout.
@@ -320,33 +304,88 @@ if out=$(make -s --no-print-directory handout LABS="$LABS" 2>&1) && [ -s dist/co
         done
     done
     [ -z "$leaked" ] && ok "no line of solution code appears in the handout" || bad "solution text in the handout" "$leaked"
-    grep -q "autograding-command-grader" "$ho/concurrency-labs/.github/workflows/classroom.yml" \
+    grep -q "autograding-command-grader" "$hd/.github/workflows/classroom.yml" \
         && ok "the handout carries a GitHub Classroom workflow, one step per visible test" \
         || bad "no Classroom workflow in the handout"
-    if (cd "$ho/concurrency-labs" && make > "$OLDPWD/$T/handout-make.out" 2>&1) &&
-       grep -q "^TOTAL 0/" "$T/handout-make.out"; then
+    if (cd "$hd" && make > "$OLDPWD/$T/handout-make.out" 2>&1) && grep -q "^TOTAL 0/" "$T/handout-make.out"; then
         ok "make in the unpacked handout grades the skeletons at 0"
     else
         bad "make in the handout" "$(tail -15 "$T/handout-make.out")"
     fi
-    if (cd "$ho/concurrency-labs" && TEST_LABS="$LABS" HANDOUT_QUICK=1 make test > "$OLDPWD/$T/handout-test.out" 2>&1); then
-        ok "make test in the unpacked handout: $(grep -E '^[0-9]+ passed' "$T/handout-test.out" | tail -1)"
+    # A student who has solved every lab: their charts, then the kit's own
+    # tests, which must pass on their tree and leave it as it was.
+    for lab in $LABS; do
+        for f in solutions/$lab/*.c; do [ "${f##*/}" = hidden_tests.c ] || cp "$f" "$hd/labs/$lab/"; done
+    done
+    if out=$(cd "$hd" && PLOTS_QUICK=1 make -s --no-print-directory plots 2>&1); then
+        charts=$(ls "$hd"/plots/*.png 2>/dev/null | wc -l)
+        [ "$charts" -eq "$(wc -w <<< "$LABS")" ] && ok "make plots on solved labs draws $charts charts in plots/" \
+            || bad "make plots on solved labs drew $charts charts" "$out"
+        grep -q "[0-9] cores" <<< "$out" && ok "the charts say how many cores the machine had" \
+            || bad "no chart mentions the core count"
     else
-        bad "make test in the handout" "$(grep '✗' "$T/handout-test.out" | head -10)"
+        bad "make plots failed on solved labs" "$out"
+    fi
+    before=$(cd "$hd" && find labs plots -type f -print0 | sort -z | xargs -0 sha256sum)
+    if (cd "$hd" && TEST_LABS="$LABS" HANDOUT_QUICK=1 make test > "$OLDPWD/$T/handout-test.out" 2>&1); then
+        ok "make test in the solved handout: $(grep -E '^[0-9]+ passed' "$T/handout-test.out" | tail -1)"
+    else
+        bad "make test in the solved handout" "$(grep '✗' "$T/handout-test.out" | head -10)"
+    fi
+    changed=$(diff <(echo "$before") <(cd "$hd" && find labs plots -type f -print0 | sort -z | xargs -0 sha256sum) |
+              sed -n 's/^[<>] [0-9a-f]*  //p' | sort -u | head -5)
+    [ -z "$changed" ] && ok "make test left the student's labs/ and plots/ byte for byte as they were" \
+        || bad "make test changed the student's files" "$changed"
+    # make bench, one round: every lab's benchmark prints what its
+    # compare.sh promises ("# Prints: ..."), and calls the code the student's.
+    if out=$(cd "$hd" && ROUNDS=1 make -s --no-print-directory bench 2>&1); then
+        for lab in $LABS; do
+            [ -x "labs/$lab/compare.sh" ] || continue
+            want=$(sed -n 's/^# Prints: //p' "labs/$lab/compare.sh")
+            got=$(awk -v lab="== $lab" '$0 == lab { on = 1; next } /^== / { on = 0 } on' <<< "$out")
+            if [ -n "$want" ] && grep -qF "$want" <<< "$got" && grep -q "your code" <<< "$got" &&
+               ! grep -qi "did not\|error" <<< "$got"; then
+                ok "$lab: make bench prints its table, for your code ($(grep -c . <<< "$got") lines)"
+            else
+                bad "$lab: make bench printed no table naming your code (want \"${want:-# Prints: in compare.sh}\")" "$got"
+            fi
+        done
+    else
+        bad "make bench failed in the solved handout" "$out"
     fi
     rm -rf "$ho"
 else
     bad "make handout failed" "$out"
 fi
-fi   # HAVE_SOLUTIONS
+who=$(make -n --no-print-directory bench LABS="$LABS" 2>/dev/null | grep -o "BENCH_WHO=\"[^\"]*\"" | sort -u)
+[ "$who" = 'BENCH_WHO="this lab'"'"'s reference"' ] && ok "in the kit, make bench measures the reference" \
+    || bad "in the kit, make bench would measure: ${who:-nothing}"
+# /instructor-only
 
-section "make help lists every target"
+section "Handouts take their shared facts from one source"
+if out=$(tests/tools/handout_facts.sh $LABS); then
+    ok "every points table matches its TEST lines, and every grading paragraph is harness/grading.md"
+else
+    bad "handouts disagree with their sources" "$out"
+fi
+
+section "make help lists every target and every variable"
 help=$(make -s --no-print-directory help)
 missing=""
-for target in $(grep -oE '^[a-z-]+:.*## ' Makefile | cut -d: -f1); do
+for target in $(grep -oE '^[a-z0-9-]+:.*## ' Makefile | cut -d: -f1); do
     grep -q "make $target " <<< "$help" || missing+=" $target"
 done
 [ -z "$missing" ] && ok "every documented target is in make help" || bad "missing from help:$missing"
+undocumented=""
+for var in $(sed -n 's/^#: \([A-Z_]*\)=.*/\1/p' Makefile); do
+    grep -q "$var=" README.md || undocumented+=" $var"
+done
+[ -z "$undocumented" ] && ok "every variable in make help is in README.md" \
+    || bad "variables in make help but not in README.md:$undocumented"
+
+section "make test wrote nothing in labs/ or plots/"
+[ "$(fingerprint)" = "$UNTOUCHED" ] && ok "labs/ and plots/ are byte for byte as they were" \
+    || bad "labs/ or plots/ changed during make test" "$(git status --short labs plots 2>/dev/null | head -5)"
 
 echo
 echo "$passed passed, $failed failed"

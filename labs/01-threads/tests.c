@@ -1,7 +1,7 @@
 /*
  * tests.c - lab 01's visible tests.  Run them with `make grade LAB=threads`.
  *
- * Timing rules used here (the README's "Trust" section says more):
+ * Timing rules used here (the handout's "How it is graded" says more):
  *  - nothing sleeps and hopes: threads are held at gates the test opens;
  *  - a lower bound on time is exact (a correct wait never ends early);
  *  - an upper bound is only used where a wrong design is slower by a large

@@ -9,11 +9,14 @@
 # GLib's: push no-op tasks and wait until all have run (it has no futures).
 # The three take turns, ROUNDS times (3), and each keeps its best round: on a
 # shared machine, load that comes and goes then falls on all three alike.
-# A peer that is not installed is reported as skipped.
+# A peer that is not installed is reported as skipped.  BENCH_WHO (from
+# make bench) names the pool being measured: the reference, or your code.
+# Prints: ceiling: ideal hand-off
 set -u
 build=$1
 lab=$(cd "$(dirname "$0")" && pwd)
 workers=$(nproc 2>/dev/null || echo 2)
+who=${BENCH_WHO:-this lab's reference}
 rounds=${ROUNDS:-3}
 fmt() { awk -v r="$1" 'BEGIN { if (r >= 1e6) printf "%.2f M", r / 1e6; else printf "%.0f k", r / 1e3 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
@@ -36,7 +39,7 @@ ours=0 python=0 glib=0 ceiling=0
 for round in $(seq 1 "$rounds"); do
     ceiling=$(best "$ceiling" "$("$build/ceiling" 1000000 1 | awk '{ print $2 }')")
     r=$("$build/bench" --compare "$workers" 1 | awk '/^ours_tasks_per_s/ { print $2 }')
-    [ -n "$r" ] || { echo "the reference's bench did not run (see $build/bench.log)"; exit 1; }
+    [ -n "$r" ] || { echo "the bench of $who did not run (see $build/bench.log)"; exit 1; }
     ours=$(best "$ours" "$r")
     if [ $have_python = yes ]; then
         python=$(best "$python" "$(python3 "$lab/peers/python_pool.py" 100000 "$workers" 1 | awk '{ print $2 }')")
@@ -48,7 +51,7 @@ done
 
 echo "   no-op tasks on $workers workers, best of $rounds rounds taken in turns:"
 printf '   %-38s %12s   %s\n' "pool" "tasks/s" "ours is"
-printf '   %-38s %12s\n' "this lab's reference (futures)" "$(fmt "$ours")"
+printf '   %-38s %12s\n' "$who (futures)" "$(fmt "$ours")"
 if [ $have_python = yes ]; then
     printf '   %-38s %12s   %sx faster (target: 100x)\n' "Python ThreadPoolExecutor (futures)" \
         "$(fmt "$python")" "$(ratio "$ours" "$python")"

@@ -2,11 +2,12 @@
 # compare.sh BUILD_DIR - lab 06's benchmark: procpool_map against Python's
 # ProcessPoolExecutor.map, same run, same work: N no-op tasks on 2 worker
 # processes at chunksize 1, 10, 100 and 1000.  `make bench` calls it with the
-# folder holding the reference's bench binary.
+# folder holding the bench binary of the code measured, and names that code
+# in BENCH_WHO (the reference, or your code).
 #
-# Targets (issue 6): at least 10x Python at chunksize 1, ahead at every
-# chunksize.  Both sides start their workers before the clock starts; the C
+# Targets: at least 10x Python at chunksize 1, ahead at every chunksize.  Both sides start their workers before the clock starts; the C
 # figure is the best of 3 runs, Python's is one run after a warm-up map.
+# Prints: C/Python
 set -u
 dir=${1:?usage: compare.sh BUILD_DIR}
 bench=$dir/bench
@@ -53,7 +54,7 @@ else
     python_note="python3 not found: Python skipped"
 fi
 
-echo "map of no-op tasks on 2 worker processes, $(nproc) cores ($python_note)"
+echo "map of no-op tasks on 2 worker processes, $(nproc) cores; C is ${BENCH_WHO:-this lab's reference} ($python_note)"
 printf "%-10s %10s %16s %16s %10s  %s\n" chunksize tasks "C tasks/s" "Python tasks/s" "C/Python" target
 for run in $runs; do
     cs=${run%%:*} n=${run##*:}

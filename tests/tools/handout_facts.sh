@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# handout_facts.sh [--fix] LAB... - the facts a handout copies from elsewhere
+# must match their one source:
+#  - the paragraph between `<!-- grading.md -->` and `<!-- /grading.md -->`
+#    in each labs/LAB/README.md is harness/grading.md, word for word
+#    (--fix writes it in);
+#  - the points table under "## How it is graded" lists the TEST lines of
+#    labs/LAB/tests.c, in their order, with their points, and ends with the
+#    hidden tests' row ("| N hidden tests | P |"), checked against
+#    hidden_tests.c where the reference is there.
+# Prints one line per problem; exits 1 if there is any.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+fix=no
+[ "${1:-}" = --fix ] && { fix=yes; shift; }
+status=0
+problem() { echo "$1: $2"; status=1; }
+
+for lab in "$@"; do
+    readme=labs/$lab/README.md
+    # The shared paragraph.
+    if ! grep -qx '<!-- grading.md -->' "$readme" || ! grep -qx '<!-- /grading.md -->' "$readme"; then
+        problem "$readme" "no <!-- grading.md --> ... <!-- /grading.md --> block under 'How it is graded'"
+    elif [ $fix = yes ]; then
+        awk 'FNR == NR { text = text $0 "\n"; next }
+             $0 == "<!-- grading.md -->" { printf "%s\n%s", $0, text; skip = 1; next }
+             $0 == "<!-- /grading.md -->" { skip = 0 }
+             !skip' harness/grading.md "$readme" > "$readme.tmp" && mv "$readme.tmp" "$readme"
+    elif ! diff -q <(sed -n '/^<!-- grading.md -->$/,/^<!-- \/grading.md -->$/p' "$readme" | sed '1d;$d') \
+                   harness/grading.md > /dev/null; then
+        problem "$readme" "the grading paragraph differs from harness/grading.md (tests/tools/handout_facts.sh --fix $lab)"
+    fi
+
+    # The points table: "| `name` | points | ..." rows, then the hidden row.
+    table=$(awk '/^## How it is graded/ { on = 1; next } /^## / { on = 0 } on && /^\| `[a-z0-9_]+` \| [0-9]+ \|/' "$readme" |
+            awk -F'|' '{ gsub(/[ `]/, "", $2); gsub(/ /, "", $3); print $2, $3 }')
+    tests=$(sed -nE 's/^TEST\(([a-z0-9_]+), *([0-9]+),.*/\1 \2/p' "labs/$lab/tests.c")
+    if [ "$table" != "$tests" ]; then
+        problem "$readme" "the points table does not match the TEST lines of labs/$lab/tests.c:
+$(diff <(echo "$table") <(echo "$tests") | sed -n 's/^</    table:/p; s/^>/    tests.c:/p')"
+    fi
+    hidden_row=$(awk '/^## How it is graded/ { on = 1; next } /^## / { on = 0 }
+                      on && /^\| [0-9]+ hidden tests? \| [0-9]+ \|/' "$readme" |
+                 awk -F'|' '{ split($2, w, " "); gsub(/ /, "", $3); print w[1], $3 }')
+    # instructor-only
+    hidden=solutions/$lab/hidden_tests.c
+    if [ -f "$hidden" ]; then
+        want=$(sed -nE 's/^HIDDEN_TEST\([a-z0-9_]+, *([0-9]+),.*/\1/p' "$hidden" |
+               awk '{ n++; s += $1 } END { print n + 0, s + 0 }')
+        [ "$hidden_row" = "$want" ] ||
+            problem "$readme" "the hidden row says '${hidden_row:-nothing}' (tests, points); $hidden has '$want'"
+    fi
+    # /instructor-only
+    visible=$(awk '{ s += $2 } END { print s + 0 }' <<< "$tests")
+    total=$((visible + ${hidden_row##* }))
+    [ "$total" = 100 ] || problem "$readme" "visible ($visible) and hidden (${hidden_row##* }) points add up to $total, not 100"
+done
+exit $status
