@@ -141,18 +141,16 @@ grep -q "not implemented: [a-z_]* ($SKELETONS/$FIRST_LAB/[a-z_]*\.c:[0-9]*)" "$T
     && ok "feedback names the missing function and its file:line" \
     || bad "no 'not implemented: FUNCTION ($SKELETONS/$FIRST_LAB/FILE.c:LINE)' in the feedback"
 # instructor-only
-if true; then
-    grep -q "hidden tests\? (.* points) will be graded after the deadline" "$T/skeleton.out" \
-        && ok "the terminal says hidden tests exist, without showing them" \
-        || bad "the terminal does not mention the hidden tests"
-    hidden_names=$(for lab in $LABS; do
-        sed -n 's/^HIDDEN_TEST(\([a-z0-9_]*\),.*/\1/p' "solutions/$lab/hidden_tests.c"; done)
-    printed=$(grep -oFf <(echo "$hidden_names") "$T/skeleton.out" | sort -u)
-    [ -n "$hidden_names" ] && [ -z "$printed" ] && ok "hidden test names stay out of the terminal" \
-        || bad "hidden test names printed (or none found): ${printed:-none found}"
-    grep -q '"visibility": "after_published"' "$T/skeleton/grade/results.json" \
-        && ok "hidden tests are in results.json as after_published" || bad "no after_published test in results.json"
-fi
+grep -q "hidden tests\? (.* points) will be graded after the deadline" "$T/skeleton.out" \
+    && ok "the terminal says hidden tests exist, without showing them" \
+    || bad "the terminal does not mention the hidden tests"
+hidden_names=$(for lab in $LABS; do
+    sed -n 's/^HIDDEN_TEST(\([a-z0-9_]*\),.*/\1/p' "solutions/$lab/hidden_tests.c"; done)
+printed=$(grep -oFf <(echo "$hidden_names") "$T/skeleton.out" | sort -u)
+[ -n "$hidden_names" ] && [ -z "$printed" ] && ok "hidden test names stay out of the terminal" \
+    || bad "hidden test names printed (or none found): ${printed:-none found}"
+grep -q '"visibility": "after_published"' "$T/skeleton/grade/results.json" \
+    && ok "hidden tests are in results.json as after_published" || bad "no after_published test in results.json"
 # /instructor-only
 
 section "Selecting labs and sources"
