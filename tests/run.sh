@@ -370,6 +370,19 @@ if out=$(tests/tools/handout_facts.sh $LABS); then
 else
     bad "handouts disagree with their sources" "$out"
 fi
+# The check itself must catch drift: a copy with one test's points changed in
+# tests.c and one word changed in the shared paragraph.
+drift=$(mktemp -d)
+mkdir -p "$drift/labs" "$drift/harness"
+cp -r "labs/$FIRST_LAB" "$drift/labs/"
+cp harness/grading.md "$drift/harness/"
+sed -i '0,/^TEST(\([a-z0-9_]*\), *\([0-9]*\),/s//TEST(\1, 1\2,/' "$drift/labs/$FIRST_LAB/tests.c"
+sed -i '0,/three passes/s//two passes/' "$drift/labs/$FIRST_LAB/README.md"
+out=$(FACTS_ROOT=$drift tests/tools/handout_facts.sh "$FIRST_LAB" 2>&1)
+grep -q "points table does not match" <<< "$out" && grep -q "grading paragraph differs" <<< "$out" \
+    && ok "a drifted points table and a reworded grading paragraph are both caught" \
+    || bad "handout_facts.sh missed a planted drift" "$out"
+rm -rf "$drift"
 
 section "make help lists every target and every variable"
 help=$(make -s --no-print-directory help)
