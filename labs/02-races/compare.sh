@@ -17,7 +17,8 @@ fi
 # "2 threads: ns per increment  racy R  atomic A  confined C"
 read -r racy atomic confined < <(awk '/^2 threads:/ { print $7, $9, $11 }' "$tmp/bench.out")
 
-who=${BENCH_WHO:-this lab's reference}
+reference="this lab's reference"
+who=${BENCH_WHO:-$reference}
 printf '   seed 002: 2 threads, %d updates each (+1 against -1), ns per update (C: %s):\n' "$n" "$who"
 if ! command -v python3 > /dev/null; then
     printf '   %-32s %10s\n' "Python (x += 1, GIL)" "skipped: no python3"
@@ -28,7 +29,7 @@ if ! command -v python3 > /dev/null; then
     }'
     exit 0
 fi
-read -r py_x py_ns py_version < <(python3 - "$n" <<'PY'
+cat > "$tmp/seed002.py" <<'PY'
 import sys, threading, time, platform
 x = 0
 N = int(sys.argv[1])
@@ -45,7 +46,7 @@ start = time.perf_counter()
 t1.start(); t2.start(); t1.join(); t2.join()
 print(x, (time.perf_counter() - start) * 1e9 / (2 * N), platform.python_version())
 PY
-)
+read -r py_x py_ns py_version < <(python3 "$tmp/seed002.py" "$n")
 printf '   %-32s %10.2f ns   ended at %s\n' "Python $py_version (x += 1, GIL)" "$py_ns" "$py_x"
 awk -v p="$py_ns" -v r="$racy" -v a="$atomic" -v c="$confined" 'BEGIN {
     printf "   %-32s %10.2f ns   %6.0fx faster than Python, loses updates\n", "C racy (relaxed load + store)", r, p / r
