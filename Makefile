@@ -35,7 +35,8 @@ GRADER_SRC := harness/grade.c harness/report.c harness/sandbox.c harness/rlimits
 GRADER_FLAGS := $(if $(AUTOLAB),--autolab) $(if $(filter show,$(HIDDEN)),--show-hidden) \
                 $(if $(ONLY),--only $(ONLY)) --passes $(subst $(eval) ,$(comma),$(strip $(PASSES)))
 
-.PHONY: all help deps grade build kit test plots bench stress batch handout gradescope clean grade-now plots-now bench-now
+.PHONY: all help deps grade build kit test plots bench stress batch handout gradescope clean grade-now plots-now bench-now \
+        summary prairielearn classroom50
 
 # Targets that need the packages run deps first, then make themselves again:
 # pkg-config can only report check's flags once check is installed.
@@ -45,13 +46,18 @@ all: grade
 help: ## list the targets
 	@echo "usage: make [target] [LAB=01-threads|threads] [SRC=labs|solutions] [SUBMISSION=DIR]"
 	@echo
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | \
-	  awk -F'\t' '{ printf "  make %-12s %s\n", $$1, $$2 }'
+	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | \
+	  awk -F'\t' '{ printf "  make %-13s %s\n", $$1, $$2 }'
 	@echo
 	@echo "  AUTOLAB=1 also prints Autolab's score line; HIDDEN=show prints hidden tests."
 
 deps: ## install missing Debian packages (check, gnuplot, pkg-config)
 	@harness/deps.sh
+
+CONVERT := build/harness/convert
+$(CONVERT): harness/convert.c harness/json.c harness/json.h
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) -O2 -Iharness harness/convert.c harness/json.c -o $@
 
 $(GRADER): $(GRADER_SRC) harness/grade.h harness/sandbox.h harness/rlimits.h harness/cgroup.h harness/reap.h harness/testkit.h
 	@mkdir -p $(@D)
@@ -62,7 +68,7 @@ build: $(lab_binaries) $(GRADER) ## build every lab's test programs without grad
 # grade-now, plots-now and bench-now are the work of grade, plots and bench
 # once the packages are known to be there.
 
-kit: $(kit_objects) $(GRADER) ## build the kit's side of every test program (before parallel grading)
+kit: $(kit_objects) $(GRADER) $(CONVERT) ## build the kit's side of every test program (before parallel grading)
 
 grade: deps ## install what is missing, build and grade: feedback, results.json, junit.xml
 	@$(MAKE) --no-print-directory grade-now
@@ -98,6 +104,15 @@ handout: deps ## write dist/concurrency-labs-student.tar.gz: skeletons, visible 
 gradescope: deps ## write dist/gradescope-autograder.zip (setup.sh, run_autograder, hidden tests)
 	@harness/deps.sh --for-instructors
 	@harness/gradescope.sh $(LABS)
+
+prairielearn: deps ## write dist/prairielearn/: a question per lab, the kit in serverFilesCourse/
+	@harness/prairielearn.sh $(LABS)
+
+classroom50: deps ## write dist/classroom50/: an autograder.py that writes Classroom 50's result.json
+	@harness/classroom50.sh $(LABS)
+
+summary: $(CONVERT) ## print build/grade/results.json as markdown tables (GitHub's job summary)
+	@$(CONVERT) summary $(GRADE_OUT)/results.json
 
 batch: deps ## grade a class: SUBMISSIONS=DIR [JOBS=N] -> build/batch/gradebook.csv
 	@[ -n "$(SUBMISSIONS)" ] || { echo "usage: make batch SUBMISSIONS=DIR [JOBS=N]" >&2; exit 2; }

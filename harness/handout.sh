@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # handout.sh BUILD LAB... - write dist/concurrency-labs-student.tar.gz: what
 # students get.  Skeletons, visible tests, harness, Makefile and README, plus
-# a GitHub Classroom workflow; never solutions/, hidden tests, mutants (they
+# a GitHub Actions workflow that grades each push; never solutions/, hidden tests, mutants (they
 # are patches of the solutions) or instructor-only README sections.
 set -eu
 build=$1
@@ -21,7 +21,7 @@ cp -r tests/run.sh tests/tools "$stage/tests/"
 # README without the parts marked for instructors.
 sed '/<!-- instructor-only -->/,/<!-- \/instructor-only -->/d' README.md > "$stage/README.md"
 mkdir -p "$stage/.github/workflows"
-harness/classroom.sh "$build" "$@" > "$stage/.github/workflows/classroom.yml"
+cp harness/github/grade.yml "$stage/.github/workflows/grade.yml"
 
 tar -czf "dist/$name-student.tar.gz" -C build/handout "$name"
 echo "handout: dist/$name-student.tar.gz ($(du -h "dist/$name-student.tar.gz" | cut -f1)):" \

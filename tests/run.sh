@@ -320,9 +320,9 @@ if out=$(make -s --no-print-directory handout LABS="$LABS" 2>&1) && [ -s dist/co
         done
     done
     [ -z "$leaked" ] && ok "no line of solution code appears in the handout" || bad "solution text in the handout" "$leaked"
-    grep -q "autograding-command-grader" "$ho/concurrency-labs/.github/workflows/classroom.yml" \
-        && ok "the handout carries a GitHub Classroom workflow, one step per visible test" \
-        || bad "no Classroom workflow in the handout"
+    cmp -s harness/github/grade.yml "$ho/concurrency-labs/.github/workflows/grade.yml" \
+        && ok "the handout carries the GitHub Actions workflow (.github/workflows/grade.yml)" \
+        || bad "no GitHub Actions workflow in the handout"
     if (cd "$ho/concurrency-labs" && make > "$OLDPWD/$T/handout-make.out" 2>&1) &&
        grep -q "^TOTAL 0/" "$T/handout-make.out"; then
         ok "make in the unpacked handout grades the skeletons at 0"
@@ -343,7 +343,7 @@ fi   # HAVE_SOLUTIONS
 section "make help lists every target"
 help=$(make -s --no-print-directory help)
 missing=""
-for target in $(grep -oE '^[a-z-]+:.*## ' Makefile | cut -d: -f1); do
+for target in $(grep -oE '^[a-z0-9-]+:.*## ' Makefile | cut -d: -f1); do
     grep -q "make $target " <<< "$help" || missing+=" $target"
 done
 [ -z "$missing" ] && ok "every documented target is in make help" || bad "missing from help:$missing"
