@@ -112,7 +112,8 @@ classroom50: deps ## write dist/classroom50/: an autograder.py that writes Class
 	@harness/classroom50.sh $(LABS)
 
 summary: $(CONVERT) ## print build/grade/results.json as markdown tables (GitHub's job summary)
-	@$(CONVERT) summary $(GRADE_OUT)/results.json
+	@if [ -s $(GRADE_OUT)/results.json ]; then $(CONVERT) summary $(GRADE_OUT)/results.json; \
+	 else echo "Grading could not run: no $(GRADE_OUT)/results.json (see make grade's output)."; exit 1; fi
 
 batch: deps ## grade a class: SUBMISSIONS=DIR [JOBS=N] -> build/batch/gradebook.csv
 	@[ -n "$(SUBMISSIONS)" ] || { echo "usage: make batch SUBMISSIONS=DIR [JOBS=N]" >&2; exit 2; }

@@ -30,6 +30,7 @@ struct result {
 
 static struct result *results;
 static size_t nresults;
+static double execution_time;
 
 static char *read_file(const char *path, size_t limit, size_t *size)
 {
@@ -65,6 +66,7 @@ static void load(const char *path)
                 error ? error : "no tests array");
         exit(2);
     }
+    execution_time = json_number_at(doc, "execution_time", 0);
     results = calloc(tests->count + 1, sizeof *results);
     for (size_t i = 0; i < tests->count; i++) {
         const struct json *t = &tests->items[i];
@@ -381,9 +383,9 @@ static int gradescope(void)
     int score = 0, max = 0;
     for (size_t i = 0; i < nresults; i++)
         score += results[i].score, max += results[i].max;
-    printf("{\n  \"score\": %d,\n  \"max_score\": %d,\n  \"output_format\": \"md\",\n"
+    printf("{\n  \"score\": %d,\n  \"max_score\": %d,\n  \"execution_time\": %.1f,\n  \"output_format\": \"md\",\n"
            "  \"test_output_format\": \"md\",\n  \"visibility\": \"visible\",\n"
-           "  \"stdout_visibility\": \"hidden\",\n  \"tests\": [", score, max);
+           "  \"stdout_visibility\": \"hidden\",\n  \"tests\": [", score, max, execution_time);
     for (size_t i = 0; i < nresults; i++) {
         const struct result *r = &results[i];
         char name[300];

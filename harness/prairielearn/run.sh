@@ -56,6 +56,10 @@ note="" images=()
 [ -n "$missing" ] && note="Not in the submission: $missing."
 if ! command -v gnuplot > /dev/null; then
     note+=" No chart: gnuplot is not in the grading image."
+elif grep -q '	failed	' "$work/grade/results.tsv"; then
+    # The timing driver assumes working code: a hang there would only spend
+    # the job's time again.
+    note+=" The chart of your code is drawn once every test passes."
 elif make -s --no-print-directory "$work/build/$lab/bench" SUBMISSION="$tree" BUILD="$work/build" \
         LABS="$lab" > /dev/null 2>&1 && [ -x "$work/build/$lab/bench" ]; then
     uid=$((300000 + $$ % 100000))
