@@ -4,7 +4,8 @@
 # when there is one; otherwise it stops and prints the one command to run.
 # --for-tests adds what the kit's own tests need: clang (every lab must build
 # under both compilers) with its sanitizer runtime, git (mutants are
-# patches), and zip/unzip (handout and Gradescope bundles are tested).
+# patches), zip/unzip (handout and Gradescope bundles are tested) and
+# python3-yaml (the GitHub workflow is parsed).
 # --for-instructors adds zip and unzip, for Gradescope bundles and .zip
 # submissions.
 set -u
@@ -15,6 +16,8 @@ if [ "${1:-}" = --for-tests ]; then
     ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.tsan-x86_64.a >/dev/null 2>&1 \
         || [ "$(uname -m)" != x86_64 ] || missing+=(libclang-rt-dev)
     command -v git >/dev/null 2>&1 || missing+=(git)
+    # The GitHub workflow is checked by parsing it (tests/platforms.sh).
+    { python3 -c 'import yaml' || /usr/bin/python3 -c 'import yaml'; } >/dev/null 2>&1 || missing+=(python3-yaml)
 fi
 if [ "${1:-}" = --for-tests ] || [ "${1:-}" = --for-instructors ]; then
     command -v zip >/dev/null 2>&1 || missing+=(zip)

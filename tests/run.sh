@@ -261,6 +261,9 @@ else
 fi
 rm -rf "$class"
 
+section "Instructor platforms: GitHub Actions, PrairieLearn and Classroom 50 bundles, each simulated"
+. tests/platforms.sh
+
 section "make gradescope: the bundle grades a submission in a simulated /autograder"
 if out=$(make -s --no-print-directory gradescope LABS="$LABS" 2>&1) && [ -s dist/gradescope-autograder.zip ]; then
     listing=$(unzip -Z1 dist/gradescope-autograder.zip)
