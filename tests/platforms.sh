@@ -117,9 +117,11 @@ if out=$(make -s --no-print-directory prairielearn LABS="$FIRST_LAB" 2>&1); then
     [ -n "$hang_patch" ] && (cd "$P/pl-hang-student" && git apply -p1 "$OLDPWD/$hang_patch")
 
     # All plain pass only: the format is the point here; the Gradescope check
-    # grades the reference with all three passes.  The reference goes first
-    # and builds the kit's objects; then the hang waits out its timeout in the
-    # background while the skeleton and the build failure are graded.
+    # grades the reference with all three passes.  The hang waits out its
+    # timeout in the background (with kit objects of its own, so that two
+    # builds never write the same file) while the others are graded.
+    hung=$(sed -n 's/^Caught-by: *//p' "$hang_patch" 2>/dev/null)
+    [ -n "$hang_patch" ] && { kit_build=$kit_build-hang pl hang PASSES=tests ONLY="$hung" > "$P/pl-hang.seconds" & }
     seconds=$(pl reference PASSES=tests)
     res=$P/pl-reference/grade/results/results.json
     check=$("$P/check_platform" prairielearn "$res")
@@ -135,8 +137,6 @@ if out=$(make -s --no-print-directory prairielearn LABS="$FIRST_LAB" 2>&1); then
             || bad "PrairieLearn: no chart although gnuplot is installed" "$(head -5 "$P/pl-reference/grade/results/plots.txt")"
     fi
 
-    hung=$(sed -n 's/^Caught-by: *//p' "$hang_patch" 2>/dev/null)
-    [ -n "$hang_patch" ] && { pl hang PASSES=tests ONLY="$hung" > "$P/pl-hang.seconds" & }
     pl skeleton PASSES=tests > /dev/null
     check=$("$P/check_platform" prairielearn "$P/pl-skeleton/grade/results/results.json")
     grep -q "^ok: score 0.0000" <<< "$check" && ok "PrairieLearn, the skeleton: $check" \
