@@ -37,10 +37,15 @@ static char *read_file(const char *path, size_t limit, size_t *size)
     FILE *f = fopen(path, "rb");
     if (!f)
         return NULL;
-    char *buf = malloc(limit + 1);
-    size_t n = fread(buf, 1, limit + 1, f);
+    long length = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    if (length < 0 || (size_t)length > limit || fseek(f, 0, SEEK_SET) != 0) {
+        fclose(f);   /* refuse rather than read half of it */
+        return NULL;
+    }
+    char *buf = malloc((size_t)length + 1);
+    size_t n = buf ? fread(buf, 1, (size_t)length, f) : 0;
     fclose(f);
-    if (n > limit) {   /* refuse rather than read half of it */
+    if (!buf || n != (size_t)length) {
         free(buf);
         return NULL;
     }
@@ -315,16 +320,16 @@ static int prairielearn(int argc, char **argv)
             note = argv[++i];
 
     printf("{\n  \"gradable\": true,\n  \"score\": %.4f,\n  \"message\": ", max ? (double)score / max : 0.0);
-    char head[300];
-    snprintf(head, sizeof head, "%d/%d points.%s%s", score, max, *note ? " " : "", note);
-    if (errors) {
-        char *msg = malloc(strlen(head) + strlen(errors) + 64);
-        sprintf(msg, "%s\nYour code %s", head, errors);
-        json_cut(msg, 16 * 1024);
-        free(msg);
-    } else {
-        json_str(head);
-    }
+    /* The points, then the compiler's errors if any, then the note. */
+    size_t size = strlen(note) + (errors ? strlen(errors) : 0) + 100;
+    char *msg = malloc(size);
+    int n = snprintf(msg, size, "%d/%d points.", score, max);
+    if (errors)
+        n += snprintf(msg + n, size - (size_t)n, "\nYour code %s", errors);
+    if (*note)
+        snprintf(msg + n, size - (size_t)n, "%s%s", errors ? "\n" : " ", note);
+    json_cut(msg, 16 * 1024);
+    free(msg);
     printf(",\n  \"images\": [");
     int images = 0;
     for (int i = 0; i < argc; i++) {

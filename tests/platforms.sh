@@ -190,7 +190,8 @@ if out=$(make -s --no-print-directory classroom50 LABS="$FIRST_LAB" 2>&1); then
     mkdir -p "$c/checkout/labs/$FIRST_LAB"
     cp -r "dist/classroom50/$FIRST_LAB" "$c/bundle"
     for f in $files; do cp "solutions/$FIRST_LAB/$f" "$c/checkout/labs/$FIRST_LAB/"; done
-    # A buggy implementation, so that the result has passes and failures to add up.
+    # A buggy implementation, so that the result has passes and failures to
+    # add up (for lab 01's first mutant; another lab's may escape the plain pass).
     (cd "$c/checkout/labs/$FIRST_LAB" && git apply -p1 "$OLDPWD/$mutant")
     runner=(bash "$c/bundle/kit/harness/classroom50/grade.sh")
     command -v python3 > /dev/null && runner=(python3 "$c/bundle/autograder.py")
@@ -201,8 +202,7 @@ if out=$(make -s --no-print-directory classroom50 LABS="$FIRST_LAB" 2>&1); then
     rc=$?
     check=$("$P/check_platform" classroom50 "$c/checkout/result.json" 2>&1)
     tsv_total=$(grep -h "TOTAL" "$c/log" | sed 's/.*TOTAL \([0-9]*\/[0-9]*\).*/\1/')
-    [ $rc = 0 ] && grep -q "^ok: $tsv_total," <<< "$check" && grep -q "^ok: [1-9][0-9]*/" <<< "$check" \
-        && ! grep -q "^ok: \([0-9]*\)/\1," <<< "$check" \
+    [ $rc = 0 ] && grep -q "^ok: $tsv_total," <<< "$check" \
         && ok "Classroom 50 (${runner[0]}), a buggy $FIRST_LAB: result.json $check, as the terminal's TOTAL" \
         || bad "Classroom 50 (exit $rc): $check; terminal TOTAL $tsv_total" "$(tail -5 "$c/log")"
     [ -s "$c/checkout/release-body.md" ] && grep -q "^\*\*Total: $tsv_total\*\*" "$c/checkout/release-body.md" \

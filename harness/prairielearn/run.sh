@@ -30,7 +30,8 @@ not_gradable() {
 work=$(mktemp -d "${TMPDIR:-/tmp}/concurrency-labs.XXXXXX") || not_gradable "no temporary folder"
 chmod 755 "$work"
 trap 'rm -rf "$work"' EXIT
-cp -rp "$kit_src" "$work/kit" && cd "$work/kit" || not_gradable "cannot copy the kit"
+cp -rp "$kit_src" "$work/kit" && chmod -R a+rX "$work/kit" && cd "$work/kit" ||
+    not_gradable "cannot copy the kit"
 
 lacking=""
 for tool in cc make pkg-config; do command -v $tool > /dev/null || lacking+=" $tool,"; done
