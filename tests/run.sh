@@ -288,6 +288,9 @@ if out=$(make -s --no-print-directory gradescope LABS="$LABS" 2>&1) && [ -s dist
             grep -q "ok: $full/$full" <<< "$res" && ok "a repository upload of the reference: $res" \
                 || bad "reference on Gradescope: $res" \
                        "$(grep -A4 '  ✗ ' "$ag/results/terminal.txt" | head -20)"
+            grep -q '"output_format": "md"' "$ag/results/results.json" \
+                && ok "Gradescope renders the feedback as markdown (output_format md)" \
+                || bad "results.json does not ask Gradescope for markdown"
             grep -q "runs as an unprivileged user" "$ag/results/terminal.txt" \
                 && ok "student code ran as a non-root user" || bad "student code ran as root" "$(tail -2 "$ag/results/terminal.txt")"
         else
