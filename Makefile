@@ -55,7 +55,8 @@ GRADER_SRC := harness/grade.c harness/report.c harness/sandbox.c harness/rlimits
 GRADER_FLAGS := $(if $(AUTOLAB),--autolab) $(if $(filter show,$(HIDDEN)),--show-hidden) \
                 $(if $(ONLY),--only $(ONLY)) --passes $(subst $(eval) ,$(comma),$(strip $(PASSES)))
 
-.PHONY: all help deps grade build kit test plots bench stress batch handout gradescope clean grade-now plots-now bench-now
+.PHONY: all help deps grade build kit test plots bench stress batch handout gradescope clean grade-now plots-now bench-now \
+        summary prairielearn classroom50
 
 # Targets that need the packages run deps first, then make themselves again:
 # pkg-config can only report check's flags once check is installed.
@@ -66,13 +67,18 @@ help: ## list the targets and the variables
 	@echo "usage: make [target] [VARIABLE=value ...]"
 	@echo
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | \
-	  awk -F'\t' '{ printf "  make %-12s %s\n", $$1, $$2 }'
+	  awk -F'\t' '{ printf "  make %-13s %s\n", $$1, $$2 }'
 	@echo
 	@echo "variables:"
 	@sed -n 's/^#: /  /p' $(MAKEFILE_LIST)
 
 deps: ## install missing Debian packages (check, gnuplot, pkg-config)
 	@harness/deps.sh
+
+CONVERT := build/harness/convert
+$(CONVERT): harness/convert.c harness/json.c harness/json.h
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) -O2 -Iharness harness/convert.c harness/json.c -o $@
 
 $(GRADER): $(GRADER_SRC) harness/grade.h harness/sandbox.h harness/rlimits.h harness/cgroup.h harness/reap.h harness/testkit.h
 	@mkdir -p $(@D)
@@ -116,8 +122,12 @@ bench-now: $(foreach lab,$(BENCH_LABS),$(BUILD)/$(lab)/bench)
 	@for lab in $(BENCH_LABS); do echo "== $$lab"; \
 	  BENCH_WHO="$(BENCH_WHO)" labs/$$lab/compare.sh $(BUILD)/$$lab || exit 1; done
 
+summary: $(CONVERT) ## print build/grade/results.json as markdown tables (GitHub's job summary)
+	@if [ -s $(GRADE_OUT)/results.json ]; then $(CONVERT) summary $(GRADE_OUT)/results.json; \
+	 else echo "Grading could not run: no $(GRADE_OUT)/results.json (see make grade's output)."; exit 1; fi
+
 # instructor-only
-kit: $(kit_objects) $(GRADER) ## build the kit's side of every test program (before parallel grading)
+kit: $(kit_objects) $(GRADER) $(CONVERT) ## build the kit's side of every test program (before parallel grading)
 
 handout: deps ## write dist/concurrency-labs-student.tar.gz: skeletons, visible tests, no reference
 	@$(MAKE) --no-print-directory $(foreach lab,$(LABS),$(BUILD)/$(lab)/list) SRC=labs
@@ -126,6 +136,12 @@ handout: deps ## write dist/concurrency-labs-student.tar.gz: skeletons, visible 
 gradescope: deps ## write dist/gradescope-autograder.zip (setup.sh, run_autograder, hidden tests)
 	@harness/deps.sh --for-instructors
 	@DIST="$(DIST)" harness/gradescope.sh $(LABS)
+
+prairielearn: deps ## write dist/prairielearn/: a question per lab, the kit in serverFilesCourse/
+	@DIST="$(DIST)" harness/prairielearn.sh $(LABS)
+
+classroom50: deps ## write dist/classroom50/: an autograder.py that writes Classroom 50's result.json
+	@DIST="$(DIST)" harness/classroom50.sh $(LABS)
 
 batch: deps ## grade a class: SUBMISSIONS=DIR [JOBS=N] -> build/batch/gradebook.csv
 	@[ -n "$(SUBMISSIONS)" ] || { echo "usage: make batch SUBMISSIONS=DIR [JOBS=N]" >&2; exit 2; }

@@ -8,8 +8,9 @@
 #   --for-bench        adds the benchmarks' peers: python3 and GLib
 #   --for-instructors  adds zip and unzip (bundles, .zip submissions)
 #   --for-tests        all of the above, plus clang with its sanitizer
-#                      runtime (every lab must build under both compilers)
-#                      and git (mutants are patches)
+#                      runtime (every lab must build under both compilers),
+#                      git (mutants are patches) and python3-yaml (the
+#                      GitHub workflow is parsed, tests/platforms.sh)
 set -euo pipefail
 
 want=${1:-}
@@ -21,7 +22,8 @@ case $want in
         command -v clang >/dev/null 2>&1 || need clang
         ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.tsan-x86_64.a >/dev/null 2>&1 \
             || [ "$(uname -m)" != x86_64 ] || need libclang-rt-dev
-        command -v git >/dev/null 2>&1 || need git ;;
+        command -v git >/dev/null 2>&1 || need git
+        { python3 -c 'import yaml' || /usr/bin/python3 -c 'import yaml'; } >/dev/null 2>&1 || need python3-yaml ;;
     --for-bench) for_bench=yes ;;
     --for-instructors) for_instructors=yes ;;
     "") ;;

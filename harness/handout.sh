@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # handout.sh BUILD LAB... - write $DIST/concurrency-labs-student.tar.gz: what
-# students get.  Skeletons, visible tests, the harness, Makefile and README;
+# students get.  Skeletons, visible tests, the harness, Makefile and README,
+# and a GitHub Actions workflow that grades each push;
 # never the reference, hidden tests, mutants (they are patches of the
 # reference) or anything an instructor marked as theirs.
 #
@@ -21,7 +22,8 @@ stage_root=$(mktemp -d)
 trap 'rm -rf "$stage_root"' EXIT
 stage=$stage_root/$name
 INSTRUCTOR_FILES="harness/batch.sh harness/gradescope.sh harness/gradescope harness/handout.sh
-                  harness/stress.sh"
+                  harness/stress.sh harness/prairielearn.sh harness/prairielearn
+                  harness/classroom50.sh harness/classroom50 harness/collect.sh"
 mkdir -p "$stage" "$dist"
 
 # copy FILE...: into the stage, instructor-only lines cut from text files.
@@ -53,7 +55,7 @@ for lab in "$@"; do
     done
 done
 mkdir -p "$stage/.github/workflows"
-harness/classroom.sh "$build" "$@" > "$stage/.github/workflows/classroom.yml"
+cp harness/github/grade.yml "$stage/.github/workflows/grade.yml"
 
 tar -czf "$dist/$name-student.tar.gz" -C "$stage_root" "$name"
 echo "handout: $dist/$name-student.tar.gz ($(du -h "$dist/$name-student.tar.gz" | cut -f1)):" \

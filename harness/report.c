@@ -2,7 +2,7 @@
  * report.c - the grader's three outputs:
  *   results.json  Gradescope's results format (also read by `make batch`)
  *   results.tsv   the same scores one test a line, for shell scripts
- *   junit.xml     for CI systems and GitHub Classroom
+ *   junit.xml     for CI systems
  *   the terminal  what a student reads a hundred times a week
  */
 #include <stdio.h>

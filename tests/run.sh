@@ -237,6 +237,9 @@ else
 fi
 rm -rf "$class"
 
+section "Instructor platforms: GitHub Actions, PrairieLearn and Classroom 50 bundles, each simulated"
+. tests/platforms.sh
+
 section "make gradescope: the bundle grades a submission in a simulated /autograder ($FEW_LABS)"
 zip=$T/dist/gradescope-autograder.zip
 if out=$(make -s --no-print-directory gradescope DIST=$T/dist LABS="$FEW_LABS" 2>&1) && [ -s $zip ]; then
@@ -262,6 +265,9 @@ if out=$(make -s --no-print-directory gradescope DIST=$T/dist LABS="$FEW_LABS" 2
             grep -q "ok: $full/$full" <<< "$res" && ok "a repository upload of the reference: $res" \
                 || bad "reference on Gradescope: $res" \
                        "$(grep -A4 '  ✗ ' "$ag/results/terminal.txt" | head -20)"
+            grep -q '"output_format": "md"' "$ag/results/results.json" \
+                && ok "Gradescope renders the feedback as markdown (output_format md)" \
+                || bad "results.json does not ask Gradescope for markdown"
             grep -q "runs as an unprivileged user" "$ag/results/terminal.txt" \
                 && ok "student code ran as a non-root user" || bad "student code ran as root" "$(tail -2 "$ag/results/terminal.txt")"
         else
@@ -305,9 +311,9 @@ if out=$(make -s --no-print-directory handout DIST=$T/dist BUILD=$T/handout-buil
         done
     done
     [ -z "$leaked" ] && ok "no line of solution code appears in the handout" || bad "solution text in the handout" "$leaked"
-    grep -q "autograding-command-grader" "$hd/.github/workflows/classroom.yml" \
-        && ok "the handout carries a GitHub Classroom workflow, one step per visible test" \
-        || bad "no Classroom workflow in the handout"
+    cmp -s harness/github/grade.yml "$hd/.github/workflows/grade.yml" \
+        && ok "the handout carries the GitHub Actions workflow (.github/workflows/grade.yml)" \
+        || bad "no GitHub Actions workflow in the handout"
     if (cd "$hd" && make LAB=$FIRST_LAB > "$OLDPWD/$T/handout-make.out" 2>&1) &&
        grep -q "^TOTAL 0/" "$T/handout-make.out"; then
         ok "make in the unpacked handout grades a skeleton at 0 ($FIRST_LAB)"
