@@ -13,7 +13,7 @@
 set -u
 build=$1
 lab=$(cd "$(dirname "$0")" && pwd)
-workers=$(nproc 2>/dev/null || echo 2)
+workers=$("$lab/../../harness/cores.sh")
 rounds=${ROUNDS:-3}
 fmt() { awk -v r="$1" 'BEGIN { if (r >= 1e6) printf "%.2f M", r / 1e6; else printf "%.0f k", r / 1e3 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
