@@ -48,7 +48,8 @@ endif
 
 include harness/lab.mk
 
-CORES := $(shell nproc 2>/dev/null || echo 1)
+# The CPUs this process may run on (its affinity mask), for charts, bench and batch.
+CORES := $(shell harness/cores.sh)
 comma := ,
 GRADER := build/harness/grade
 GRADER_SRC := harness/grade.c harness/report.c harness/sandbox.c harness/rlimits.c harness/cgroup.c harness/reap.c

@@ -4,7 +4,7 @@
 # Writes build/stress/report.txt.
 set -u
 runs=${1:-100}
-cores=$(nproc 2>/dev/null || echo 2)
+cores=$(harness/cores.sh)
 out=build/stress
 rm -rf "$out"
 mkdir -p "$out"

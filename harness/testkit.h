@@ -1,7 +1,8 @@
 /*
  * testkit.h - small helpers shared by every lab's tests and timing drivers:
- * clocks, sleeping, the machine's core count, and the two ways tests wait
- * without sleeping and hoping: a gate, and a condition polled to a deadline.
+ * clocks, sleeping, the cores this process may use, the heap in use, and the
+ * two ways tests wait without sleeping and hoping: a gate, and a condition
+ * polled to a deadline.
  * Header-only on purpose so that a lab needs nothing but #include "testkit.h".
  */
 #ifndef TESTKIT_H
@@ -9,7 +10,9 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -41,10 +44,31 @@ static inline void sleep_s(double seconds)
         ;
 }
 
-static inline int online_cores(void)
+/* The CPUs this process may run on: its affinity mask, as Python 3.13's
+ * os.process_cpu_count() and the shell's nproc count them.  Not the CPUs
+ * online: under taskset or in a container's cpuset (Gradescope,
+ * PrairieLearn) those are more than the process can use. */
+static inline int usable_cores(void)
 {
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    cpu_set_t mask;
+    if (sched_getaffinity(0, sizeof mask, &mask) == 0 && CPU_COUNT(&mask) > 0)
+        return CPU_COUNT(&mask);
+    long n = sysconf(_SC_NPROCESSORS_ONLN);   /* no mask to read: the next best */
     return n > 0 ? (int)n : 1;
+}
+
+/* Bytes the program has allocated and not freed yet, to see memory being
+ * let go of.  Under a sanitizer, its allocator's own count (the sanitizers
+ * replace malloc and export this function; it is absent, so NULL, in a
+ * plain build); otherwise glibc's count for the main arena, which holds what
+ * the main thread allocates. */
+extern size_t __sanitizer_get_current_allocated_bytes(void) __attribute__((weak));
+
+static inline size_t heap_in_use(void)
+{
+    if (__sanitizer_get_current_allocated_bytes)
+        return __sanitizer_get_current_allocated_bytes();
+    return mallinfo2().uordblks;
 }
 
 /* Entries of a /proc folder right now, such as /proc/self/task (this

@@ -21,7 +21,7 @@ UNTOUCHED=$(fingerprint)
 export CC=gcc KIT_BUILD=$T/kit-gcc
 passed=0
 failed=0
-JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
+JOBS=${JOBS:-$(harness/cores.sh)}
 # TEST_LABS="01-threads 02-races" limits the suite to some labs.
 LABS=${TEST_LABS:-$(cd labs && ls -d [0-9][0-9]-* | tr '\n' ' ')}
 LABS=${LABS% }

@@ -82,7 +82,7 @@ int main(int argc, char **argv)
         return 1;
     }
     fprintf(out, "# lab 02: %d cores; racy counter, every thread adding +1; %d runs a point\n",
-            online_cores(), reps);
+            usable_cores(), reps);
     for (int k = 0; k < 2; k++) {
         int n = lost_threads[k];
         fprintf(out, "# %d threads\n# iterations mean_percent_lost min max\n", n);

@@ -236,7 +236,7 @@ int main(int argc, char **argv)
     long counted[NKINDS] = {0};
     fprintf(out, "# lab 03: %d cores; best of %d runs of %.0f ms per point\n"
                  "# threads  million increments/s: mutex spinlock atomic shards\n",
-            online_cores(), runs, run_s * 1e3);
+            usable_cores(), runs, run_s * 1e3);
     for (int p = 0; p < NPOINTS; p++) {
         fprintf(out, "%d", thread_counts[p]);
         for (int k = 0; k < NKINDS; k++) {
@@ -257,7 +257,7 @@ int main(int argc, char **argv)
                 rate[p][NKINDS + 1] / 1e6);
     }
 
-    printf("million operations per second, by threads (%d cores):\n", online_cores());
+    printf("million operations per second, by threads (%d cores):\n", usable_cores());
     printf("%8s %9s %9s %9s %9s   %12s %12s\n", "threads", "mutex", "spinlock",
            "atomic", "shards", "global lock", "per-account");
     for (int p = 0; p < NPOINTS; p++)
@@ -276,7 +276,7 @@ int main(int argc, char **argv)
     int busiest = -1;
     double worst = 1;
     for (int p = 0; p < NPOINTS; p++) {
-        int can_use = thread_counts[p] < online_cores() ? thread_counts[p] : online_cores();
+        int can_use = thread_counts[p] < usable_cores() ? thread_counts[p] : usable_cores();
         double got = cores[p][SHARDS] / can_use;
         if (got < worst)
             worst = got, busiest = p;
@@ -286,8 +286,8 @@ int main(int argc, char **argv)
                "the %d cores they could use, so rates are low and noisy, and adding "
                "threads also took CPU back from other programs.\n",
                thread_counts[busiest], cores[busiest][SHARDS],
-               thread_counts[busiest] < online_cores() ? thread_counts[busiest]
-                                                       : online_cores());
+               thread_counts[busiest] < usable_cores() ? thread_counts[busiest]
+                                                       : usable_cores());
 
     /* Every increment was counted by its thread: the counters must agree. */
     int status = 0;

@@ -324,8 +324,8 @@ int main(int argc, char **argv)
     int runs = quick ? 1 : 7;
     double load_before = load_average();
 
-    fprintf(out, "# lab 04: %d cores%s\n", online_cores(), quick ? " (quick run)" : "");
-    printf("Lab 04 on %d cores%s\n\n", online_cores(), quick ? " (PLOTS_QUICK: short runs)" : "");
+    fprintf(out, "# lab 04: %d cores%s\n", usable_cores(), quick ? " (quick run)" : "");
+    printf("Lab 04 on %d cores%s\n\n", usable_cores(), quick ? " (PLOTS_QUICK: short runs)" : "");
 
     double t[4][3], eight_1us = 0, eight_5ms = 1, gil = 1, atomic = 1;
     chart_countdown(out, work, runs, t);

@@ -15,7 +15,7 @@
 set -u
 build=$1
 lab=$(cd "$(dirname "$0")" && pwd)
-workers=$(nproc 2>/dev/null || echo 2)
+workers=$("$lab/../../harness/cores.sh")
 reference="this lab's reference"
 who=${BENCH_WHO:-$reference}
 rounds=${ROUNDS:-3}

@@ -21,6 +21,7 @@
  *    it needs in one go.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -163,9 +164,13 @@ static int enqueue(struct executor *ex, struct future *first, struct future *las
 
 /* ---- the executor ----------------------------------------------------------- */
 
+/* Python's default max_workers: min(32, usable CPUs + 4). */
 int executor_default_workers(void)
 {
-    /* TODO: Python's default, min(32, cores + 4); sysconf tells the cores. */
+    /* TODO: Python 3.13's default, min(32, os.process_cpu_count() + 4): the
+     * CPUs this process may run on, its affinity mask (sched_getaffinity and
+     * CPU_COUNT), which taskset and containers make smaller than the CPUs
+     * online (sysconf). */
     NOT_IMPLEMENTED();
 }
 

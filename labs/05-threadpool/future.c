@@ -32,7 +32,7 @@ struct waiter {
     size_t nfailed;             /* ... of which finished with an error */
     struct future **already;    /* done before the watch began, in the order given */
     size_t nalready;            /* (written only while watching starts) */
-    struct future **order;      /* the others, in the order they became done */
+    struct waiter_link **order; /* the others' links, in the order they became done */
     size_t norder;
     struct waiter_link *links;  /* one per future that was not done yet */
     size_t nlinks;
@@ -41,13 +41,13 @@ struct waiter {
 /* Hangs on a future's list of watchers: "tell this waiter when you are done". */
 struct waiter_link {
     struct waiter *waiter;
-    struct future *future;
+    struct future *future;      /* NULL once unlinked (as_completed yielded it) */
     struct waiter_link *next;   /* the next watcher of the same future */
 };
 
 struct as_completed {
     struct waiter *waiter;
-    struct future **futures;    /* the distinct futures, each retained until free */
+    struct future **futures;    /* the distinct futures, each retained until yielded */
     size_t n;
     size_t yielded;
     struct timespec deadline_at;
@@ -173,12 +173,14 @@ void future_release(struct future *f)
     NOT_IMPLEMENTED();
 }
 
-/* Tell one watcher that f is done (called with f->lock held). */
-static void notify_waiter(struct waiter *w, struct future *f, bool failed)
+/* Tell the watcher at the end of link that its future is done (called with
+ * the future's lock held). */
+static void notify_waiter(struct waiter_link *link, bool failed)
 {
-    /* TODO: under w->lock, count f as done (and as failed if `failed`),
-     * append it to w->order, and wake the thread waiting on w->changed. */
-    (void)w, (void)f, (void)failed;
+    /* TODO: under the lock of link's waiter, count its future as done (and
+     * as failed if `failed`), append the link to the waiter's order[], and
+     * wake the thread waiting on its `changed`. */
+    (void)link, (void)failed;
     NOT_IMPLEMENTED();
 }
 
@@ -308,13 +310,24 @@ static struct waiter *watch(struct future *const *fs, size_t n)
     NOT_IMPLEMENTED();
 }
 
+/* Take one link off its future's list of watchers (nothing if it is off
+ * already).  Called with no waiter lock held: f's lock comes first. */
+static void unlink_watcher(struct waiter_link *link)
+{
+    /* TODO: if link->future is NULL, it is off already.  Otherwise, under
+     * that future's lock, remove the link from its waiters list and set
+     * link->future to NULL (still under the lock). */
+    (void)link;
+    NOT_IMPLEMENTED();
+}
+
 /* Unhook the waiter from every future it watches, then free it. */
 static void unwatch(struct waiter *w)
 {
-    /* TODO: for each link used, lock its future and unlink it from the
-     * future's waiters list.  Then no future can reach the waiter any more:
-     * destroy its mutex and condition variable and free everything. */
-    (void)w;
+    /* TODO: unlink_watcher every link used.  Then no future can reach the
+     * waiter any more: destroy its mutex and condition variable and free
+     * everything. */
+    (void)w, (void)unlink_watcher;
     NOT_IMPLEMENTED();
 }
 
@@ -322,25 +335,56 @@ struct as_completed *as_completed(struct future *const *fs, size_t n, double tim
 {
     /* TODO: allocate the iterator (ENOMEM: errno and NULL), fix the deadline
      * now (deadline_in into it->deadline_at), take the distinct futures
-     * (unique_futures, given), watch them, and retain each one until
-     * as_completed_free. */
+     * (unique_futures, given), watch them, and retain each one: the
+     * iterator's reference, until it yields that future. */
     (void)fs, (void)n, (void)timeout_s, (void)unique_futures, (void)watch;
+    NOT_IMPLEMENTED();
+}
+
+/* Hand f out (link: how the waiter watches it, NULL if it was done from the
+ * start) and let go of it, as CPython does (issue 14406): from now on only
+ * the caller's own references keep f alive. */
+static struct future *hand_out(struct as_completed *it, struct future *f, struct waiter_link *link)
+{
+    /* TODO: unlink_watcher the link (if any), so that the future holds no
+     * pointer into this iterator once the caller may free it.  Count it as
+     * yielded, release the iterator's reference, and return f. */
+    (void)it, (void)f, (void)link;
+    NOT_IMPLEMENTED();
+}
+
+/* The deadline passed with nothing in order[].  A future whose state is
+ * already final may still be telling the waiter (announce_done holds its
+ * lock while it does): wait for that, so that a done future is yielded
+ * rather than a timeout.  Called with no lock held. */
+static void wait_for_announcements(struct waiter *w)
+{
+    /* TODO: for each link still on a future (link->future not NULL) whose
+     * state is done, take that future's lock and let go of it at once: by
+     * then its announce_done has put the link in order[]. */
+    (void)w;
     NOT_IMPLEMENTED();
 }
 
 int as_completed_next(struct as_completed *it, struct future **next)
 {
     /* TODO: *next = NULL.  If everything was yielded, return RESULT_OK (the
-     * end).  Yield already[] first, in order.  Then, under the waiter's lock,
-     * wait (until the deadline) for order[] to hold the next one, and yield
-     * it; if the deadline passes first, return RESULT_TIMEOUT. */
-    (void)it, (void)next;
+     * end).  Hand out already[] first, in order.  Then, under the waiter's
+     * lock, wait (until the deadline) for order[] to hold the next link.  If
+     * the deadline passes first, let go of the waiter's lock,
+     * wait_for_announcements, and look once more: only if order[] still
+     * has nothing new, return RESULT_TIMEOUT.  Hand out the future with
+     * hand_out, after letting go of the waiter's lock (why must you?). */
+    (void)it, (void)next, (void)hand_out, (void)wait_for_announcements;
     NOT_IMPLEMENTED();
 }
 
+/* Release the futures not yet yielded, stop watching, free the iterator. */
 void as_completed_free(struct as_completed *it)
 {
-    /* TODO: (nothing to do for NULL) unwatch, release every future, free. */
+    /* TODO: (nothing to do for NULL) release what was never yielded:
+     * already[] from `yielded` on, and the future of every link still on
+     * one (unlink_watcher it first).  Then unwatch and free. */
     (void)it, (void)unwatch;
     NOT_IMPLEMENTED();
 }

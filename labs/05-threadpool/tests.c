@@ -10,6 +10,7 @@
  *    stated next to it.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,12 +160,39 @@ TEST(new_rejects_bad_max_workers_and_has_a_default, 2, 5,
                       "NULL with errno EINVAL (max_workers must be greater than 0), got %s "
                       "and errno %d", bad[i], ex ? "a pool" : "NULL", errno);
     }
-    int cores = online_cores();
+    int cores = usable_cores();
     int want = cores + 4 < 32 ? cores + 4 : 32;
     ck_assert_msg(executor_default_workers() == want, "expected the default max_workers "
                   "to be min(32, cores + 4) = %d on %d cores, as in Python, got %d", want,
                   cores, executor_default_workers());
     executor_free(new_pool(executor_default_workers()));
+
+    /* Python 3.13 counts the CPUs the process may run on (os.process_cpu_count,
+     * the affinity mask), not those online.  Pinned to one CPU, as under
+     * `taskset -c 0` or in a one-CPU container, its default is 5.  Only this
+     * thread is pinned, and sched_getaffinity(0) reads this thread's mask,
+     * as Python's does. */
+    cpu_set_t all, one;
+    long online = sysconf(_SC_NPROCESSORS_ONLN);
+    ck_assert(sched_getaffinity(0, sizeof all, &all) == 0);
+    int first = 0;
+    while (first < CPU_SETSIZE - 1 && !CPU_ISSET(first, &all))
+        first++;
+    CPU_ZERO(&one);
+    CPU_SET(first, &one);
+    if (sched_setaffinity(0, sizeof one, &one) != 0) {
+        lab_test_note("could not pin the test to one CPU: the affinity check was skipped");
+        return;
+    }
+    int pinned = executor_default_workers();
+    sched_setaffinity(0, sizeof all, &all);
+    ck_assert_msg(pinned == 5, "pinned to CPU %d alone (as `taskset -c %d` would), expected "
+                  "the default max_workers to be min(32, 1 + 4) = 5, as Python 3.13's "
+                  "os.process_cpu_count() counts the CPUs this process may run on, got %d: "
+                  "count the CPUs in the affinity mask (sched_getaffinity, CPU_COUNT), not "
+                  "the %ld online", first, first, pinned, online);
+    if (online <= 1)
+        lab_test_note("1 CPU online: the affinity check cannot tell the two counts apart");
 }
 
 struct where {
@@ -247,7 +275,7 @@ TEST(future_states_go_pending_running_finished, 3, 5,
     executor_free(ex);
 }
 
-TEST(result_hands_back_the_task_error, 4, 5, "future_run, future_result, future_exception")
+TEST(result_hands_back_the_task_error, 3, 5, "future_run, future_result, future_exception")
 {
     struct executor *ex = new_pool(2);
     struct future *bad = submit(ex, fail_with_edom, NULL);
@@ -469,7 +497,7 @@ static void *note_thread_then_wait(void *arg, struct task_error *error)
     return NULL;
 }
 
-TEST(done_callbacks_run_in_order, 4, 5, "future_add_done_callback, run_callbacks, future_cancel")
+TEST(done_callbacks_run_in_order, 3, 5, "future_add_done_callback, run_callbacks, future_cancel")
 {
     struct noted_gate w = {.gate = GATE_INIT};
     struct callback_log log = CALLBACK_LOG_INIT;
@@ -779,7 +807,7 @@ TEST(shutdown_joins_every_worker, 3, 10, "executor_shutdown, executor_free")
     executor_free(ex);
 }
 
-TEST(shutdown_wakes_idle_workers, 4, 10, "executor_shutdown, worker_main")
+TEST(shutdown_wakes_idle_workers, 3, 10, "executor_shutdown, worker_main")
 {
     /* A stop flag set (or broadcast) without the lock can slip between a
      * worker's check and its sleep: that worker never wakes, and shutdown
@@ -935,6 +963,57 @@ TEST(as_completed_deadline_is_fixed, 3, 10, "as_completed, as_completed_next")
     executor_shutdown(ex, true, true);   /* no need to sleep through the rest */
     for (int i = 0; i < 5; i++)
         future_release(fs[i]);
+    executor_free(ex);
+}
+
+TEST(as_completed_lets_go_of_what_it_yields, 3, 10,
+     "as_completed, as_completed_next, hand_out, as_completed_free")
+{
+    /* CPython issue 14406: as_completed drops its reference to a future as it
+     * yields it, so a caller that lets go of each future after using it
+     * keeps only the ones not yet yielded.  Seen here as heap memory: the
+     * test releases every future it is handed and measures what was freed
+     * while the iterator still exists.  Nothing else allocates or frees
+     * meanwhile (the pool is shut down), so an iterator that holds on frees
+     * 0 bytes and one that lets go frees every future. */
+    enum { N = 400 };
+    static struct future *done[N], *later[N];
+    struct executor *ex = new_pool(2);
+    for (int i = 0; i < N; i++)
+        done[i] = submit(ex, double_it, (void *)(intptr_t)i);
+    executor_shutdown(ex, true, false);   /* all ran; the workers let go of them */
+    for (int i = 0; i < N; i++) {
+        later[i] = future_new(double_it, (void *)(intptr_t)i);
+        ck_assert_msg(later[i] != NULL, "future_new returned NULL");
+    }
+    for (int phase = 0; phase < 2; phase++) {
+        struct future **fs = phase == 0 ? done : later;
+        const char *which = phase == 0 ? "done before as_completed was called"
+                                       : "that finished while it watched them";
+        struct as_completed *it = as_completed(fs, N, 5.0);
+        ck_assert_msg(it != NULL, "as_completed returned NULL");
+        for (int i = 0; phase == 1 && i < N; i++)
+            future_run(later[i]);
+        long long before = (long long)heap_in_use();
+        int yielded = 0, rc;
+        struct future *f;
+        while ((rc = as_completed_next(it, &f)) == RESULT_OK && f) {
+            yielded++;
+            future_release(f);   /* our reference, the one we passed in: the last */
+        }
+        long long freed = before - (long long)heap_in_use();
+        ck_assert_msg(rc == RESULT_OK && yielded == N, "as_completed over %d futures %s: "
+                      "expected all %d, then the end; got %d, then %s", N, which, N, yielded,
+                      status_name(rc));
+        ck_assert_msg(freed >= (long long)(N * sizeof(struct future) / 2), "as_completed "
+                      "kept the futures it had yielded: %d futures %s were yielded and the "
+                      "caller released its reference to each, yet only %lld bytes were freed "
+                      "while the iterator lived (a future is %zu bytes): release the "
+                      "iterator's reference to a future as you yield it (CPython issue "
+                      "14406), not in as_completed_free", N, which, freed,
+                      sizeof(struct future));
+        as_completed_free(it);
+    }
     executor_free(ex);
 }
 

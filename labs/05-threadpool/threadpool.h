@@ -172,15 +172,27 @@ void future_release(struct future *f);
  * Futures already done when as_completed is called come first (in the order
  * given), then the others in the order they become done.  The timeout is a
  * deadline fixed when as_completed is called.  as_completed returns NULL
- * (errno ENOMEM) if memory runs out. */
+ * (errno ENOMEM) if memory runs out.
+ *
+ * Who owns what.  The iterator takes a reference to each future and lets go
+ * of it as it yields it (CPython issue 14406: memory is bounded by the
+ * futures not yet yielded).  So the future next hands you is kept alive by
+ * your own reference, the one you had when you passed it in: release it
+ * when you are done with it, even before the loop ends, and it is freed at
+ * once.  Keep that reference until the future is yielded or the iterator
+ * freed; as_completed_free releases whatever it has not yielded. */
 struct as_completed;
 struct as_completed *as_completed(struct future *const *fs, size_t n, double timeout_s);
 
 /* RESULT_OK and the next done future, or RESULT_OK and NULL once every
  * future has been yielded; RESULT_TIMEOUT and NULL if the deadline passes
- * first. */
+ * first.  A future that is done is yielded even when the deadline has
+ * passed: as in CPython, finished futures come before the timeout.  After
+ * RESULT_TIMEOUT the iterator may be asked again (CPython's generator ends
+ * there): it yields futures that have finished since, or times out again. */
 int as_completed_next(struct as_completed *it, struct future **next);
 
+/* Release the futures not yet yielded, stop watching, free the iterator. */
 void as_completed_free(struct as_completed *it);
 
 /* done, not_done = wait(fs, timeout, return_when)
@@ -202,7 +214,8 @@ int futures_wait(struct future *const *fs, size_t n, double timeout_s, enum retu
 
 struct executor;
 
-/* Python's default max_workers: min(32, cores + 4). */
+/* Python 3.13's default max_workers: min(32, os.process_cpu_count() + 4),
+ * where that counts the CPUs this process may run on (its affinity mask). */
 int executor_default_workers(void);
 
 /* A pool of at most max_workers threads.  No thread starts here: submit starts

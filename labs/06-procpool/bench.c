@@ -176,7 +176,7 @@ int main(int argc, char **argv)
         return 1;
     }
     fprintf(out, "# lab 06: %d cores\n# block 0: map of no-op tasks on 2 workers\n"
-                 "# chunksize tasks_per_s\n", online_cores());
+                 "# chunksize tasks_per_s\n", usable_cores());
     static const int chunksizes[] = {1, 2, 5, 10, 20, 50, 100, 200, 500, 1000};
     printf("map(noop) on 2 worker processes:\n");
     for (size_t c = 0; c < sizeof chunksizes / sizeof chunksizes[0]; c++) {

@@ -17,6 +17,8 @@ struct future {
     void *data;                  /* the result's bytes, owned by the future */
     size_t len;
     atomic_int refs;             /* the caller's and the pool's */
+    atomic_int *start;           /* guarded by lock: NULL, or the shared start word
+                                    of a task sent to a worker and not settled yet */
 };
 
 static bool is_settled(enum future_state state)
@@ -60,10 +62,21 @@ void future_release(struct future *f)
     NOT_IMPLEMENTED();
 }
 
-bool future_set_running(struct future *f)
+bool future_set_sent(struct future *f, atomic_int *start)
 {
-    /* TODO: under the lock, PENDING becomes RUNNING and you return true;
-     * in any other state (CANCELLED) change nothing and return false. */
+    /* TODO: under the lock: a PENDING future stays PENDING (the worker, not
+     * the pool, decides when it starts) and remembers start; return true.
+     * In any other state (CANCELLED) change nothing and return false. */
+    (void)f, (void)start;
+    NOT_IMPLEMENTED();
+}
+
+/* A PENDING future whose worker has claimed its start word is RUNNING: catch
+ * the state up with what the worker did.  Called with f->lock held. */
+static void catch_up(struct future *f)
+{
+    /* TODO: if f is PENDING and has a start word that reads START_STARTED
+     * (an atomic load: another process writes it), f is RUNNING now. */
     (void)f;
     NOT_IMPLEMENTED();
 }
@@ -72,7 +85,8 @@ void future_finish(struct future *f, int status, void *data, size_t len)
 {
     /* TODO: under the lock: if the future is already settled (is_settled),
      * free data and change nothing (the first outcome wins).  Otherwise it
-     * becomes FINISHED with status, data and len; wake every waiter. */
+     * becomes FINISHED with status, data and len, forgets its start word
+     * (the pool reuses it for another task), and wakes every waiter. */
     (void)f, (void)status, (void)data, (void)len, (void)is_settled;
     NOT_IMPLEMENTED();
 }
@@ -97,15 +111,18 @@ bool future_done(struct future *f)
 
 enum future_state future_state(struct future *f)
 {
-    /* TODO: read the state under the lock. */
-    (void)f;
+    /* TODO: under the lock, catch_up, then read the state. */
+    (void)f, (void)catch_up;
     NOT_IMPLEMENTED();
 }
 
 bool future_cancel(struct future *f)
 {
-    /* TODO: under the lock, a PENDING future becomes CANCELLED (wake the
-     * waiters).  Return whether it is CANCELLED now. */
+    /* TODO: under the lock, a PENDING future becomes CANCELLED (forget its
+     * start word, wake the waiters), but if it was sent ahead only if you
+     * first move its start word from START_WAITING to START_CANCELLED in one
+     * compare-and-swap: if that fails, its worker has started it.  Then
+     * catch_up and return whether it is CANCELLED now. */
     (void)f;
     NOT_IMPLEMENTED();
 }

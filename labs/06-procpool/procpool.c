@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -127,6 +128,7 @@ struct worker {
     bool ended;               /* its result pipe ended: never signal its pid again */
     struct future *sent[PROCPOOL_DEPTH];   /* sent, not answered yet: a ring, oldest first */
     int first_sent, nsent;
+    atomic_int *start;        /* its start words (shared with it), one per slot of sent[] */
 };
 
 struct procpool {
@@ -137,6 +139,7 @@ struct procpool {
     int failed;               /* 0, or why every job fails: BROKEN or SHUT_DOWN */
     int nworkers;
     struct worker *workers;
+    atomic_int *starts;       /* every worker's start words, in one shared mapping */
     pthread_t feeder, collector;
 };
 
@@ -163,6 +166,26 @@ static struct future *sent_pop(struct worker *w)
     w->first_sent = (w->first_sent + 1) % PROCPOOL_DEPTH;
     w->nsent--;
     return f;
+}
+
+/* The start words: a worker's k-th task uses word k % PROCPOOL_DEPTH of its
+ * own, which is also where the feeder's k-th sent_push puts the task's
+ * future.  They live in one MAP_SHARED mapping made before the fork, so that
+ * the pool and every worker see the same words; each worker's words have a
+ * cache line to themselves, so that a worker claiming its next task does not
+ * take the line from another. */
+enum { START_STRIDE = (PROCPOOL_DEPTH * sizeof(atomic_int) + 63) / 64 * 64 / sizeof(atomic_int) };
+
+static atomic_int *map_start_words(int nworkers)
+{
+    void *words = mmap(NULL, (size_t)nworkers * START_STRIDE * sizeof(atomic_int),
+                       PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    return words == MAP_FAILED ? NULL : words;
+}
+
+static void unmap_start_words(atomic_int *words, int nworkers)
+{
+    munmap(words, (size_t)nworkers * START_STRIDE * sizeof(atomic_int));
 }
 
 /* The live worker with room for one more task and the fewest in flight. */
@@ -236,7 +259,7 @@ static int read_all(int fd, void *buf, size_t len)
 /* A worker's whole life: read a task, run it, write its result, until the
  * task pipe ends.  It never returns: a forked child that returned would go
  * on running its parent's program. */
-static _Noreturn void worker_main(int task_fd, int result_fd)
+static _Noreturn void worker_main(int task_fd, int result_fd, atomic_int *start)
 {
     /* TODO: loop: read a task_header (read_all); end-of-file there means
      * the pool is done with us: _exit(0).  Check the sizes against
@@ -245,10 +268,15 @@ static _Noreturn void worker_main(int task_fd, int result_fd)
      * is NULL if this worker does not have it (answer PROCPOOL_NO_FUNCTION,
      * never call it).  Call it once per item, with out_size bytes of room
      * each, appending the results; a return < 0 or > out_size makes the
-     * status PROCPOOL_TASK_FAILED.  Write a result_header and the results
-     * (write_all; one buffer, one write).  On any pipe error
-     * _exit(WORKER_FAILED).  Never return, never exit(): _exit() only. */
-    (void)task_fd, (void)result_fd, (void)function_at, (void)reserve;
+     * status PROCPOOL_TASK_FAILED.  But first claim the task: move this
+     * task's start word (start[k % PROCPOOL_DEPTH] for the k-th task, k
+     * from 0) from START_WAITING to START_STARTED in one compare-and-swap.
+     * If that fails, the parent cancelled the task while it waited in the
+     * pipe: skip it and answer PROCPOOL_CANCELLED (why must you still
+     * answer?).  Write a result_header and the results (write_all; one
+     * buffer, one write).  On any pipe error _exit(WORKER_FAILED).  Never
+     * return, never exit(): _exit() only. */
+    (void)task_fd, (void)result_fd, (void)start, (void)function_at, (void)reserve;
     NOT_IMPLEMENTED();
 }
 
@@ -258,7 +286,8 @@ static int start_worker(struct procpool *p, int i)
     /* TODO: make two pipes (pipe2 with O_CLOEXEC): tasks go parent ->
      * worker, results worker -> parent.  fork().  In the child: close the
      * parent's ends of both pipes and the parent's ends held for the workers
-     * started before (p->workers[0..i-1]), then worker_main().  In the
+     * started before (p->workers[0..i-1]), then worker_main() with the
+     * worker's start words (p->workers[i].start, set by procpool_new).  In the
      * parent: close the worker's ends (why does this matter when the worker
      * dies?), and record pid, task_fd and result_fd in p->workers[i].  On
      * failure close what you opened and return errno. */
@@ -304,14 +333,16 @@ static void *feeder(void *arg)
     /* TODO: block SIGPIPE in this thread (pthread_sigmask).  Then, under
      * p->lock, loop: wait on changed_cv until the pool failed, or it is
      * shutting down with an empty queue (stop), or a job is queued and
-     * least_busy_worker() finds room.  Pop the job; if future_set_running
-     * says it was cancelled, free it and go on.  Move its future into the
-     * worker's sent ring (sent_push) before writing: the answer may come
-     * back at once.  The ring now holds the pool's reference, so set
-     * job->future to NULL.  Unlock while write_all sends the message (it may
-     * block), free the job, lock again; a write error fails the pool
-     * (PROCPOOL_BROKEN).  After the loop close every task_fd (set it to -1):
-     * end-of-file tells each worker to exit. */
+     * least_busy_worker() finds room.  Pop the job.  The ring slot that
+     * sent_push will use, (first_sent + nsent) % PROCPOOL_DEPTH, has a start
+     * word: set it to START_WAITING and pass it to future_set_sent; if that
+     * says the future was cancelled, free the job and go on.  Move its
+     * future into the worker's sent ring (sent_push) before writing: the
+     * answer may come back at once.  The ring now holds the pool's
+     * reference, so set job->future to NULL.  Unlock while write_all sends
+     * the message (it may block), free the job, lock again; a write error
+     * fails the pool (PROCPOOL_BROKEN).  After the loop close every task_fd
+     * (set it to -1): end-of-file tells each worker to exit. */
     (void)arg, (void)least_busy_worker, (void)sent_push, (void)write_all;
     NOT_IMPLEMENTED();
 }
@@ -338,9 +369,10 @@ static void collect_one(struct procpool *p, struct worker *w)
      * fails, the pipe ended: worker_ended(p, w, clean), where clean means
      * end-of-file right at the start of a message.  Otherwise take w's
      * oldest sent future under p->lock (sent_pop; there may be none if the
-     * pool already failed them), signal the feeder (w has room), unlock,
-     * and settle the future with the header's status and the data
-     * (future_finish takes the buffer), then release the pool's reference. */
+     * pool already failed them) and settle it with the header's status and
+     * the data (future_finish takes the buffer) before you unlock: once
+     * unlocked, the feeder may give its start word to another task.  Signal
+     * the feeder (w has room), unlock, then release the pool's reference. */
     (void)p, (void)w, (void)read_all, (void)sent_pop, (void)worker_ended;
     NOT_IMPLEMENTED();
 }
@@ -374,12 +406,15 @@ static void abandon_workers(struct procpool *p, int started)
 struct procpool *procpool_new(int nworkers)
 {
     /* TODO: EINVAL unless 1 <= nworkers <= PROCPOOL_MAX_WORKERS.  Allocate
-     * the pool and its workers, initialise lock and changed_cv.  fflush(NULL)
+     * the pool and its workers; map the start words (map_start_words, given;
+     * ENOMEM) and point each worker's `start` at its START_STRIDE-th share,
+     * before any fork; initialise lock and changed_cv.  fflush(NULL)
      * first (why?), then start_worker() each worker; only after the last
      * fork start the feeder and collector threads.  On failure undo what was
-     * done (abandon_workers; a started feeder must be stopped and joined),
-     * and return NULL with errno set. */
-    (void)nworkers, (void)start_worker, (void)feeder, (void)collector, (void)abandon_workers;
+     * done (abandon_workers; a started feeder must be stopped and joined;
+     * unmap_start_words), and return NULL with errno set. */
+    (void)nworkers, (void)start_worker, (void)feeder, (void)collector, (void)abandon_workers,
+        (void)map_start_words;
     NOT_IMPLEMENTED();
 }
 
@@ -428,10 +463,12 @@ int procpool_map(struct procpool *p, const char *fn, const void *inputs, size_t 
 void procpool_shutdown(struct procpool *p, bool wait, bool cancel_futures)
 {
     /* TODO: under p->lock: shutting_down = true; if cancel_futures, cancel
-     * every queued job's future (the feeder will skip them); if !wait, fail
-     * the pool with PROCPOOL_SHUT_DOWN (which kills the workers).  Wake the
-     * feeder.  Then join the feeder (it closes the task pipes) and the
-     * collector (it reaps every worker), and free everything. */
-    (void)p, (void)wait, (void)cancel_futures, (void)fail_pool;
+     * every queued job's future (the feeder will skip them) and every future
+     * in each worker's sent ring (those not started yet: their workers skip
+     * them); if !wait, fail the pool with PROCPOOL_SHUT_DOWN (which kills
+     * the workers).  Wake the feeder.  Then join the feeder (it closes the
+     * task pipes) and the collector (it reaps every worker), unmap the start
+     * words and free everything. */
+    (void)p, (void)wait, (void)cancel_futures, (void)fail_pool, (void)unmap_start_words;
     NOT_IMPLEMENTED();
 }

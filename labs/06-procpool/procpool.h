@@ -11,6 +11,7 @@
 #define PROCPOOL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -63,9 +64,11 @@ int procpool_register(const char *name, procpool_fn fn);
  *   (garbage collection)               future_release(f)
  *
  * The same semantics as lab 05's thread-pool future.  A future is PENDING
- * while its task waits in the pool's queue, RUNNING once the pool has sent it
- * to a worker (from then on it cannot be cancelled), and then FINISHED (with
- * a result or an error) or CANCELLED. */
+ * until a worker starts its task, whether the task still waits in the pool's
+ * queue or was already sent into a worker's pipe; RUNNING once a worker has
+ * started it (from then on it cannot be cancelled); then FINISHED (with a
+ * result or an error) or CANCELLED.  (CPython marks a call RUNNING as soon
+ * as it enters the queue its workers read, before any worker starts it.) */
 enum future_state { FUTURE_PENDING, FUTURE_RUNNING, FUTURE_FINISHED, FUTURE_CANCELLED };
 
 struct future;   /* defined in future.c */
@@ -81,8 +84,9 @@ int future_result(struct future *f, double timeout_s, const void **data, size_t 
 bool future_done(struct future *f);                  /* FINISHED or CANCELLED */
 enum future_state future_state(struct future *f);
 
-/* Cancel a PENDING future.  True if it is now CANCELLED (also if it already
- * was); false if its task is running or finished. */
+/* Cancel a PENDING future, even one whose task is already in a worker's
+ * pipe: the worker then skips it.  True if it is now CANCELLED (also if it
+ * already was); false if its task is running or finished. */
 bool future_cancel(struct future *f);
 
 /* Drop your reference.  The pool keeps its own until the task is settled,
@@ -92,8 +96,19 @@ void future_release(struct future *f);
 /* The pool's side of a future (procpool.c uses these; you write them too). */
 struct future *future_new(void);        /* PENDING, with one reference */
 void future_retain(struct future *f);   /* one more reference */
-/* PENDING -> RUNNING.  False if the future was cancelled: then skip the task. */
-bool future_set_running(struct future *f);
+
+/* A task sent ahead is started or skipped by one compare-and-swap, as in
+ * lab 05, but across two processes: on a start word in memory the pool
+ * shares with the worker.  The worker moves it from START_WAITING to
+ * START_STARTED before it runs the task; future_cancel moves it from
+ * START_WAITING to START_CANCELLED.  Whichever comes first wins. */
+enum { START_WAITING, START_STARTED, START_CANCELLED };
+
+/* f's task is about to be sent to a worker, which will claim *start (shared
+ * memory, already START_WAITING) before it runs it.  From now on f reads as
+ * RUNNING once *start is START_STARTED, and future_cancel must win *start
+ * first.  False if f was cancelled already: then do not send the task. */
+bool future_set_sent(struct future *f, atomic_int *start);
 /* Settle the future: FINISHED with status and result (data: malloc'd, len
  * bytes, now owned by the future).  A future that is already settled stays
  * as it is and data is freed. */
@@ -108,7 +123,8 @@ void future_finish(struct future *f, int status, void *data, size_t len);
  */
 enum {
     PROCPOOL_MAX_WORKERS = 64,
-    PROCPOOL_DEPTH = 8,                /* tasks sent to one worker and not yet answered */
+    PROCPOOL_DEPTH = 8,                /* tasks sent to one worker and not yet answered
+                                          (started or not: until then they can be cancelled) */
     PROCPOOL_MAX_RESULT = 1 << 20,     /* bytes a submitted task may return */
     PROCPOOL_MAX_MESSAGE = 64 << 20,   /* bytes in one message, either way */
 };
@@ -137,7 +153,8 @@ int procpool_map(struct procpool *p, const char *fn, const void *inputs, size_t 
                  void *outputs, size_t out_size, size_t n, int chunksize);
 
 /* Stop the pool and free it.  wait: queued and running tasks finish first
- * (cancel_futures: queued ones are cancelled instead).  !wait: workers are
+ * (cancel_futures: every task no worker has started is cancelled instead,
+ * sent ahead or not).  !wait: workers are
  * killed at once and unfinished futures fail with PROCPOOL_SHUT_DOWN (C has
  * no garbage collector to finish the job later).  Either way every worker is
  * reaped and every pipe closed before this returns; futures you hold stay

@@ -21,6 +21,7 @@
  *    it needs in one go.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -215,9 +216,16 @@ static int enqueue(struct executor *ex, struct future *first, struct future *las
 
 /* ---- the executor ----------------------------------------------------------- */
 
+/* Python's default max_workers: min(32, usable CPUs + 4). */
 int executor_default_workers(void)
 {
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    /* The CPUs this process may run on (its affinity mask), as Python 3.13's
+     * os.process_cpu_count(): under taskset, or in a container's cpuset,
+     * fewer than the CPUs online.  The online count only if there is no mask. */
+    cpu_set_t mask;
+    long cores = sched_getaffinity(0, sizeof mask, &mask) == 0 ? CPU_COUNT(&mask) : 0;
+    if (cores < 1)
+        cores = sysconf(_SC_NPROCESSORS_ONLN);
     if (cores < 1)
         cores = 1;
     return cores + 4 < 32 ? (int)cores + 4 : 32;

@@ -32,7 +32,7 @@ struct waiter {
     size_t nfailed;             /* ... of which finished with an error */
     struct future **already;    /* done before the watch began, in the order given */
     size_t nalready;            /* (written only while watching starts) */
-    struct future **order;      /* the others, in the order they became done */
+    struct waiter_link **order; /* the others' links, in the order they became done */
     size_t norder;
     struct waiter_link *links;  /* one per future that was not done yet */
     size_t nlinks;
@@ -41,13 +41,13 @@ struct waiter {
 /* Hangs on a future's list of watchers: "tell this waiter when you are done". */
 struct waiter_link {
     struct waiter *waiter;
-    struct future *future;
+    struct future *future;      /* NULL once unlinked (as_completed yielded it) */
     struct waiter_link *next;   /* the next watcher of the same future */
 };
 
 struct as_completed {
     struct waiter *waiter;
-    struct future **futures;    /* the distinct futures, each retained until free */
+    struct future **futures;    /* the distinct futures, each retained until yielded */
     size_t n;
     size_t yielded;
     struct timespec deadline_at;
@@ -187,13 +187,15 @@ void future_release(struct future *f)
     free(f);
 }
 
-/* Tell one watcher that f is done (called with f->lock held). */
-static void notify_waiter(struct waiter *w, struct future *f, bool failed)
+/* Tell the watcher at the end of link that its future is done (called with
+ * the future's lock held). */
+static void notify_waiter(struct waiter_link *link, bool failed)
 {
+    struct waiter *w = link->waiter;
     pthread_mutex_lock(&w->lock);
     w->ndone++;
     w->nfailed += failed;
-    w->order[w->norder++] = f;
+    w->order[w->norder++] = link;
     pthread_cond_signal(&w->changed);   /* one thread waits on a waiter */
     pthread_mutex_unlock(&w->lock);
 }
@@ -208,7 +210,7 @@ static struct callback *announce_done(struct future *f)
         pthread_cond_broadcast(&f->done_cv);
     bool failed = atomic_load(&f->state) == FUTURE_FINISHED && f->error.code != 0;
     for (struct waiter_link *link = f->waiters; link; link = link->next)
-        notify_waiter(link->waiter, f, failed);
+        notify_waiter(link, failed);
     struct callback *to_run = f->callbacks;
     f->callbacks = NULL;
     f->callbacks_end = &f->callbacks;
@@ -415,21 +417,29 @@ static struct waiter *watch(struct future *const *fs, size_t n)
     return w;
 }
 
+/* Take one link off its future's list of watchers (nothing if it is off
+ * already).  Called with no waiter lock held: f's lock comes first. */
+static void unlink_watcher(struct waiter_link *link)
+{
+    struct future *f = link->future;
+    if (!f)
+        return;
+    pthread_mutex_lock(&f->lock);
+    for (struct waiter_link **p = &f->waiters; *p; p = &(*p)->next) {
+        if (*p == link) {
+            *p = link->next;
+            break;
+        }
+    }
+    link->future = NULL;
+    pthread_mutex_unlock(&f->lock);
+}
+
 /* Unhook the waiter from every future it watches, then free it. */
 static void unwatch(struct waiter *w)
 {
-    for (size_t i = 0; i < w->nlinks; i++) {
-        struct waiter_link *link = &w->links[i];
-        struct future *f = link->future;
-        pthread_mutex_lock(&f->lock);
-        for (struct waiter_link **p = &f->waiters; *p; p = &(*p)->next) {
-            if (*p == link) {
-                *p = link->next;
-                break;
-            }
-        }
-        pthread_mutex_unlock(&f->lock);
-    }
+    for (size_t i = 0; i < w->nlinks; i++)
+        unlink_watcher(&w->links[i]);
     pthread_cond_destroy(&w->changed);
     pthread_mutex_destroy(&w->lock);
     free(w->already);
@@ -456,10 +466,37 @@ struct as_completed *as_completed(struct future *const *fs, size_t n, double tim
         errno = ENOMEM;
         return NULL;
     }
-    /* Keep each future alive as long as the iterator may hand it out. */
+    /* Keep each future alive until the iterator hands it out. */
     for (size_t i = 0; i < it->n; i++)
         future_retain(it->futures[i]);
     return it;
+}
+
+/* Hand f out (link: how the waiter watches it, NULL if it was done from the
+ * start) and let go of it, as CPython does (issue 14406): from now on only
+ * the caller's own references keep f alive. */
+static struct future *hand_out(struct as_completed *it, struct future *f, struct waiter_link *link)
+{
+    if (link)
+        unlink_watcher(link);
+    it->yielded++;
+    future_release(f);
+    return f;
+}
+
+/* The deadline passed with nothing in order[].  A future whose state is
+ * already final may still be telling the waiter (announce_done holds its
+ * lock while it does): wait for that, so that a done future is yielded
+ * rather than a timeout.  Called with no lock held. */
+static void wait_for_announcements(struct waiter *w)
+{
+    for (size_t i = 0; i < w->nlinks; i++) {
+        struct future *f = w->links[i].future;
+        if (f && is_done(atomic_load(&f->state))) {
+            pthread_mutex_lock(&f->lock);
+            pthread_mutex_unlock(&f->lock);
+        }
+    }
 }
 
 int as_completed_next(struct as_completed *it, struct future **next)
@@ -468,29 +505,46 @@ int as_completed_next(struct as_completed *it, struct future **next)
     *next = NULL;
     if (it->yielded == it->n)
         return RESULT_OK;   /* every future has been handed out */
-    if (it->yielded < w->nalready) {
-        *next = w->already[it->yielded++];   /* those done at the start come first */
+    if (it->yielded < w->nalready) {   /* those done at the start come first */
+        *next = hand_out(it, w->already[it->yielded], NULL);
         return RESULT_OK;
     }
     size_t k = it->yielded - w->nalready;   /* then order[], as futures finish */
     pthread_mutex_lock(&w->lock);
     while (k >= w->norder && wait_until(&w->changed, &w->lock, it->deadline) != ETIMEDOUT)
         ;
-    if (k < w->norder) {
-        *next = w->order[k];
-        it->yielded++;
+    if (k >= w->norder) {
+        /* Finished futures come before the deadline, as in CPython. */
+        pthread_mutex_unlock(&w->lock);
+        wait_for_announcements(w);
+        pthread_mutex_lock(&w->lock);
     }
+    struct waiter_link *link = k < w->norder ? w->order[k] : NULL;
     pthread_mutex_unlock(&w->lock);
-    return *next ? RESULT_OK : RESULT_TIMEOUT;
+    if (!link)
+        return RESULT_TIMEOUT;
+    *next = hand_out(it, link->future, link);
+    return RESULT_OK;
 }
 
+/* Release the futures not yet yielded, stop watching, free the iterator. */
 void as_completed_free(struct as_completed *it)
 {
     if (!it)
         return;
-    unwatch(it->waiter);
-    for (size_t i = 0; i < it->n; i++)
-        future_release(it->futures[i]);
+    struct waiter *w = it->waiter;
+    /* Release what was never yielded: already[] from it->yielded on, and
+     * every future still linked (yield unlinks what it hands out). */
+    for (size_t i = it->yielded; i < w->nalready; i++)
+        future_release(w->already[i]);
+    for (size_t i = 0; i < w->nlinks; i++) {
+        struct future *f = w->links[i].future;
+        if (f) {
+            unlink_watcher(&w->links[i]);
+            future_release(f);
+        }
+    }
+    unwatch(w);
     free(it->futures);
     free(it);
 }

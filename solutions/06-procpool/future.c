@@ -17,6 +17,8 @@ struct future {
     void *data;                  /* the result's bytes, owned by the future */
     size_t len;
     atomic_int refs;             /* the caller's and the pool's */
+    atomic_int *start;           /* guarded by lock: NULL, or the shared start word
+                                    of a task sent to a worker and not settled yet */
 };
 
 static bool is_settled(enum future_state state)
@@ -69,14 +71,23 @@ void future_release(struct future *f)
     free(f);
 }
 
-bool future_set_running(struct future *f)
+bool future_set_sent(struct future *f, atomic_int *start)
 {
+    /* Still PENDING: the worker, not the pool, decides when it runs. */
     pthread_mutex_lock(&f->lock);
     bool pending = f->state == FUTURE_PENDING;
     if (pending)
-        f->state = FUTURE_RUNNING;
+        f->start = start;
     pthread_mutex_unlock(&f->lock);
     return pending;
+}
+
+/* A PENDING future whose worker has claimed its start word is RUNNING: catch
+ * the state up with what the worker did.  Called with f->lock held. */
+static void catch_up(struct future *f)
+{
+    if (f->state == FUTURE_PENDING && f->start && atomic_load(f->start) == START_STARTED)
+        f->state = FUTURE_RUNNING;
 }
 
 void future_finish(struct future *f, int status, void *data, size_t len)
@@ -93,6 +104,7 @@ void future_finish(struct future *f, int status, void *data, size_t len)
     f->status = status;
     f->data = data;
     f->len = len;
+    f->start = NULL;   /* settled: the pool may give the word to another task */
     pthread_cond_broadcast(&f->settled_cv);
     pthread_mutex_unlock(&f->lock);
 }
@@ -127,6 +139,7 @@ bool future_done(struct future *f)
 enum future_state future_state(struct future *f)
 {
     pthread_mutex_lock(&f->lock);
+    catch_up(f);
     enum future_state state = f->state;
     pthread_mutex_unlock(&f->lock);
     return state;
@@ -135,11 +148,17 @@ enum future_state future_state(struct future *f)
 bool future_cancel(struct future *f)
 {
     pthread_mutex_lock(&f->lock);
-    if (f->state == FUTURE_PENDING) {
+    /* Sent ahead: the worker's compare-and-swap and ours race for the start
+     * word, across processes; the loser sees the winner's value. */
+    int waiting = START_WAITING;
+    if (f->state == FUTURE_PENDING &&
+        (!f->start || atomic_compare_exchange_strong(f->start, &waiting, START_CANCELLED))) {
         f->state = FUTURE_CANCELLED;
+        f->start = NULL;
         f->status = PROCPOOL_CANCELLED;
         pthread_cond_broadcast(&f->settled_cv);
     }
+    catch_up(f);   /* lost the race: the worker started it */
     bool cancelled = f->state == FUTURE_CANCELLED;
     pthread_mutex_unlock(&f->lock);
     return cancelled;

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -127,6 +128,7 @@ struct worker {
     bool ended;               /* its result pipe ended: never signal its pid again */
     struct future *sent[PROCPOOL_DEPTH];   /* sent, not answered yet: a ring, oldest first */
     int first_sent, nsent;
+    atomic_int *start;        /* its start words (shared with it), one per slot of sent[] */
 };
 
 struct procpool {
@@ -137,6 +139,7 @@ struct procpool {
     int failed;               /* 0, or why every job fails: BROKEN or SHUT_DOWN */
     int nworkers;
     struct worker *workers;
+    atomic_int *starts;       /* every worker's start words, in one shared mapping */
     pthread_t feeder, collector;
 };
 
@@ -163,6 +166,26 @@ static struct future *sent_pop(struct worker *w)
     w->first_sent = (w->first_sent + 1) % PROCPOOL_DEPTH;
     w->nsent--;
     return f;
+}
+
+/* The start words: a worker's k-th task uses word k % PROCPOOL_DEPTH of its
+ * own, which is also where the feeder's k-th sent_push puts the task's
+ * future.  They live in one MAP_SHARED mapping made before the fork, so that
+ * the pool and every worker see the same words; each worker's words have a
+ * cache line to themselves, so that a worker claiming its next task does not
+ * take the line from another. */
+enum { START_STRIDE = (PROCPOOL_DEPTH * sizeof(atomic_int) + 63) / 64 * 64 / sizeof(atomic_int) };
+
+static atomic_int *map_start_words(int nworkers)
+{
+    void *words = mmap(NULL, (size_t)nworkers * START_STRIDE * sizeof(atomic_int),
+                       PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    return words == MAP_FAILED ? NULL : words;
+}
+
+static void unmap_start_words(atomic_int *words, int nworkers)
+{
+    munmap(words, (size_t)nworkers * START_STRIDE * sizeof(atomic_int));
 }
 
 /* The live worker with room for one more task and the fewest in flight. */
@@ -251,10 +274,11 @@ static int read_all(int fd, void *buf, size_t len)
 /* A worker's whole life: read a task, run it, write its result, until the
  * task pipe ends.  It never returns: a forked child that returned would go
  * on running its parent's program. */
-static _Noreturn void worker_main(int task_fd, int result_fd)
+static _Noreturn void worker_main(int task_fd, int result_fd, atomic_int *start)
 {
     struct buffer args = {0}, reply = {0};
     struct task_header task;
+    unsigned slot = 0;   /* the k-th task's start word is start[k % PROCPOOL_DEPTH] */
     int got;
     while ((got = read_all(task_fd, &task, sizeof task)) == 1) {
         size_t in_bytes = (size_t)task.count * task.in_size;
@@ -271,6 +295,13 @@ static _Noreturn void worker_main(int task_fd, int result_fd)
          * missing entry would crash the worker. */
         procpool_fn fn = function_at(task.function);
         struct result_header result = {fn ? PROCPOOL_OK : PROCPOOL_NO_FUNCTION, 0};
+        /* Claim the task before starting it.  If the parent cancelled it
+         * while it waited in the pipe, skip it and say so: the answer keeps
+         * the parent's ring of sent futures in step. */
+        int waiting = START_WAITING;
+        if (!atomic_compare_exchange_strong(&start[slot], &waiting, START_STARTED))
+            result.status = PROCPOOL_CANCELLED;
+        slot = (slot + 1) % PROCPOOL_DEPTH;
         unsigned char *results = out + sizeof result;
         for (uint32_t i = 0; i < task.count && result.status == PROCPOOL_OK; i++) {
             long n = fn(in + (size_t)i * task.in_size, task.in_size, results + result.len,
@@ -323,7 +354,7 @@ static int start_worker(struct procpool *p, int i)
             close(p->workers[j].task_fd);
             close(p->workers[j].result_fd);
         }
-        worker_main(task[0], result[1]);
+        worker_main(task[0], result[1], p->workers[i].start);
     }
     /* Close the worker's ends here.  Kept open, they would hide its death:
      * its result pipe would never end, and writing into its full task pipe
@@ -418,7 +449,11 @@ static void *feeder(void *arg)
         p->queue_head = job->next;
         if (!p->queue_head)
             p->queue_tail = NULL;
-        if (!future_set_running(job->future)) {   /* cancelled while it waited */
+        /* The word of the ring slot sent_push will use: its last task has
+         * been answered and its future settled, so the word is free. */
+        atomic_int *start = &w->start[(w->first_sent + w->nsent) % PROCPOOL_DEPTH];
+        atomic_store(start, START_WAITING);
+        if (!future_set_sent(job->future, start)) {   /* cancelled while it waited */
             job_free(job);
             continue;
         }
@@ -479,16 +514,18 @@ static void collect_one(struct procpool *p, struct worker *w)
         return;
     }
     pthread_mutex_lock(&p->lock);
-    /* None left if the pool already failed them. */
+    /* None left if the pool already failed them.  Settled before the lock
+     * goes: the feeder may then give f's start word to the next task, and
+     * a future_cancel(f) must no longer reach it. */
     struct future *f = w->nsent > 0 ? sent_pop(w) : NULL;
+    if (f)
+        future_finish(f, header.status, data, header.len);
+    else
+        free(data);
     pthread_cond_signal(&p->changed_cv);   /* w has room again */
     pthread_mutex_unlock(&p->lock);
-    if (f) {
-        future_finish(f, header.status, data, header.len);
+    if (f)
         future_release(f);
-    } else {
-        free(data);
-    }
 }
 
 /* The collector thread: wait for answers on every result pipe still open,
@@ -547,6 +584,16 @@ struct procpool *procpool_new(int nworkers)
     }
     p->workers = workers;
     p->nworkers = nworkers;
+    /* Before the fork: every worker must share the same words. */
+    p->starts = map_start_words(nworkers);
+    if (!p->starts) {
+        free(p);
+        free(workers);
+        errno = ENOMEM;
+        return NULL;
+    }
+    for (int i = 0; i < nworkers; i++)
+        workers[i].start = p->starts + (size_t)i * START_STRIDE;
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->changed_cv, NULL);
 
@@ -568,6 +615,7 @@ struct procpool *procpool_new(int nworkers)
         pthread_join(p->feeder, NULL);
     }
     abandon_workers(p, started);
+    unmap_start_words(p->starts, nworkers);
     pthread_cond_destroy(&p->changed_cv);
     pthread_mutex_destroy(&p->lock);
     free(workers);
@@ -665,9 +713,16 @@ void procpool_shutdown(struct procpool *p, bool wait, bool cancel_futures)
 {
     pthread_mutex_lock(&p->lock);
     p->shutting_down = true;
-    if (cancel_futures)
+    if (cancel_futures) {
         for (struct job *job = p->queue_head; job; job = job->next)
             future_cancel(job->future);   /* the feeder skips them */
+        /* Sent ahead but not started: their workers will skip them. */
+        for (int i = 0; i < p->nworkers; i++) {
+            struct worker *w = &p->workers[i];
+            for (int k = 0; k < w->nsent; k++)
+                future_cancel(w->sent[(w->first_sent + k) % PROCPOOL_DEPTH]);
+        }
+    }
     if (!wait)
         fail_pool(p, PROCPOOL_SHUT_DOWN);
     pthread_cond_signal(&p->changed_cv);
@@ -679,6 +734,7 @@ void procpool_shutdown(struct procpool *p, bool wait, bool cancel_futures)
      * last. */
     pthread_join(p->feeder, NULL);
     pthread_join(p->collector, NULL);
+    unmap_start_words(p->starts, p->nworkers);
     pthread_cond_destroy(&p->changed_cv);
     pthread_mutex_destroy(&p->lock);
     free(p->workers);
