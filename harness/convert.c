@@ -10,7 +10,9 @@
  *   convert classroom50 RESULTS      Classroom 50's result.json
  *   convert prairielearn RESULTS [--image LABEL=PNG]... [--note TEXT]
  *                                    PrairieLearn's results.json
- *   convert gradescope RESULTS       Gradescope's results.json, feedback in markdown
+ *   convert gradescope RESULTS [--leaderboard NAME=VALUE]...
+ *                                    Gradescope's results.json, feedback in markdown,
+ *                                    and an (ungraded) leaderboard entry per pair
  *
  * Everything goes to stdout; callers write it to a temporary file and rename.
  */
@@ -383,7 +385,7 @@ static int prairielearn(int argc, char **argv)
  * (output_format "md", Gradescope's autograder specification): the
  * feedback goes in a fenced block longer than any run of backticks in it, so
  * nothing a submission prints is rendered as markup. */
-static int gradescope(void)
+static int gradescope(int argc, char **argv)
 {
     int score = 0, max = 0;
     for (size_t i = 0; i < nresults; i++)
@@ -419,7 +421,25 @@ static int gradescope(void)
         free(md);
         putchar('}');
     }
-    printf("\n  ]\n}\n");
+    printf("\n  ]");
+    /* Leaderboard entries (Gradescope's docs/leaderboards.md: a top-level
+     * array of name and value, higher ranks higher by default).  The value
+     * must be a plain number: it is printed as one, never as text. */
+    int entries = 0;
+    for (int i = 0; i + 1 < argc; i++) {
+        if (strcmp(argv[i], "--leaderboard") != 0)
+            continue;
+        char *name = argv[++i], *eq = strrchr(name, '=');
+        char *end;
+        double value = eq ? strtod(eq + 1, &end) : 0;
+        if (!eq || end == eq + 1 || *end || value != value)
+            continue;
+        *eq = '\0';
+        printf("%s\n    {\"name\": ", entries++ ? "," : ",\n  \"leaderboard\": [");
+        json_str(name);
+        printf(", \"value\": %.0f}", value);
+    }
+    printf("%s\n}\n", entries ? "\n  ]" : "");
     return 0;
 }
 
@@ -437,7 +457,7 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "prairielearn") == 0)
         return prairielearn(argc - 3, argv + 3);
     if (strcmp(argv[1], "gradescope") == 0)
-        return gradescope();
+        return gradescope(argc - 3, argv + 3);
     fprintf(stderr, "convert: unknown format %s\n", argv[1]);
     return 2;
 }

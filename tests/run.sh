@@ -27,8 +27,10 @@ LABS=${TEST_LABS:-$(cd labs && ls -d [0-9][0-9]-* | tr '\n' ' ')}
 LABS=${LABS% }
 FIRST_LAB=${LABS%% *}   # the checks that need one lab take the first
 # The bundle and class checks are about packaging, not about any one lab:
-# two labs show that a bundle grades several, at a fraction of the time.
-FEW_LABS=$(echo $LABS | cut -d' ' -f1-2)
+# two labs (the first and the last: the last has a leaderboard) show that a
+# bundle grades several, at a fraction of the time.
+FEW_LABS=$FIRST_LAB
+[ "${LABS##* }" = "$FIRST_LAB" ] || FEW_LABS+=" ${LABS##* }"
 START=$(date +%s)
 # In a student's handout the checks that need the reference are cut out
 # (the instructor-only blocks below); what is left makes sense without it.
@@ -270,6 +272,12 @@ if out=$(make -s --no-print-directory gradescope DIST=$T/dist LABS="$FEW_LABS" 2
                 || bad "results.json does not ask Gradescope for markdown"
             grep -q "runs as an unprivileged user" "$ag/results/terminal.txt" \
                 && ok "student code ran as a non-root user" || bad "student code ran as root" "$(tail -2 "$ag/results/terminal.txt")"
+            for lab in $FEW_LABS; do
+                grep -q '^# Leaderboard:' "labs/$lab/compare.sh" 2>/dev/null || continue
+                entry=$(grep -o "{\"name\": \"$lab: tasks/s[^}]*}" "$ag/results/results.json")
+                [ -n "$entry" ] && ok "a full-marks $lab gets an ungraded leaderboard entry: $entry" \
+                    || bad "no leaderboard entry for $lab" "$(grep -A3 leaderboard "$ag/results/results.json")"
+            done
         else
             grep -q "^ok:" <<< "$res" && grep -q "did not compile" "$ag/results/results.json" \
                 && ok "a build failure still writes results.json, with the compiler's errors" \

@@ -12,6 +12,7 @@
 # A peer that is not installed is reported as skipped.  BENCH_WHO (from
 # make bench) names the pool being measured: the reference, or your code.
 # Prints: ceiling: ideal hand-off
+# Leaderboard: --compare 2 1
 set -u
 build=$1
 lab=$(cd "$(dirname "$0")" && pwd)

@@ -8,6 +8,7 @@
 # Targets: at least 10x Python at chunksize 1, ahead at every chunksize.  Both sides start their workers before the clock starts; the C
 # figure is the best of 3 runs, Python's is one run after a warm-up map.
 # Prints: C/Python
+# Leaderboard: --throughput 20000 1
 set -u
 dir=${1:?usage: compare.sh BUILD_DIR}
 bench=$dir/bench
