@@ -10,11 +10,9 @@ set -eu
 slug=$([ $# -eq 1 ] && echo "$1" || echo concurrency-labs)
 out=${DIST:-dist}/classroom50/$slug
 rm -rf "${DIST:-dist}/classroom50"
-mkdir -p "$out/kit/labs"
+mkdir -p "$out"
 cp harness/classroom50/autograder.py "$out/"
-cp Makefile "$out/kit/"
-cp -r harness "$out/kit/"
-for lab in "$@"; do cp -r "labs/$lab" "$out/kit/labs/"; done
+harness/kit_copy.sh "$out/kit" --visible "$@"
 echo "$*" > "$out/kit/LABS"
 echo "classroom50: $out/ for $*: copy it to CLASSROOM/autograders/$slug/ in your classroom50" \
      "repository (visible tests only)"

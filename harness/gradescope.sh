@@ -6,17 +6,9 @@ set -eu
 dist=${DIST:-dist}
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
-mkdir -p "$stage/kit/labs" "$stage/kit/solutions" "$dist"
+mkdir -p "$dist"
 cp harness/gradescope/setup.sh harness/gradescope/run_autograder "$stage/"
-cp Makefile "$stage/kit/"
-cp -r harness "$stage/kit/"
-for lab in "$@"; do
-    cp -r "labs/$lab" "$stage/kit/labs/"
-    if [ -f "solutions/$lab/hidden_tests.c" ]; then
-        mkdir -p "$stage/kit/solutions/$lab"
-        cp "solutions/$lab/hidden_tests.c" "$stage/kit/solutions/$lab/"
-    fi
-done
+harness/kit_copy.sh "$stage/kit" "$@"
 echo "$*" > "$stage/kit/LABS"
 zip=$(cd "$dist" && pwd)/gradescope-autograder.zip
 rm -f "$zip"

@@ -21,7 +21,7 @@ dist=${DIST:-dist}
 stage_root=$(mktemp -d)
 trap 'rm -rf "$stage_root"' EXIT
 stage=$stage_root/$name
-INSTRUCTOR_FILES="harness/batch.sh harness/gradescope.sh harness/gradescope harness/handout.sh
+INSTRUCTOR_FILES="harness/batch.sh harness/kit_copy.sh harness/gradescope.sh harness/gradescope harness/handout.sh
                   harness/stress.sh harness/prairielearn.sh harness/prairielearn
                   harness/classroom50.sh harness/classroom50 harness/collect.sh"
 mkdir -p "$stage" "$dist"

@@ -17,16 +17,7 @@ image=${PL_IMAGE:-prairielearn/grader-c}
 timeout=${PL_TIMEOUT:-300}
 rm -rf "$out"
 kit=$out/serverFilesCourse/concurrency-labs
-mkdir -p "$kit/labs" "$kit/solutions"
-cp Makefile "$kit/"
-cp -r harness "$kit/"
-for lab in "$@"; do
-    cp -r "labs/$lab" "$kit/labs/"
-    if [ -f "solutions/$lab/hidden_tests.c" ]; then
-        mkdir -p "$kit/solutions/$lab"
-        cp "solutions/$lab/hidden_tests.c" "$kit/solutions/$lab/"
-    fi
-done
+harness/kit_copy.sh "$kit" "$@"
 
 for lab in "$@"; do
     q=$out/questions/concurrency-labs/$lab
