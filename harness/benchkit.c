@@ -170,7 +170,7 @@ void bench_print(const struct bench_table *t)
         printf("  %*s", WIDTH, t->names[s]);
     printf("\n");
     for (int i = 0; i < t->nx; i++) {
-        printf("%8g", t->x[i]);
+        printf("%8.10g", t->x[i]);
         for (int s = 0; s < ns; s++) {
             double lo, hi;
             bool untrusted;

@@ -22,7 +22,9 @@ circled   = "with points pt 6 ps 3 lw 2 lc rgb 'red'"
 circlekey = untrusted ? "keyentry with points pt 6 ps 3 lw 2 lc rgb 'red' title 'circled: its rounds disagree, do not trust it'" : "keyentry notitle"
 
 # The legend goes below each panel, never over the data.
-set key below Left reverse noenhanced
+set key below vertical maxcols 1 Left reverse noenhanced
+# (a terminal draws an error bar's sample a row high: keep it off the x label)
+if (text) set key height 2
 set grid
 set datafile missing NaN
 
@@ -30,8 +32,10 @@ set datafile missing NaN
 # machine was, on every chart.
 page(s) = sprintf("%s (%s, %d cores)\n%s", s, source, cores, note)
 
-# A terminal cannot rotate text, so there the y label goes above the axis
-# instead of across the plot.  Use: eval ylabel("seconds")
+# A terminal cannot rotate text, so there the y label goes above the axis,
+# on a line of its own below the panel's title, instead of across the plot.
+# Use: eval ylabel("seconds")
+if (text) set title offset 0, 1
 ylabel(s) = text ? sprintf("unset ylabel; set label 90 \"%s\" at graph 0, graph 1 offset -4, 1 left noenhanced", s) \
                  : sprintf("set ylabel \"%s\" noenhanced; unset label 90", s)
 # Powers of ten: superscripts in a PNG, 1e3 in a terminal.
