@@ -109,11 +109,12 @@ $(BUILD)/$(1)/tests-asan: $(call lab_kit_objects,$(1),asan) $(call lab_headers,$
 	  $(call lab_student_files,$(1)) $(call lab_support_files,$(1)) $(STUDENT_EXTRA) \
 	  $(call lab_kit_objects,$(1),asan) $(CHECK_LIBS))
 
-$(BUILD)/$(1)/bench: labs/$(1)/bench.c harness/todo_exit.c $(call lab_headers,$(1)) \
+$(BUILD)/$(1)/bench: labs/$(1)/bench.c harness/todo_exit.c harness/benchkit.c harness/benchkit.h \
+                     $(call lab_headers,$(1)) \
                      $(call lab_support_files,$(1)) $(wildcard $(call lab_student_files,$(1)))
 	$$(call compile_logged,$(BASE_CFLAGS) $(PLAIN_CFLAGS) $(call lab_includes,$(1)) \
 	  $(call lab_student_files,$(1)) $(call lab_support_files,$(1)) labs/$(1)/bench.c \
-	  harness/todo_exit.c -lm)
+	  harness/todo_exit.c harness/benchkit.c -lm)
 endef
 
 $(foreach lab,$(LABS),$(eval $(call lab_rules,$(lab))))

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # plots.sh BUILD SRC CORES LAB... - run each lab's timing driver and draw its chart.
 #
-# For lab NN-name: $BUILD/NN-name/bench writes $PLOTS_DIR/data/NN-name.dat, then
-# labs/NN-name/plot.gp draws it twice: $PLOTS_DIR/NN-name.png (pngcairo) and the
-# same chart as text in this terminal (dumb), for anyone on SSH.  plot.gp gets
-# `datafile` and `cores` and must not set a terminal.  PLOTS_QUICK=1 asks the
+# For lab NN-name: $BUILD/NN-name/bench writes $PLOTS_DIR/data/NN-name.dat and
+# prints its numbers as tables, with a note on how busy the machine was
+# (harness/benchkit.c); this script shows them, then labs/NN-name/plot.gp draws
+# the data twice: $PLOTS_DIR/NN-name.png (pngcairo) and the same chart as text
+# in this terminal (dumb), for anyone on SSH.  plot.gp loads harness/chart.gp,
+# gets `datafile`, `cores`, `source`, `note`, `untrusted` and `text`, and must
+# not set a terminal.  PLOTS_QUICK=1 asks the
 # drivers for a short run (the kit's own tests use it, with PLOTS_DIR under
 # build/ so that a student's charts are never replaced).
 set -u
@@ -14,14 +17,16 @@ mkdir -p "$out/data"
 status=0
 for lab in "$@"; do
     data=$out/data/$lab.dat png=$out/$lab.png log=$out/data/$lab.log bench=$build/$lab/bench
+    table=$out/data/$lab.txt
     echo "== $lab"
     if [ ! -x "$bench" ]; then
         echo "   $src/$lab does not compile yet, so there is nothing to time:"
         sed -n '1,8p' "$bench.log" 2>/dev/null | sed 's/^/   /'
         continue
     fi
-    "$bench" "$data" > "$log" 2>&1
+    "$bench" "$data" > "$table" 2> "$log"
     rc=$?
+    cat "$table" >> "$log"
     if [ $rc -eq 3 ]; then
         echo "   your code is not finished: $(grep -m1 'not implemented' "$log")"
         # instructor-only
@@ -34,12 +39,16 @@ for lab in "$@"; do
         status=1
         continue
     fi
-    vars="datafile='$data'; cores=$cores; source='$src'"
-    if ! gnuplot -e "set terminal pngcairo size 1200,800 font ',11'; set output '$png'; $vars" \
+    sed 's/^/   /' "$table"
+    # The note goes inside gnuplot's quotes: keep quotes and backslashes out.
+    note=$(sed -n 's/^# note: //p' "$data" | head -n 1 | tr -d "'\\\\")
+    untrusted=$(sed -n 's/^# untrusted: \([01]\)$/\1/p' "$data" | head -n 1)
+    vars="datafile='$data'; cores=$cores; source='$src'; note='$note'; untrusted=${untrusted:-0}"
+    if ! gnuplot -e "set terminal pngcairo size 1200,800 font ',11'; set output '$png'; text=0; $vars" \
                  labs/$lab/plot.gp 2> "$out/data/$lab.gnuplot.log"; then
         echo "   gnuplot failed:"; sed 's/^/   /' "$out/data/$lab.gnuplot.log"; status=1; continue
     fi
-    gnuplot -e "set terminal dumb size 120,40; $vars" labs/$lab/plot.gp 2>/dev/null
+    gnuplot -e "set terminal dumb size 120,40 noenhanced; text=1; $vars" labs/$lab/plot.gp 2>/dev/null
     echo "   chart: $png   data: $data"
 done
 exit $status

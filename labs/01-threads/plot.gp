@@ -1,20 +1,25 @@
-# plot.gp - lab 01's chart.  Given: datafile, cores, source.  The caller sets the terminal.
-set multiplot layout 1,2 title sprintf("Lab 01: threads (%s, %d cores)", source, cores)
-set key top right
+# plot.gp - lab 01's chart.  The caller sets the terminal; harness/chart.gp gives the rest.
+load 'harness/chart.gp'
+set multiplot layout 1,2 title page("Lab 01: threads")
 set xlabel "worker threads K"
-set ylabel "seconds"
 set xtics 1
+set xrange [0.5:8.5]
 set yrange [0:*]
-set grid
+eval ylabel("seconds")
 
 set title "I/O-bound: seed 003's [1,2,2,1] sleeps"
-plot datafile using 1:2 with linespoints lw 2 pt 7 title "wall time", \
-     datafile using 1:3 with linespoints lw 2 pt 5 title "CPU time"
+plot datafile index 0 using 1:(m(1)):(lo(1)):(hi(1)) @data pt 7 title "wall time", \
+     datafile index 0 using 1:(m(2)):(lo(2)):(hi(2)) @data pt 5 title "CPU time", \
+     for [s=1:2] datafile index 0 using 1:(badm(s)) @circled notitle, \
+     @circlekey
 
+# The ideal from the median at K = 1: T1 / min(K, cores).
+stats datafile index 1 every ::0::0 using (m(1)) nooutput
+t1 = STATS_max
 set title "CPU-bound: 8 equal tasks"
-first = 0
-plot datafile using 1:4 with linespoints lw 2 pt 7 title "wall time", \
-     datafile using 1:5 with linespoints lw 2 pt 5 title "CPU time", \
-     datafile using 1:(first = ($1 == 1 ? $4 : first), first / ($1 < cores ? $1 : cores)) \
-         with lines dt 2 lw 1 title "ideal: T1 / min(K, cores)"
+plot datafile index 1 using 1:(m(1)):(lo(1)):(hi(1)) @data pt 7 title "wall time", \
+     datafile index 1 using 1:(m(2)):(lo(2)):(hi(2)) @data pt 5 title "CPU time", \
+     for [s=1:2] datafile index 1 using 1:(badm(s)) @circled notitle, \
+     @circlekey, \
+     datafile index 1 using 1:(t1 / ($1 < cores ? $1 : cores)) @ideal title "ideal wall time: T1 / min(K, cores)"
 unset multiplot

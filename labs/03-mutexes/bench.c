@@ -2,16 +2,16 @@
  * bench.c - lab 03's timing driver: what a lock costs as threads are added.
  *
  *   bench FILE     writes two data blocks (gnuplot `index 0` and `index 1`):
- *     0: threads mutex spinlock atomic shards     million increments/s
- *     1: threads global_lock per_account_locks    million transfers/s
+ *     0: threads, then mutex spinlock atomic shards: million increments/s
+ *     1: threads, then global_lock per_account_locks: million transfers/s
  *
  * "mutex" is your counter_incr and "per_account_locks" your bank_transfer;
  * the spinlock, atomic and sharded counters are given here to compare with,
  * and "global_lock" is your bank_transfer under one bank-wide mutex.
  *
  * Each point runs the threads for a fixed time and counts what they got
- * done; the best of a few runs is kept, because on a shared machine a run
- * can only be slowed down by others, never sped up.
+ * done, once a round; the chart shows the median of the rounds and their
+ * spread (harness/benchkit.h).
  *
  * PLOTS_QUICK=1 shortens the run (used by the kit's own tests).
  */
@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "benchkit.h"
 #include "mutexes.h"
 #include "testkit.h"
 
@@ -30,8 +31,6 @@ static const int thread_counts[] = {1, 2, 3, 4, 6, 8};
 enum { NPOINTS = sizeof thread_counts / sizeof thread_counts[0] };
 
 static double run_s;     /* how long one measurement runs */
-static int runs;         /* measurements per point; the best is kept */
-static double cores_used;   /* CPU time / wall time of the last measurement */
 
 /* ---- the counters compared with yours ----------------------------------- */
 
@@ -173,7 +172,7 @@ static double measure(int kind, int threads, long *ops_out)
     }
     while (atomic_load(&ready) < threads)
         sched_yield();
-    double start = now_s(), cpu_start = cpu_s();
+    double start = now_s();
     atomic_store(&go, true);
     sleep_s(run_s);
     atomic_store(&stop, true);
@@ -183,23 +182,8 @@ static double measure(int kind, int threads, long *ops_out)
         ops += workers[i].done;
     }
     double wall = now_s() - start;
-    cores_used = (cpu_s() - cpu_start) / wall;
     *ops_out = ops;
     return (double)ops / wall;
-}
-
-/* The best of `runs` measurements; *cores gets the CPU the best one used. */
-static double best_of_runs(int kind, int threads, long *ops_total, double *cores)
-{
-    double best = 0;
-    for (int r = 0; r < runs; r++) {
-        long ops;
-        double rate = measure(kind, threads, &ops);
-        *ops_total += ops;
-        if (rate > best)
-            best = rate, *cores = cores_used;
-    }
-    return best;
 }
 
 static long sum_of_shards(void)
@@ -216,10 +200,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s DATAFILE\n", argv[0]);
         return 2;
     }
-    const char *quick = getenv("PLOTS_QUICK");
-    bool is_quick = quick && *quick == '1';
-    run_s = is_quick ? 0.02 : 0.06;
-    runs = is_quick ? 1 : 3;
+    bool quick = bench_quick();
+    run_s = quick ? 0.02 : 0.04;
+    int rounds = bench_begin(quick ? 2 : 5);
 
     FILE *out = fopen(argv[1], "w");
     if (!out) {
@@ -230,64 +213,37 @@ int main(int argc, char **argv)
         fprintf(stderr, "counter_init or bank_init failed\n");
         return 1;
     }
-
-    /* Block 0: the counters. */
-    double rate[NPOINTS][NKINDS + 2], cores[NPOINTS][NKINDS + 2];
-    long counted[NKINDS] = {0};
-    fprintf(out, "# lab 03: %d cores; best of %d runs of %.0f ms per point\n"
-                 "# threads  million increments/s: mutex spinlock atomic shards\n",
-            usable_cores(), runs, run_s * 1e3);
-    for (int p = 0; p < NPOINTS; p++) {
-        fprintf(out, "%d", thread_counts[p]);
-        for (int k = 0; k < NKINDS; k++) {
-            rate[p][k] = best_of_runs(k, thread_counts[p], &counted[k], &cores[p][k]);
-            fprintf(out, " %.3f", rate[p][k] / 1e6);
-        }
-        fprintf(out, "\n");
+    fprintf(out, "# lab 03: %d cores; runs of %.0f ms\n", usable_cores(), run_s * 1e3);
+    static struct bench_table counters = {
+        .title = "a shared counter: million increments/s", .x_name = "threads",
+        .names = {"mutex", "spinlock", "atomic", "shards"}, .format = "%.1f"};
+    static struct bench_table banks = {
+        .title = "bank transfers, 64 accounts: million transfers/s", .x_name = "threads",
+        .names = {"one global lock", "a lock per account"}, .format = "%.2f"};
+    long counted[NKINDS] = {0}, transfers = 0;
+    for (int r = 0; r < rounds; r++) {   /* every point once a round: see benchkit.h */
+        bench_round(r);
+        for (int p = 0; p < NPOINTS; p++)
+            for (int k = 0; k < NKINDS + 2; k++) {
+                long ops;
+                double rate = measure(k, thread_counts[p], &ops);
+                *(k < NKINDS ? &counted[k] : &transfers) += ops;
+                if (k < NKINDS)
+                    bench_add(&counters, k, thread_counts[p], rate / 1e6);
+                else
+                    bench_add(&banks, k - NKINDS, thread_counts[p], rate / 1e6);
+            }
     }
-
-    /* Block 1: the banks. */
-    long transfers = 0;
-    fprintf(out, "\n\n# threads  million transfers/s (%d accounts): your bank_transfer "
-                 "under one global lock, and as it is (a lock per account)\n", ACCOUNTS);
-    for (int p = 0; p < NPOINTS; p++) {
-        for (int k = NKINDS; k < NKINDS + 2; k++)
-            rate[p][k] = best_of_runs(k, thread_counts[p], &transfers, &cores[p][k]);
-        fprintf(out, "%d %.3f %.3f\n", thread_counts[p], rate[p][NKINDS] / 1e6,
-                rate[p][NKINDS + 1] / 1e6);
-    }
-
-    printf("million operations per second, by threads (%d cores):\n", usable_cores());
-    printf("%8s %9s %9s %9s %9s   %12s %12s\n", "threads", "mutex", "spinlock",
-           "atomic", "shards", "global lock", "per-account");
-    for (int p = 0; p < NPOINTS; p++)
-        printf("%8d %9.1f %9.1f %9.1f %9.1f   %12.2f %12.2f\n", thread_counts[p],
-               rate[p][MUTEX] / 1e6, rate[p][SPINLOCK] / 1e6, rate[p][ATOMIC] / 1e6,
-               rate[p][SHARDS] / 1e6, rate[p][NKINDS] / 1e6, rate[p][NKINDS + 1] / 1e6);
-    int last = NPOINTS - 1;
-    printf("at %d threads: shards do %.0fx the mutex's increments; per-account "
-           "locks do %.1fx the global lock's transfers\n", thread_counts[last],
-           rate[last][SHARDS] / rate[last][MUTEX],
-           rate[last][NKINDS + 1] / rate[last][NKINDS]);
-
-    /* Shards never wait for each other, so on an idle machine their threads
-     * use min(threads, cores) cores.  Less means other programs took CPU,
-     * and then "more threads" also means "a bigger share of the machine". */
-    int busiest = -1;
-    double worst = 1;
-    for (int p = 0; p < NPOINTS; p++) {
-        int can_use = thread_counts[p] < usable_cores() ? thread_counts[p] : usable_cores();
-        double got = cores[p][SHARDS] / can_use;
-        if (got < worst)
-            worst = got, busiest = p;
-    }
-    if (worst < 0.8)
-        printf("note: this machine was busy. With %d thread(s) the shards got %.1f of "
-               "the %d cores they could use, so rates are low and noisy, and adding "
-               "threads also took CPU back from other programs.\n",
-               thread_counts[busiest], cores[busiest][SHARDS],
-               thread_counts[busiest] < usable_cores() ? thread_counts[busiest]
-                                                       : usable_cores());
+    bench_write(out, &counters);
+    bench_write(out, &banks);
+    bench_print(&counters);
+    bench_print(&banks);
+    int last = thread_counts[NPOINTS - 1];
+    printf("at %d threads: shards do %.0fx the mutex's increments; per-account locks do "
+           "%.1fx the global lock's transfers\n\n", last,
+           bench_median(&counters, SHARDS, last) / bench_median(&counters, MUTEX, last),
+           bench_median(&banks, 1, last) / bench_median(&banks, 0, last));
+    bench_end(out);
 
     /* Every increment was counted by its thread: the counters must agree. */
     int status = 0;

@@ -1,25 +1,30 @@
-# plot.gp - lab 03's chart.  Given: datafile, cores, source.  The caller sets the terminal.
-set multiplot layout 1,2 title sprintf("Lab 03: what a lock costs (%s, %d cores)", source, cores)
-set key top right
+# plot.gp - lab 03's chart.  The caller sets the terminal; harness/chart.gp gives the rest.
+load 'harness/chart.gp'
+set multiplot layout 1,2 title page("Lab 03: what a lock costs")
 set xlabel "threads"
 set xtics 1
-set grid
+set xrange [0.5:8.5]
 # Past this line there are more threads than cores: someone is always preempted.
-set arrow 1 from first cores, graph 0 to first cores, graph 1 nohead dt 3 lw 1
-set label 1 "cores" at first cores, graph 0.97 offset 0.5, 0
+# (it stops short of the top, where a terminal puts the y label)
+set arrow 1 from first cores, graph 0 to first cores, graph 0.95 nohead dt 3 lw 1
+set label 1 "cores" at first cores, graph 0.95 offset 2, 0 left
 
 set title "A shared counter (log scale)"
-set ylabel "million increments per second"
+eval ylabel("million increments per second")
 set logscale y
-plot datafile index 0 using 1:2 with linespoints lw 2 pt 7 title "mutex (yours)", \
-     datafile index 0 using 1:3 with linespoints lw 2 pt 5 title "spinlock", \
-     datafile index 0 using 1:4 with linespoints lw 2 pt 9 title "atomic add", \
-     datafile index 0 using 1:5 with linespoints lw 2 pt 11 title "per-thread shards"
+plot datafile index 0 using 1:(m(1)):(lo(1)):(hi(1)) @data pt 7 title "mutex (yours)", \
+     datafile index 0 using 1:(m(2)):(lo(2)):(hi(2)) @data pt 5 title "spinlock", \
+     datafile index 0 using 1:(m(3)):(lo(3)):(hi(3)) @data pt 9 title "atomic add", \
+     datafile index 0 using 1:(m(4)):(lo(4)):(hi(4)) @data pt 11 title "per-thread shards", \
+     for [s=1:4] datafile index 0 using 1:(badm(s)) @circled notitle, \
+     @circlekey
 
 set title "Bank transfers, 64 accounts"
-set ylabel "million transfers per second"
+eval ylabel("million transfers per second")
 unset logscale y
 set yrange [0:*]
-plot datafile index 1 using 1:2 with linespoints lw 2 pt 7 title "one global lock (around yours)", \
-     datafile index 1 using 1:3 with linespoints lw 2 pt 5 title "a lock per account (yours)"
+plot datafile index 1 using 1:(m(1)):(lo(1)):(hi(1)) @data pt 7 title "one global lock (around yours)", \
+     datafile index 1 using 1:(m(2)):(lo(2)):(hi(2)) @data pt 5 title "a lock per account (yours)", \
+     for [s=1:2] datafile index 1 using 1:(badm(s)) @circled notitle, \
+     @circlekey
 unset multiplot

@@ -1,14 +1,14 @@
 /*
  * bench.c - lab 04's timing driver: what a GIL does to threads, measured on
- * your GIL.  `bench FILE` writes six gnuplot data blocks (select with index):
+ * your GIL.  `bench FILE` writes six gnuplot data blocks (select with index);
+ * 0-3 are medians and spreads of interleaved rounds (harness/benchkit.h):
  *
- *   0  countdown   threads  new old none_atomic processes    seconds, fixed work
- *   1  convoy      interval_s  ops0 ops1 ops2                I/O ops/s beside 0-2 CPU threads
- *   2  sweep       interval_s  t1 t2 t4 t8                   seconds, fixed work
- *   3  price       label  seconds                            one thread, each mode
- *   4  timeline    panel row start_ms end_ms kind            2 CPU + 1 I/O thread
- *   5  corruption  threads freed_while_referenced leaked drift   no GIL, plain counts
- *   6  load        load_average_before load_average_after      (other work disturbs timings)
+ *   0  countdown   threads, then new old none_atomic processes   seconds, fixed work
+ *   1  convoy      interval_s, then 0, 1, 2 CPU threads          I/O ops/s
+ *   2  sweep       interval_s, then 1, 2, 4, 8 threads           seconds, fixed work
+ *   3  price       mode (0 new, 1 old, 2 no GIL atomic, 3 plain) CPU seconds, one thread
+ *   4  timeline    panel row start_ms end_ms kind            2 CPU + 1 I/O thread, one run
+ *   5  corruption  threads freed_while_referenced leaked drift   no GIL, plain counts, one run
  *
  * and prints a summary beside the published figures.  PLOTS_QUICK=1 makes
  * every measurement short (a few seconds in all).
@@ -19,24 +19,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "benchkit.h"
 #include "interp.h"
 #include "testkit.h"
 
 static bool quick;
-
-/* The 1-minute load average: other programs' work disturbs every wall-clock
- * figure here, so the chart says how busy the machine was. */
-static double load_average(void)
-{
-    double load = -1;
-    FILE *f = fopen("/proc/loadavg", "r");
-    if (f) {
-        if (fscanf(f, "%lf", &load) != 1)
-            load = -1;
-        fclose(f);
-    }
-    return load;
-}
 
 static const char *mode_name(enum gil_mode m)
 {
@@ -119,123 +106,68 @@ static double io_rate(double interval, int cpu_threads, long io_us, double secon
     return (double)stats.io_ops / took;
 }
 
-/* ---- the charts ----------------------------------------------------------------- */
+/* ---- the charts, one round at a time (harness/benchkit.h) --------------------------- */
 
-/* Every cell is the best of `runs`, and the runs are interleaved - round
- * after round over all cells - so a burst of load from elsewhere slows one
- * round of everything rather than every run of one cell. */
-static void chart_countdown(FILE *out, long work, int runs, double t[4][3])
+static const int countdown_threads[] = {1, 2, 4};
+static const int sweep_threads[] = {1, 2, 4, 8};
+
+static struct bench_table countdown_table = {
+    .title = "1. CPU-bound countdown, fixed work: seconds", .x_name = "threads",
+    .names = {"new GIL", "old GIL", "no GIL (atomic)", "processes"}, .format = "%.3f"};
+static struct bench_table convoy_table = {
+    .title = "2. Convoy: I/O ops/s of one I/O thread (100 us calls)", .x_name = "interval",
+    .names = {"0 CPU threads", "1 CPU thread", "2 CPU threads"}, .format = "%.0f"};
+static struct bench_table sweep_table = {
+    .title = "3. Switch-interval sweep, fixed work: seconds", .x_name = "interval",
+    .names = {"1 thread", "2 threads", "4 threads", "8 threads"}, .format = "%.3f"};
+/* x is the mode: 0 new GIL, 1 old GIL, 2 no GIL (atomic), 3 no GIL (plain) */
+static struct bench_table price_table = {
+    .title = "4. One thread, CPU seconds: 0 new GIL, 1 old, 2 no GIL atomic, 3 plain",
+    .x_name = "mode", .names = {"CPU seconds"}, .format = "%.3f"};
+
+static void round_countdown(long work)
 {
-    static const int threads[] = {1, 2, 4};
-    for (int m = 0; m < 4; m++)
-        for (int i = 0; i < 3; i++)
-            t[m][i] = 1e30;
-    for (int r = 0; r < runs; r++)
-        for (int i = 0; i < 3; i++)
-            for (int m = 0; m < 4; m++) {
-                double s = m < 3 ? countdown((enum gil_mode)m, 0, threads[i], work, NULL)
-                                 : countdown_in_processes(threads[i], work);
-                t[m][i] = s < t[m][i] ? s : t[m][i];
-            }
-    fprintf(out, "# countdown: %ld turns split over threads (best of %d)\n"
-                 "# threads new_gil old_gil no_gil_atomic processes  (seconds)\n", work, runs);
-    printf("1. CPU-bound countdown, %ld turns in all (seconds, best of %d):\n"
-           "   threads   new GIL   old GIL   no GIL (atomic)   processes\n", work, runs);
-    for (int i = 0; i < 3; i++) {
-        fprintf(out, "%d %.4f %.4f %.4f %.4f\n", threads[i], t[0][i], t[1][i], t[2][i],
-                t[3][i]);
-        printf("   %7d   %7.3f   %7.3f   %15.3f   %9.3f\n", threads[i], t[0][i], t[1][i],
-               t[2][i], t[3][i]);
-    }
-    fprintf(out, "\n\n");
+    for (int i = 0; i < 3; i++)
+        for (int m = 0; m < 4; m++)
+            bench_add(&countdown_table, m, countdown_threads[i],
+                      m < 3 ? countdown((enum gil_mode)m, 0, countdown_threads[i], work, NULL)
+                            : countdown_in_processes(countdown_threads[i], work));
 }
 
-static void chart_convoy(FILE *out, const double *intervals, int n, long io_us)
+static void round_convoy(const double *intervals, int n, long io_us)
 {
-    fprintf(out, "# convoy: I/O ops/s of one thread doing %ld us blocking calls\n"
-                 "# interval_s beside_0_cpu beside_1_cpu beside_2_cpu\n", io_us);
-    printf("2. Convoy effect: I/O ops/s of one I/O thread (%ld us calls) beside 0, 1, 2 "
-           "CPU threads:\n   interval      0 CPU     1 CPU     2 CPU\n", io_us);
     for (int i = 0; i < n; i++) {
-        double seconds = quick ? 0.1 : 0.3;
+        double seconds = quick ? 0.1 : 0.15;
         if (seconds < 5 * intervals[i])
             seconds = 5 * intervals[i];
-        double r[3];
         for (int c = 0; c < 3; c++)
-            r[c] = io_rate(intervals[i], c, io_us, seconds);
-        fprintf(out, "%g %.1f %.1f %.1f\n", intervals[i], r[0], r[1], r[2]);
-        printf("   %7.0e  %9.0f %9.0f %9.0f\n", intervals[i], r[0], r[1], r[2]);
+            bench_add(&convoy_table, c, intervals[i], io_rate(intervals[i], c, io_us, seconds));
     }
-    fprintf(out, "\n\n");
 }
 
-static void chart_sweep(FILE *out, const double *intervals, int n, long work, int runs,
-                        double *eight_at_1us, double *eight_at_5ms)
+static void round_sweep(const double *intervals, int n, long work)
 {
-    static const int threads[] = {1, 2, 4, 8};
-    double t[8][4];
     for (int i = 0; i < n; i++)
         for (int k = 0; k < 4; k++)
-            t[i][k] = 1e30;
-    for (int r = 0; r < runs; r++)   /* interleaved, as in chart 1 */
-        for (int i = 0; i < n; i++)
-            for (int k = 0; k < 4; k++) {
-                double s = countdown(GIL_NEW, intervals[i], threads[k], work, NULL);
-                t[i][k] = s < t[i][k] ? s : t[i][k];
-            }
-    fprintf(out, "# sweep: %ld turns split over threads, new GIL, best of %d\n"
-                 "# interval_s t1 t2 t4 t8  (seconds)\n", work, runs);
-    printf("3. Switch-interval sweep, %ld turns in all (seconds, best of %d):\n"
-           "   interval        1 thr     2 thr     4 thr     8 thr\n", work, runs);
-    for (int i = 0; i < n; i++) {
-        fprintf(out, "%g %.4f %.4f %.4f %.4f\n", intervals[i], t[i][0], t[i][1], t[i][2],
-                t[i][3]);
-        printf("   %7.0e    %9.3f %9.3f %9.3f %9.3f\n", intervals[i], t[i][0], t[i][1],
-               t[i][2], t[i][3]);
-        if (intervals[i] == 1e-6)
-            *eight_at_1us = t[i][3];
-        if (intervals[i] == 5e-3)
-            *eight_at_5ms = t[i][3];
-    }
-    fprintf(out, "\n\n");
+            bench_add(&sweep_table, k, intervals[i],
+                      countdown(GIL_NEW, intervals[i], sweep_threads[k], work, NULL));
 }
 
 /* One thread's CPU seconds (not wall time: a loaded machine stretches wall
- * time, not the CPU a single thread needs). */
-static double best_cpu_of(int runs, enum gil_mode mode, long work)
+ * time, not the CPU a single thread needs); best of `tries` within the round,
+ * because this is cheap. */
+static void round_price(long work, int tries)
 {
-    double best = 1e30;
-    for (int r = 0; r < runs; r++) {
-        double before = cpu_s();
-        countdown(mode, 0, 1, work, NULL);
-        double used = cpu_s() - before;
-        best = used < best ? used : best;
-    }
-    return best;
-}
-
-static void chart_price(FILE *out, long work, int runs, double *gil, double *atomic)
-{
-    fprintf(out, "# price: one thread, %ld turns, CPU seconds, best of %d\n"
-                 "# label cpu_seconds\n", work, runs);
-    printf("4. One thread, %ld turns (CPU seconds, best of %d):\n", work, runs);
-    double t[4];
-    /* Interleaved rounds, so a burst of load hits every mode alike. */
-    for (int m = 0; m < 4; m++)
-        t[m] = 1e30;
-    for (int r = 0; r < runs; r++)
-        for (int m = 0; m < 4; m++) {
-            double used = best_cpu_of(1, (enum gil_mode)m, work);
-            t[m] = used < t[m] ? used : t[m];
-        }
     for (int m = 0; m < 4; m++) {
-        fprintf(out, "\"%s\" %.4f\n", mode_name((enum gil_mode)m), t[m]);
-        printf("   %-16s %.3f s  (%+.0f%%)\n", mode_name((enum gil_mode)m), t[m],
-               100 * (t[m] / t[0] - 1));
+        double best = 1e30;
+        for (int t = 0; t < tries; t++) {
+            double before = cpu_s();
+            countdown((enum gil_mode)m, 0, 1, work, NULL);
+            double used = cpu_s() - before;
+            best = used < best ? used : best;
+        }
+        bench_add(&price_table, 0, m, best);
     }
-    *gil = t[GIL_NEW];
-    *atomic = t[GIL_NONE_ATOMIC];
-    fprintf(out, "\n\n");
 }
 
 static void chart_timeline(FILE *out, double seconds)
@@ -318,36 +250,44 @@ int main(int argc, char **argv)
     static const double quick_intervals[] = {1e-6, 1e-4, 5e-3, 1e-2};
     const double *intervals = quick ? quick_intervals : all_intervals;
     int nintervals = quick ? 4 : 7;
-    /* Many short runs, best of each: on a shared machine the quietest run
-     * is the closest to what the code itself costs. */
     long work = quick ? 600000 : 2000000;
-    int runs = quick ? 1 : 7;
-    double load_before = load_average();
+    int rounds = bench_begin(quick ? 1 : 5);
 
     fprintf(out, "# lab 04: %d cores%s\n", usable_cores(), quick ? " (quick run)" : "");
     printf("Lab 04 on %d cores%s\n\n", usable_cores(), quick ? " (PLOTS_QUICK: short runs)" : "");
 
-    double t[4][3], eight_1us = 0, eight_5ms = 1, gil = 1, atomic = 1;
-    chart_countdown(out, work, runs, t);
-    chart_convoy(out, intervals, nintervals, 100);
-    chart_sweep(out, intervals, nintervals, work / 2, quick ? 1 : 5, &eight_1us, &eight_5ms);
-    chart_price(out, work / 2, quick ? 1 : 15, &gil, &atomic);   /* cheap: more rounds */
+    for (int r = 0; r < rounds; r++) {   /* every chart's points once a round */
+        bench_round(r);
+        round_countdown(work);
+        round_convoy(intervals, nintervals, 100);
+        round_sweep(intervals, nintervals, work / 2);
+        round_price(work / 2, 3);
+    }
+    bench_write(out, &countdown_table);
+    bench_write(out, &convoy_table);
+    bench_write(out, &sweep_table);
+    bench_write(out, &price_table);
+    bench_print(&countdown_table);
+    bench_print(&convoy_table);
+    bench_print(&sweep_table);
+    bench_print(&price_table);
+    /* A picture of one run and a count of one run each: no rounds. */
     chart_timeline(out, 0.06);
     chart_corruption(out, quick ? 100000 : 2000000);
-    double load_after = load_average();
-    fprintf(out, "# load average before and after\n%.2f %.2f\n", load_before, load_after);
 
-    printf("\nLoad average %.2f before, %.2f after%s\n", load_before, load_after,
-           load_before > 1.5 || load_after > 1.5 ? ": other programs were running, so "
-           "wall-clock figures are disturbed" : "");
-    printf("\nBeside the published figures:\n"
+    struct bench_table *c = &countdown_table, *w = &sweep_table, *p = &price_table;
+    double t1 = bench_median(c, GIL_NEW, 1);
+    printf("\nBeside the published figures (medians):\n"
            "  new GIL, 2 and 4 threads vs 1:  %.2fx, %.2fx   (CPython 3.11: 1.00x, 1.02x)\n"
            "  2 processes vs 1 thread:        %.2fx faster  (CPython 3.11: 1.9x)\n"
            "  old GIL, 2 threads vs 1:        %.2fx slower  (Beazley 2009: 1.8x)\n"
            "  8 threads, 1 us vs 5 ms:        %.1fx slower  (published: about 13x)\n"
            "  atomic refcounts, one thread:   %+.0f%%       (PEP 703: 5-10%%, with "
-           "biased counting)\n",
-           t[0][1] / t[0][0], t[0][2] / t[0][0], t[0][0] / t[3][1], t[1][1] / t[1][0],
-           eight_1us / eight_5ms, 100 * (atomic / gil - 1));
+           "biased counting)\n\n",
+           bench_median(c, GIL_NEW, 2) / t1, bench_median(c, GIL_NEW, 4) / t1,
+           t1 / bench_median(c, 3, 2), bench_median(c, GIL_OLD, 2) / bench_median(c, GIL_OLD, 1),
+           bench_median(w, 3, 1e-6) / bench_median(w, 3, 5e-3),
+           100 * (bench_median(p, 0, GIL_NONE_ATOMIC) / bench_median(p, 0, GIL_NEW) - 1));
+    bench_end(out);
     return fclose(out) != 0;
 }

@@ -1,6 +1,8 @@
-# plot.gp - lab 04's charts.  Given: datafile, cores, source.  The caller sets the terminal.
-# Data blocks (bench.c): 0 countdown, 1 convoy, 2 sweep, 3 price, 4 timeline, 5 corruption.
-# Published figures are drawn as hollow black markers.
+# plot.gp - lab 04's charts.  The caller sets the terminal; harness/chart.gp gives the rest.
+# Data blocks (bench.c): 0 countdown, 1 convoy, 2 sweep, 3 price (medians of rounds, with
+# their spread), 4 timeline, 5 corruption (one run each).
+# Published figures are drawn as hollow black markers, above the data.
+load 'harness/chart.gp'
 
 # Published anchors (README: "The chart" gives the sources).
 $cpython_threads << EOD
@@ -22,44 +24,42 @@ $sweep_anchor << EOD
 0.000001 13
 EOD
 
-# Reference values read from the data: the new GIL on 1 thread; each thread
-# count at a 5 ms interval; the new GIL's time on one thread.
-stats datafile index 0 every ::0::0 using 2 nooutput
+# Reference values read from the data (medians): the new GIL on 1 thread; each
+# thread count at a 5 ms interval; the new GIL's CPU time on one thread.
+stats datafile index 0 every ::0::0 using (m(1)) nooutput
 t_one = STATS_max
-do for [c=2:5] {
-    stats datafile index 2 using ($1 == 0.005 ? column(c) : 1/0) nooutput
+do for [c=1:4] {
+    stats datafile index 2 using ($1 == 0.005 ? m(c) : NaN) nooutput
     eval sprintf("at5ms_%d = STATS_max", c)
 }
-stats datafile index 3 every ::0::0 using 2 nooutput
+stats datafile index 3 every ::0::0 using (m(1)) nooutput
 t_gil = STATS_max
-stats datafile index 5 using ($1 == 4 ? $4 : 1/0) nooutput
+stats datafile index 5 using ($1 == 4 ? $4 : NaN) nooutput
 drift4 = STATS_max
-stats datafile index 5 using ($1 == 4 ? $2 : 1/0) nooutput
+stats datafile index 5 using ($1 == 4 ? $2 : NaN) nooutput
 freed4 = STATS_max
 
-stats datafile index 6 using 1 nooutput
-load_before = STATS_max
-stats datafile index 6 using 2 nooutput
-load_after = STATS_max
-set multiplot title sprintf("Lab 04: the GIL, measured on your GIL (%s, %d cores, load average %.1f to %.1f)", source, cores, load_before, load_after)
-set grid
+set multiplot title page("Lab 04: the GIL, measured on your GIL")
 anchor = "pt 6 ps 2 lw 2 lc rgb 'black'"
+# As text the panels are too small for a legend inside: every legend goes below.
+textkey = text ? "set key default; set key below Left reverse noenhanced" : ""
 
 # ---- 1: CPU-bound countdown --------------------------------------------------------
 set origin 0, 0.5
 set size 0.34, 0.47
-set title "1. CPU-bound countdown, fixed work"
+set title "1. CPU-bound countdown"
 set xlabel "threads (or processes)"
-set ylabel "time / new GIL on 1 thread"
+eval ylabel("time / new GIL on 1 thread")
 set xtics (1, 2, 4)
 set xrange [0.7:4.5]
 set yrange [0:*]
 set offsets 0, 0, graph 0.45, 0
+set key default
 set key top left Left reverse font ",9"
-plot datafile index 0 using 1:($2/t_one) with linespoints lw 2 pt 7 title "new GIL", \
-     datafile index 0 using 1:($3/t_one) with linespoints lw 2 pt 5 title "old GIL", \
-     datafile index 0 using 1:($4/t_one) with linespoints lw 2 pt 9 title "no GIL, atomic refcounts", \
-     datafile index 0 using 1:($5/t_one) with linespoints lw 2 pt 11 title "processes", \
+@textkey
+names = "'new GIL' 'old GIL' 'no GIL, atomic refcounts' 'processes'"
+plot for [s=1:4] datafile index 0 using 1:(m(s)/t_one):(lo(s)/t_one):(hi(s)/t_one) @data pt (2*s + 5) title word(names, s), \
+     for [s=1:4] datafile index 0 using 1:(badm(s)/t_one) @circled notitle, \
      $cpython_threads using 1:2 with points @anchor title "CPython 3.11 threads, processes", \
      $cpython_processes using 1:2 with points @anchor notitle, \
      $beazley_old using 1:2 with points pt 4 ps 2 lw 2 lc rgb 'black' title "Beazley 2009, old GIL"
@@ -67,40 +67,41 @@ plot datafile index 0 using 1:($2/t_one) with linespoints lw 2 pt 7 title "new G
 # ---- 2: convoy effect -----------------------------------------------------------------
 set origin 0.33, 0.5
 set size 0.34, 0.47
-set title "2. Convoy: one I/O thread beside CPU threads"
+set title "2. Convoy: I/O beside CPU threads"
 set logscale xy 10
-set format x "10^{%T}"
-set format y "10^{%T}"
+set format x logfmt
+set format y logfmt
 set xlabel "switch interval (s)"
-set ylabel "I/O operations per second"
+eval ylabel("I/O operations per second")
 set xtics auto
 set xrange [*:*]
 set yrange [*:*]
 set offsets 0, 0, 0, 0
 set key default
-set key at graph 0.02, graph 0.02 left bottom Left reverse font ",9"
-plot datafile index 1 using 1:2 with linespoints lw 2 pt 7 title "0 CPU threads", \
-     datafile index 1 using 1:3 with linespoints lw 2 pt 5 title "1 CPU thread", \
-     datafile index 1 using 1:4 with linespoints lw 2 pt 9 title "2 CPU threads", \
-     datafile index 1 using 1:(1/$1) with lines dt 2 lc rgb 'gray40' title "1 / interval", \
+set key below Left reverse font ",9"   # inside, it would cover the 2-CPU line
+names = "'0 CPU threads' '1 CPU thread' '2 CPU threads'"
+plot for [s=1:3] datafile index 1 using 1:(m(s)):(lo(s)):(hi(s)) @data pt (2*s + 5) title word(names, s), \
+     for [s=1:3] datafile index 1 using 1:(badm(s)) @circled notitle, \
+     datafile index 1 using 1:(1/$1) @ideal title "1 / interval", \
      $convoy_anchor using 1:2 with points @anchor title "CPython 3.11, 0 and 1 CPU"
 
 # ---- 3: switch-interval sweep ---------------------------------------------------------
 set origin 0.66, 0.5
 set size 0.34, 0.47
-set title "3. Switch-interval sweep, fixed work"
+set title "3. Switch-interval sweep"
 set logscale x 10
 unset logscale y
 set format y "%g"
 set xlabel "switch interval (s)"
-set ylabel "time / time at 5 ms"
+eval ylabel("time / time at 5 ms")
 set yrange [0:*]
 set key default
 set key top right font ",9"
-plot datafile index 2 using 1:($2/at5ms_2) with linespoints lw 2 pt 7 title "1 thread", \
-     datafile index 2 using 1:($3/at5ms_3) with linespoints lw 2 pt 5 title "2 threads", \
-     datafile index 2 using 1:($4/at5ms_4) with linespoints lw 2 pt 9 title "4 threads", \
-     datafile index 2 using 1:($5/at5ms_5) with linespoints lw 2 pt 11 title "8 threads", \
+@textkey
+names = "'1 thread' '2 threads' '4 threads' '8 threads'"
+at5ms(s) = value(sprintf("at5ms_%d", s))
+plot for [s=1:4] datafile index 2 using 1:(m(s)/at5ms(s)):(lo(s)/at5ms(s)):(hi(s)/at5ms(s)) @data pt (2*s + 5) title word(names, s), \
+     for [s=1:4] datafile index 2 using 1:(badm(s)/at5ms(s)) @circled notitle, \
      $sweep_anchor using 1:2 with points @anchor title "published, 8 threads"
 
 # ---- 4: the single-thread price of removing the GIL -------------------------------------
@@ -108,9 +109,9 @@ unset logscale x
 set format x "%g"
 set origin 0, 0
 set size 0.34, 0.5
-set title "4. One thread: the price of no GIL"
+set title "4. One thread: price of no GIL"
 set xlabel ""
-set ylabel "CPU time / new GIL"
+eval ylabel("CPU time / new GIL")
 set style fill solid 0.6 border -1
 set boxwidth 0.6
 set xrange [-0.6:3.6]
@@ -118,21 +119,26 @@ set yrange [0:*]
 set xtics rotate by -20 font ",9"
 set key default
 set key top left Left reverse font ",9"
+@textkey
 set object 1 rect from -0.6, 1.05 to 3.6, 1.10 fc rgb '#9ecae1' fs solid 0.5 noborder behind
 set label 1 sprintf("no GIL, plain\ncounts, 4\nthreads: off\nby %d, %d\nfreed while\nreferenced", drift4, freed4) \
     at first 3.55, graph 0.95 right font ",9"
-plot datafile index 3 using 0:($2/t_gil):xtic(1) with boxes lc rgb '#3182bd' notitle, \
+if (text) unset label 1   # too big for a text panel: the table above gives the counts
+set xtics ("new GIL" 0, "old GIL" 1, "no GIL (atomic)" 2, "no GIL (plain)" 3)
+plot datafile index 3 using 1:(m(1)/t_gil) with boxes lc rgb '#3182bd' notitle, \
+     datafile index 3 using 1:(m(1)/t_gil):(lo(1)/t_gil):(hi(1)/t_gil) with yerrorbars lc rgb 'black' pt 0 title "spread of the rounds", \
+     datafile index 3 using 1:(badm(1)/t_gil) @circled notitle, \
      1/0 with boxes lc rgb '#9ecae1' title "PEP 703: +5-10%"
 unset object 1
 unset label 1
-set xtics norotate font ""
+set xtics auto norotate font ""
 
 # ---- 5: a GIL timeline ------------------------------------------------------------------------
 set origin 0.33, 0
 set size 0.67, 0.5
-set title "5. Who holds the GIL: 2 CPU threads + 1 I/O thread (top: new GIL, bottom: old GIL)"
+set title "5. Who holds the GIL: 2 CPU + 1 I/O thread (top: new GIL, bottom: old)"
 set xlabel "time (ms)"
-set ylabel ""
+eval ylabel("")
 set xrange [0:*]
 set yrange [-0.7:5.7]
 set ytics ("old: I/O" 0, "old: CPU 2" 1, "old: CPU 1" 2, "new: I/O" 3, "new: CPU 2" 4, "new: CPU 1" 5) font ",9"

@@ -1,13 +1,14 @@
 /*
  * bench.c - lab 05's timing driver.
  *
- *   bench FILE        the chart's data, in two blocks (gnuplot `index`):
+ *   bench FILE        the chart's data, in three blocks (gnuplot `index`),
+ *                     medians and spreads of rounds (harness/benchkit.h):
  *                     0: K, then wall time in units of the seeds' I/O
  *                        workloads on K workers (seed 003's map, seed 004's
- *                        map and as_completed, seed 000's ten sleeps), then
- *                        the same four as the schedule predicts them
- *                     1: K, then no-op tasks/s on K workers: submit-then-result
- *                        and map (best of 3 each)
+ *                        map and as_completed, seed 000's ten sleeps)
+ *                     1: K, then the same four as the schedule predicts them
+ *                     2: K, then million no-op tasks/s on K workers:
+ *                        submit-then-result and map
  *   bench --compare [WORKERS [RUNS]]
  *                     the benchmark `make bench` runs: no-op submit-then-result
  *                     throughput, best of RUNS (3), printed as "ours_tasks_per_s N"
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "benchkit.h"
 #include "testkit.h"
 #include "threadpool.h"
 
@@ -159,10 +161,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s DATAFILE | --compare [WORKERS]\n", argv[0]);
         return 2;
     }
-    const char *quick = getenv("PLOTS_QUICK");
-    bool short_run = quick && *quick == '1';
-    unit_s = short_run ? 0.002 : 0.02;
-    long noops = short_run ? 20000 : 300000;
+    bool short_run = bench_quick();
+    unit_s = short_run ? 0.002 : 0.01;
+    long noops = short_run ? 20000 : 100000;
+    int rounds = bench_begin(short_run ? 2 : 5);
 
     FILE *out = fopen(argv[1], "w");
     if (!out) {
@@ -173,36 +175,43 @@ int main(int argc, char **argv)
     static const int seed004_map[] = {3, 2, 1};
     static const int seed004_ac[] = {5, 4, 3, 2, 1};
     static const int seed000[] = {5, 1, 3, 2, 1, 2, 2, 1, 3, 5};
-    fprintf(out, "# lab 05: %d cores; I/O workloads in units of %.0f ms\n"
-                 "# K seed003_map seed004_map seed004_as_completed seed000_as_completed"
-                 " (then the same, ideal)\n", usable_cores(), unit_s * 1e3);
-    printf("wall time in units of %.0f ms (the seeds' seconds):\n", unit_s * 1e3);
-    for (int k = 1; k <= MAX_WORKERS; k++) {
-        double a = map_units(k, seed003, 4), b = map_units(k, seed004_map, 3);
-        double c = as_completed_units(k, seed004_ac, 5), d = as_completed_units(k, seed000, 10);
-        fprintf(out, "%d %.3f %.3f %.3f %.3f %d %d %d %d\n", k, a, b, c, d,
-                ideal_units(k, seed003, 4), ideal_units(k, seed004_map, 3),
-                ideal_units(k, seed004_ac, 5), ideal_units(k, seed000, 10));
-        printf("K=%d  seed 003 [1,2,2,1]: %4.1f   seed 004 map [3,2,1]: %4.1f   "
-               "seed 004 as_completed [5..1]: %4.1f   seed 000 ten sleeps: %4.1f\n",
-               k, a, b, c, d);
-    }
-
-    fprintf(out, "\n\n# K submit_then_result_tasks_per_s map_tasks_per_s\n");
-    printf("no-op tasks per second:\n");
-    for (int k = 1; k <= MAX_WORKERS; k++) {
-        struct executor *ex = pool(k);
-        submit_then_result(ex, noops / 10);   /* warm-up: start the workers */
-        double submitted = 0, mapped = 0;
-        for (int i = 0; i < 3; i++) {         /* best of 3: the machine is shared */
-            double s = submit_then_result(ex, noops), m = map_noops(ex, noops);
-            submitted = s > submitted ? s : submitted;
-            mapped = m > mapped ? m : mapped;
+    fprintf(out, "# lab 05: %d cores; I/O workloads in units of %.0f ms\n", usable_cores(),
+            unit_s * 1e3);
+    static struct bench_table io = {
+        .title = "wall time in units (the seeds' seconds)", .x_name = "K",
+        .names = {"seed 003 map", "seed 004 map", "seed 004 as_compl.", "seed 000 10 sleeps"},
+        .format = "%.2f", .resolution = 0.3};   /* a third of a unit: timer slack */
+    static struct bench_table rate = {
+        .title = "no-op tasks: million tasks/s", .x_name = "K",
+        .names = {"submit, then result", "map"}, .format = "%.2f"};
+    for (int r = 0; r < rounds; r++) {   /* every point once a round: see benchkit.h */
+        bench_round(r);
+        for (int k = 1; k <= MAX_WORKERS; k++) {
+            bench_add(&io, 0, k, map_units(k, seed003, 4));
+            bench_add(&io, 1, k, map_units(k, seed004_map, 3));
+            bench_add(&io, 2, k, as_completed_units(k, seed004_ac, 5));
+            bench_add(&io, 3, k, as_completed_units(k, seed000, 10));
         }
-        executor_free(ex);
-        fprintf(out, "%d %.0f %.0f\n", k, submitted, mapped);
-        printf("K=%d  submit-then-result %6.2f M/s   map %6.2f M/s\n", k, submitted / 1e6,
-               mapped / 1e6);
+        for (int k = 1; k <= MAX_WORKERS; k++) {
+            struct executor *ex = pool(k);
+            submit_then_result(ex, noops / 10);   /* warm-up: start the workers */
+            bench_add(&rate, 0, k, submit_then_result(ex, noops) / 1e6);
+            bench_add(&rate, 1, k, map_noops(ex, noops) / 1e6);
+            executor_free(ex);
+        }
     }
+    bench_write(out, &io);
+    /* What the schedule predicts: exact, so one plain block. */
+    fprintf(out, "# the same workloads, as the schedule predicts them (units)\n"
+                 "# K seed003_map seed004_map seed004_as_completed seed000_as_completed\n");
+    for (int k = 1; k <= MAX_WORKERS; k++)
+        fprintf(out, "%d %d %d %d %d\n", k, ideal_units(k, seed003, 4),
+                ideal_units(k, seed004_map, 3), ideal_units(k, seed004_ac, 5),
+                ideal_units(k, seed000, 10));
+    fprintf(out, "\n\n");
+    bench_write(out, &rate);
+    bench_print(&io);
+    bench_print(&rate);
+    bench_end(out);
     return fclose(out) != 0;
 }

@@ -1,0 +1,78 @@
+/*
+ * benchkit.h - what every lab's timing driver (bench.c) shares: interleaved
+ * rounds, the median and spread of each point, and a note on how busy the
+ * machine was, in the chart's data file and in the terminal.
+ *
+ * A driver measures every point of its chart once per round, round after
+ * round, calling bench_round() before each: a burst of load from elsewhere
+ * then slows one round of every point instead of every run of one point.
+ * Each point is the median of its rounds, drawn with its spread (smallest to
+ * largest); a point whose spread is wide is marked as not to be trusted.
+ *
+ * bench_round() also spins a thread on every core for a few milliseconds and
+ * measures the CPU time it got: the share of the machine this run really
+ * had.  The load average alone cannot say that: it counts this kit's own
+ * runs, and Linux shares the CPU between sessions, not processes.
+ */
+#ifndef BENCHKIT_H
+#define BENCHKIT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+enum { BENCH_MAX_X = 16, BENCH_MAX_SERIES = 6, BENCH_MAX_ROUNDS = 15 };
+
+/* A point whose spread (largest - smallest) exceeds this share of its median,
+ * and the table's resolution, is marked "?" in the terminal and circled on
+ * the chart. */
+#define BENCH_UNTRUSTED_SPREAD 0.25
+
+/* Below this share of the cores (median over the rounds), the run says the
+ * machine was busy. */
+#define BENCH_BUSY_SHARE 0.85
+
+/* One table of a chart: series (columns) against x (rows), a value per round.
+ * Fill title, x_name, names and format; leave the rest zero. */
+struct bench_table {
+    const char *title;                     /* what is measured, with its unit */
+    const char *x_name;                    /* the first column's heading */
+    const char *names[BENCH_MAX_SERIES];   /* the series' headings; stop at NULL */
+    const char *format;                    /* printf format of a value, e.g. "%.3f" */
+    bool spread_is_the_point;              /* lab 02's lost updates: never mark */
+    double resolution;                     /* spreads below this do not matter */
+    int nx;
+    double x[BENCH_MAX_X];
+    int n[BENCH_MAX_SERIES][BENCH_MAX_X];
+    double v[BENCH_MAX_SERIES][BENCH_MAX_X][BENCH_MAX_ROUNDS];
+};
+
+/* PLOTS_QUICK=1: the kit's own tests ask for a short run. */
+bool bench_quick(void);
+
+/* Start a run of `rounds` rounds (at most BENCH_MAX_ROUNDS): reads the load
+ * average.  Returns rounds. */
+int bench_begin(int rounds);
+
+/* Call before round r (0, 1, ...): measures the CPU share this run gets now. */
+void bench_round(int r);
+
+/* Record one round's value of `series` at x (the row is added on first use). */
+void bench_add(struct bench_table *t, int series, double x, double value);
+
+/* The median of a point's rounds (0 if none were recorded). */
+double bench_median(const struct bench_table *t, int series, double x);
+
+/* Write the table as one gnuplot data block: x, then for each series
+ * median, smallest, largest and untrusted (0 or 1); two blank lines after. */
+void bench_write(FILE *out, const struct bench_table *t);
+
+/* Print the table in the terminal: median (smallest-largest), "?" on a point
+ * not to be trusted. */
+void bench_print(const struct bench_table *t);
+
+/* End the run: print how busy the machine was, and write it into the data
+ * file as "# note: ..." and "# busy: 0|1" (harness/plots.sh puts the note on
+ * the chart). */
+void bench_end(FILE *out);
+
+#endif
