@@ -29,10 +29,12 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "diagnose.h"
 #include "lab_test.h"
 #include "reap.h"
 #include "testkit.h"
 #include "todo.h"
+#include "watch.h"
 
 #ifndef LAB_NAME
 #define LAB_NAME "lab"
@@ -50,6 +52,9 @@
 #endif
 #ifdef UNDER_SANITIZER
 void __sanitizer_set_report_path(const char *path);
+enum { SAMPLE_STACKS = 0 };   /* their runtimes defer and police signal handlers */
+#else
+enum { SAMPLE_STACKS = 1 };
 #endif
 
 
@@ -61,11 +66,13 @@ enum { OUTPUT_FILE_LIMIT = 16 << 20, OUTPUT_SHOWN = 1500, REPORT_SHOWN = 2500 };
 static struct lab_test *registered;
 static int record_fd = -1;
 static const char *outdir = ".";
+static double current_timeout;   /* the running test's, scaled: the watcher's deadline */
 
 /* Written by the test's own process, read by the runner after it ends:
  * fork mode means a plain global would stay in the child's copy. */
 static volatile struct {
     int finished;
+    int stopped;      /* enum watch_stop: the watcher ended the test */
     char note[512];   /* lab_test_note() */
 } *shared;
 
@@ -129,6 +136,10 @@ void lab_test_begin(const char *name)
     snprintf(path, sizeof path, "%s/%s.san", outdir, name);
     __sanitizer_set_report_path(path);
 #endif
+    snprintf(path, sizeof path, "%s/%s.threads", outdir, name);
+    static char snapshot[4096];   /* the watcher reads it later */
+    memcpy(snapshot, path, sizeof snapshot);
+    watch_start(snapshot, current_timeout, &shared->stopped, SAMPLE_STACKS);
 }
 
 void lab_test_end(void)
@@ -280,14 +291,21 @@ static void run_one(const struct lab_test *t, double timeout_scale)
 
     Suite *suite = suite_create(LAB_NAME);
     TCase *tc = tcase_create(t->name);
-    tcase_set_timeout(tc, timeout);
+    /* The watcher stops the test at `timeout` with a snapshot; Check's own
+     * timer is the backstop for a test so broken that the watcher cannot run. */
+    current_timeout = timeout;
+    tcase_set_timeout(tc, timeout + 2);
     tcase_add_test(tc, t->ttest);
     suite_add_tcase(suite, tc);
     SRunner *sr = srunner_create(suite);
     srunner_set_fork_status(sr, CK_FORK);
 
     shared->finished = 0;
+    shared->stopped = WATCH_RUNNING;
     shared->note[0] = '\0';
+    char snapshot[4096];
+    snprintf(snapshot, sizeof snapshot, "%s/%s.threads", outdir, t->name);
+    unlink(snapshot);
     double start = now_s();
     srunner_run_all(sr, CK_SILENT);
     double seconds = now_s() - start;
@@ -298,12 +316,25 @@ static void run_one(const struct lab_test *t, double timeout_scale)
     const char *check_msg = tr_msg(r);
     char report[1024];
     char summary[1024];
+    struct diagnosis *diag = NULL;
 
     if (find_report(t->name, report, sizeof report)) {
         report_summary(report, summary, sizeof summary);
         status = "fail";
         snprintf(msg, MSG, "%s\n%s.", summary, sanitizer_advice(summary));
         append_file(msg, MSG, report, REPORT_SHOWN, "The sanitizer's report:");
+    } else if (shared->stopped != WATCH_RUNNING) {
+        status = "timeout";
+        diag = calloc(1, sizeof *diag);
+        if (!diagnose(snapshot, LAB_STUDENT_FILES, diag))
+            snprintf(diag->verdict, sizeof diag->verdict, "timed out: likely deadlock, lost "
+                     "wakeup or infinite loop (no snapshot of its threads could be read)");
+        if (shared->stopped == WATCH_STUCK)
+            snprintf(msg, MSG, "%s\n(Stopped after %.2g s of its %.4g s: every thread waited "
+                     "with no deadline, so waiting longer could not change anything.)",
+                     diag->verdict, seconds, timeout);
+        else
+            snprintf(msg, MSG, "%s\n(Stopped at its timeout, %.4g s.)", diag->verdict, timeout);
     } else if (tr_rtype(r) == CK_PASS && shared->finished) {
         status = "pass";
         snprintf(msg, MSG, "%s", (const char *)shared->note);
@@ -341,13 +372,19 @@ static void run_one(const struct lab_test *t, double timeout_scale)
 
     if (strcmp(status, "pass") != 0) {
         size_t used = strlen(msg);
-        snprintf(msg + used, MSG - used, "\nLook at: %s in %s.", t->look_at,
-                 LAB_STUDENT_FILES);
+        /* A diagnosis names the functions where the threads are: those first. */
+        snprintf(msg + used, MSG - used, "\nLook at: %s in %s.",
+                 diag && *diag->look_at ? diag->look_at : t->look_at, LAB_STUDENT_FILES);
+        if (diag) {
+            used = strlen(msg);
+            snprintf(msg + used, MSG - used, "\n%s", diag->threads);
+        }
         char out[4096];
         snprintf(out, sizeof out, "%s/%s.out", outdir, t->name);
         append_file(msg, MSG, out, OUTPUT_SHOWN, "What the test printed:");
     }
     record(t->name, status, seconds, msg);
+    free(diag);
     free(results);
     srunner_free(sr);
     free(msg);
@@ -412,6 +449,7 @@ int main(int argc, char **argv)
     /* Orphans of a test (daemons, a fork bomb's children) become ours, so
      * reap_all_children() can end them before the next test. */
     prctl(PR_SET_CHILD_SUBREAPER, 1);
+    watch_prepare();
     shared = mmap(NULL, sizeof *shared, PROT_READ | PROT_WRITE,
                   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (shared == MAP_FAILED) {
