@@ -82,6 +82,10 @@ static char reason[16];
 static double elapsed;
 static const char *students;
 static int letters;
+/* A failed check: only threads that had waited this long (with no deadline)
+ * count as stuck; a helper waiting a moment for the test is not news. */
+static double min_age;
+enum { FAILED_MIN_AGE_S = 1 };
 
 static void add_addr(unsigned long a)
 {
@@ -90,6 +94,7 @@ static void add_addr(unsigned long a)
     for (int i = 0; i < naddrs; i++)
         if (addrs[i].addr == a)
             return;
+    memset(&addrs[naddrs], 0, sizeof addrs[naddrs]);   /* the runner diagnoses many tests */
     addrs[naddrs++].addr = a;
 }
 
@@ -298,6 +303,7 @@ static void parse(FILE *f)
             continue;
         if (strncmp(line, "thread ", 7) == 0 && nthreads < MAX_THREADS) {
             struct thread *t = &threads[nthreads];
+            memset(t, 0, sizeof *t);
             int used = 0;
             if (sscanf(line, "thread %d %15s %15s %d %lf %lx %lx %lx %31s %31s %d%n", &t->number,
                        t->use, t->wait, &t->timed, &t->age, &t->at, &t->start, &t->created_at,
@@ -315,10 +321,12 @@ static void parse(FILE *f)
             nthreads++;
         } else if (strncmp(line, "lock ", 5) == 0 && nlocks < MAX_LOCKS) {
             struct lock *l = &locks[nlocks];
+            memset(l, 0, sizeof *l);
             if (sscanf(line, "lock %31s %d %lx %lf", l->addr, &l->holder, &l->at, &l->age) == 4)
                 nlocks++;
         } else if (strncmp(line, "cond ", 5) == 0 && nconds < MAX_CONDS) {
             struct cond *c = &conds[nconds];
+            memset(c, 0, sizeof *c);
             if (sscanf(line, "cond %31s %d %d %lx %d %ld %lf", c->addr, &c->waiters, &c->last_kind,
                        &c->last_at, &c->last_waiters, &c->wakes, &c->last_age) == 7)
                 nconds++;
@@ -357,8 +365,8 @@ static const char *thread_label(const struct thread *t, char *buf, size_t size)
     if (t->number == 1)
         return "thread 1 (the test)";
     struct resolved *r = find_addr(t->start);
-    if (r && r->depth)
-        snprintf(buf, size, "thread %d (%s)", t->number, r->chain[0].fn);
+    if (r && r->depth)   /* the outermost of an inline chain is the function itself */
+        snprintf(buf, size, "thread %d (%s)", t->number, r->chain[r->depth - 1].fn);
     else
         snprintf(buf, size, "thread %d", t->number);
     return buf;
@@ -367,6 +375,13 @@ static const char *thread_label(const struct thread *t, char *buf, size_t size)
 static struct lock *waited_lock(const struct thread *t)
 {
     return strcmp(t->wait, "mutex") == 0 && !strcmp(t->use, "live") ? lock_at(t->object) : NULL;
+}
+
+/* Waits with no deadline, for long enough to count. */
+static bool waits_for_good(const struct thread *t)
+{
+    return !strcmp(t->use, "live") && strcmp(t->wait, "running") && strcmp(t->wait, "sleep") &&
+           !t->timed && t->age >= min_age;
 }
 
 static bool is_finished(const struct thread *t)
@@ -381,7 +396,7 @@ static bool find_deadlock(struct diagnosis *d)
     for (int i = 0; i < nthreads; i++) {
         struct thread *t = &threads[i];
         struct lock *l = waited_lock(t);
-        if (!l)
+        if (!l || !waits_for_good(t))
             continue;
         struct thread *h = thread_no(l->holder);
         char taken[256];
@@ -389,8 +404,8 @@ static bool find_deadlock(struct diagnosis *d)
         if (h == t) {
             snprintf(d->verdict, sizeof d->verdict,
                      "deadlock: %s waits for %s, which it holds itself: it locked it in %s "
-                     "and locks it again in %s, so it waits for itself forever (a default "
-                     "mutex is not recursive).",
+                     "and never unlocked it, and now locks it again in %s, so it waits for "
+                     "itself forever. Is an unlock missing, or the same lock taken twice?",
                      thread_label(t, label, sizeof label), l->name, taken, t->where);
             add_look_at(d, fn);
             add_look_at(d, t->where_fn);
@@ -442,15 +457,24 @@ static bool find_deadlock(struct diagnosis *d)
 static void stuck_verdict(struct diagnosis *d)
 {
     char label[128], where[256], fn[96];
-    snprintf(d->verdict, sizeof d->verdict,
-             "stuck: every thread waits, and none is left that could wake the others.");
+    snprintf(d->verdict, sizeof d->verdict, min_age > 0
+             ? "stuck: when the test gave up, these threads had waited over %d s for "
+               "something nobody was left to do:"
+             : "stuck: every thread waits, and none is left that could wake the others.",
+             FAILED_MIN_AGE_S);
     for (int c = 0; c < nconds; c++) {
         struct cond *cv = &conds[c];
+        int waiting = 0;
+        for (int i = 0; i < nthreads; i++)
+            waiting += !strcmp(threads[i].wait, "cond") && !strcmp(threads[i].object, cv->addr) &&
+                       waits_for_good(&threads[i]);
+        if (!waiting)
+            continue;
         add(d->verdict, sizeof d->verdict, "\n  %s: ", cv->name);
         int shown = 0;
         for (int i = 0; i < nthreads; i++) {
             struct thread *t = &threads[i];
-            if (strcmp(t->wait, "cond") || strcmp(t->object, cv->addr) || strcmp(t->use, "live"))
+            if (strcmp(t->wait, "cond") || strcmp(t->object, cv->addr) || !waits_for_good(t))
                 continue;
             add(d->verdict, sizeof d->verdict, "%s%s waits in %s", shown++ ? ", " : "",
                 thread_label(t, label, sizeof label), t->where);
@@ -477,7 +501,7 @@ static void stuck_verdict(struct diagnosis *d)
     }
     for (int i = 0; i < nthreads; i++) {
         struct thread *t = &threads[i];
-        if (strcmp(t->use, "live") || !strcmp(t->wait, "cond"))
+        if (!waits_for_good(t) || !strcmp(t->wait, "cond"))
             continue;
         if (!strcmp(t->wait, "join")) {
             add(d->verdict, sizeof d->verdict, "\n  %s waits in pthread_join for thread %d, in %s",
@@ -528,8 +552,8 @@ static void running_verdict(struct diagnosis *d)
 static void thread_lines(struct diagnosis *d)
 {
     char label[128], where[256];
-    snprintf(d->threads, sizeof d->threads, "Threads when the test was stopped (after %.2f s):",
-             elapsed);
+    snprintf(d->threads, sizeof d->threads, "Threads when the test %s (after %.2f s):",
+             min_age > 0 ? "gave up" : "was stopped", elapsed);
     int shown = 0;
     for (int i = 0; i < nthreads; i++) {
         struct thread *t = &threads[i];
@@ -584,10 +608,21 @@ bool diagnose(const char *snapshot, const char *student_files, struct diagnosis 
     if (!f)
         return false;
     nthreads = nlocks = nconds = naddrs = letters = 0;
+    reason[0] = '\0';
+    elapsed = 0;
     memset(d, 0, sizeof *d);
     students = student_files;
     parse(f);
     fclose(f);
+    min_age = 0;
+    if (!strcmp(reason, "failed")) {
+        min_age = FAILED_MIN_AGE_S;
+        bool any = false;
+        for (int i = 0; i < nthreads; i++)
+            any |= waits_for_good(&threads[i]);
+        if (!any)
+            return true;   /* nothing was left waiting: the check's own words suffice */
+    }
 
     for (int i = 0; i < nthreads; i++) {
         add_addr(threads[i].at);
@@ -636,7 +671,7 @@ bool diagnose(const char *snapshot, const char *student_files, struct diagnosis 
     }
 
     if (!find_deadlock(d)) {
-        if (!strcmp(reason, "stuck"))
+        if (!strcmp(reason, "stuck") || min_age > 0)
             stuck_verdict(d);
         else
             running_verdict(d);

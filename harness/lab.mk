@@ -54,7 +54,8 @@ WATCHED_CALLS := pthread_create pthread_join pthread_exit pthread_mutex_init \
   pthread_mutex_unlock pthread_cond_wait pthread_cond_timedwait pthread_cond_signal \
   pthread_cond_broadcast pthread_barrier_wait sem_wait sem_timedwait nanosleep \
   clock_nanosleep usleep sleep fork
-WATCH_LDFLAGS := $(foreach f,$(WATCHED_CALLS),-Xlinker --wrap=$(f))
+# And Check's failed-check call, so the runner snapshots the threads first.
+WATCH_LDFLAGS := $(foreach f,$(WATCHED_CALLS) _ck_assert_failed,-Xlinker --wrap=$(f))
 
 # $(call compile_logged,FLAGS AND FILES): compile student code into $@ and its
 # messages into $@.log; on failure remove $@ and carry on.

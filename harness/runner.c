@@ -155,6 +155,30 @@ void lab_test_note(const char *fmt, ...)
     va_end(ap);
 }
 
+/* Every failed check of a test passes here first (lab.mk links the tests
+ * with --wrap=_ck_assert_failed): threads still waiting when a check gives
+ * up are often the reason it gave up, so snapshot them before Check ends the
+ * process.  Check formats the message with its own buffer; so do we. */
+_Noreturn void __real__ck_assert_failed(const char *file, int line, const char *expr,
+                                        const char *msg, ...);
+_Noreturn void __wrap__ck_assert_failed(const char *file, int line, const char *expr,
+                                        const char *msg, ...);
+_Noreturn void __wrap__ck_assert_failed(const char *file, int line, const char *expr,
+                                        const char *msg, ...)
+{
+    static char text[8192];
+    if (msg) {
+        va_list ap;
+        va_start(ap, msg);
+        vsnprintf(text, sizeof text, msg, ap);
+        va_end(ap);
+    }
+    watch_failing();
+    if (msg)
+        __real__ck_assert_failed(file, line, expr, "%s", text, NULL);
+    __real__ck_assert_failed(file, line, expr, NULL);
+}
+
 void not_implemented(const char *function, const char *file, int line)
 {
     ck_abort_msg("not implemented: %s (%s:%d)", function, file, line);
@@ -366,8 +390,17 @@ static void run_one(const struct lab_test *t, double timeout_scale)
         snprintf(msg, MSG, "%s", check_msg);
     } else {
         status = "fail";
-        snprintf(msg, MSG, "%s\n(the check is at %s:%d)", check_msg,
-                 tr_lfile(r), tr_lno(r));
+        /* Threads left waiting for good when the check gave up: say so first. */
+        diag = calloc(1, sizeof *diag);
+        if (diagnose(snapshot, LAB_STUDENT_FILES, diag) && *diag->verdict) {
+            snprintf(msg, MSG, "%s\nThe test says: %s\n(the check is at %s:%d)",
+                     diag->verdict, check_msg, tr_lfile(r), tr_lno(r));
+        } else {
+            free(diag);
+            diag = NULL;
+            snprintf(msg, MSG, "%s\n(the check is at %s:%d)", check_msg,
+                     tr_lfile(r), tr_lno(r));
+        }
     }
 
     if (strcmp(status, "pass") != 0) {

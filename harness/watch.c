@@ -483,7 +483,8 @@ unsigned __wrap_sleep(unsigned s_) { WRAPPED_WAIT(W_SLEEP, NULL, 1, __real_sleep
 
 pid_t __wrap_fork(void)
 {
-    atomic_store_explicit(&forked, 1, RELAXED);   /* a process we cannot see may wake us */
+    if (atomic_load_explicit(&started, RELAXED))   /* not Check forking the test */
+        atomic_store_explicit(&forked, 1, RELAXED);   /* a process we cannot see may wake us */
     return __real_fork();
 }
 
@@ -615,7 +616,8 @@ static void write_snapshot(int why)
     if (fd < 0)
         return;
     long now = now_ns();
-    dprintf(fd, "reason %s\nelapsed %.3f\n", why == WATCH_STUCK ? "stuck" : "timeout",
+    dprintf(fd, "reason %s\nelapsed %.3f\n",
+            why == WATCH_STUCK ? "stuck" : why == WATCH_FAILED ? "failed" : "timeout",
             (double)(now - start_ns) * 1e-9);
     for (int i = 0; i < n; i++) {
         struct slot *s = &slots[i];
@@ -708,6 +710,12 @@ static void *watcher(void *arg)
         }
     }
     return NULL;
+}
+
+void watch_failing(void)
+{
+    if (getpid() == watched_pid)
+        write_snapshot(WATCH_FAILED);
 }
 
 /* At exit: end the watcher, so the process ends as it would without one

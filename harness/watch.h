@@ -13,7 +13,7 @@
 
 #include <stdbool.h>
 
-enum watch_stop { WATCH_RUNNING = 0, WATCH_STUCK = 1, WATCH_TIMEOUT = 2 };
+enum watch_stop { WATCH_RUNNING = 0, WATCH_STUCK = 1, WATCH_TIMEOUT = 2, WATCH_FAILED = 3 };
 
 /* In the test's process: track the calling thread as "the test", and start
  * the watcher.  At `timeout_s`, or as soon as every thread waits with no
@@ -23,6 +23,10 @@ enum watch_stop { WATCH_RUNNING = 0, WATCH_STUCK = 1, WATCH_TIMEOUT = 2 };
  * runtimes defer and police signal handlers). */
 void watch_start(const char *snapshot_path, double timeout_s, volatile int *stopped,
                  bool sample_stacks);
+
+/* A check of the test failed: write the snapshot now (reason "failed"), so
+ * the runner can tell whether threads were left waiting for good. */
+void watch_failing(void);
 
 /* In the runner, before any test: load what watch_start needs once. */
 void watch_prepare(void);

@@ -21,6 +21,7 @@ for patch in "$@"; do
     [ "$caught_by" = none ] && caught_by=""
     out=build/$kind/$lab/$bug
     tree=$(mktemp -d)
+    chmod 755 "$tree"   # as a student's tree is: the sandboxed tests read its source lines to name locks
     mkdir -p "$tree/$lab" "$out"
     rm -rf "$out/grade"
     cp solutions/"$lab"/*.c "$tree/$lab/"
