@@ -271,6 +271,16 @@ static void name_object(unsigned long site, const char *call, const char *kind, 
     snprintf(out, size, "%s %c", kind, 'A' + letters++ % 26);
 }
 
+/* The lock as the waiting thread's own line spells it, else its name. */
+static const char *waited_name(const struct thread *t, const struct lock *l, char *out, size_t size)
+{
+    struct resolved *r = find_addr(t->at);
+    if (r && r->depth && call_argument(r->chain[0].file, r->chain[0].line, "pthread_mutex_lock",
+                                       out, size))
+        return out;
+    return l->name;
+}
+
 static struct thread *thread_no(int number)
 {
     for (int i = 0; i < nthreads; i++)
@@ -436,8 +446,10 @@ static bool find_deadlock(struct diagnosis *d)
                     struct lock *wl = waited_lock(chain[k]);
                     struct thread *next = chain[(k + 1) % n];
                     where_of(wl->at, where, sizeof where, fn, sizeof fn);
+                    char nm[128];
                     add(d->verdict, sizeof d->verdict, "\n  %s waits for %s in %s; %s holds it, "
-                        "locked in %s", thread_label(chain[k], label, sizeof label), wl->name,
+                        "locked in %s", thread_label(chain[k], label, sizeof label),
+                        waited_name(chain[k], wl, nm, sizeof nm),
                         chain[k]->where, thread_label(next, label2, sizeof label2), where);
                     add_look_at(d, chain[k]->where_fn);
                     add_look_at(d, fn);
@@ -575,9 +587,11 @@ static void thread_lines(struct diagnosis *d)
         else if (!strcmp(t->wait, "mutex")) {
             struct lock *l = lock_at(t->object);
             if (l) {
+                char nm[128];
                 where_of(l->at, where, sizeof where, NULL, 0);
                 add(d->threads, sizeof d->threads, "waits for %s in %s, for %.2f s; thread %d "
-                    "holds it, locked in %s", l->name, t->where, t->age, l->holder, where);
+                    "holds it, locked in %s", waited_name(t, l, nm, sizeof nm), t->where, t->age,
+                    l->holder, where);
             } else {
                 add(d->threads, sizeof d->threads, "waits for a mutex in %s", t->where);
             }

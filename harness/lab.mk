@@ -79,12 +79,10 @@ $(KIT_BUILD)/$(1)/$(2)/reap.o: harness/reap.c harness/reap.h harness/testkit.h
 	@mkdir -p $$(@D)
 	@echo "  CC (kit) $$@"
 	@$$(CC) $(BASE_CFLAGS) $(3) -Iharness -c $$< -o $$@
-# watch.o is never instrumented: a sanitizer would count its bookkeeping as
-# the program's own synchronisation, and could miss a race because of it.
 $(KIT_BUILD)/$(1)/$(2)/watch.o: harness/watch.c harness/watch.h
 	@mkdir -p $$(@D)
 	@echo "  CC (kit) $$@"
-	@$$(CC) $(BASE_CFLAGS) $(PLAIN_CFLAGS) -Iharness -c $$< -o $$@
+	@$$(CC) $(BASE_CFLAGS) $(3) -Iharness -c $$< -o $$@
 $(KIT_BUILD)/$(1)/$(2)/diagnose.o: harness/diagnose.c harness/diagnose.h
 	@mkdir -p $$(@D)
 	@echo "  CC (kit) $$@"

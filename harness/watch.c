@@ -63,12 +63,13 @@ enum { SLOTS = 1024, FRAMES = 32, LOCKS = 8192, CONDS = 2048 };
 
 struct slot {
     _Atomic int use;             /* enum use */
-    int number;                  /* as the report names it: 1 is the test */
+    _Atomic int number;          /* as the report names it: 1 is the test */
     _Atomic pid_t tid;
     _Atomic unsigned long handle;   /* its pthread_t, set by parent and child alike */
-    void *(*fn)(void *);         /* what it runs; NULL for the test */
-    void *arg;
-    void *created_at;            /* the pthread_create call */
+    void *(*fn)(void *);         /* what it runs, and on what: from creator to */
+    void *arg;                   /* thread only, ordered by pthread_create itself */
+    void *_Atomic start;         /* fn, for the report; NULL for the test */
+    void *_Atomic created_at;    /* the pthread_create call */
     _Atomic int wait;            /* enum wait */
     _Atomic int timed;           /* the wait has a deadline */
     void *_Atomic object;        /* the mutex, condvar, semaphore, barrier */
@@ -109,7 +110,6 @@ static _Atomic int nslots, next_number;
 static _Atomic int untracked;       /* a thread we cannot see: never call it stuck */
 static _Atomic int forked;          /* another process may wake ours */
 static _Atomic int started;
-static pthread_mutex_t slot_lock = PTHREAD_MUTEX_INITIALIZER;
 static _Thread_local struct slot *me;
 
 static pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -123,6 +123,10 @@ static volatile int *stop_flag;
 static bool sampling;
 static long start_ns;
 
+/* Relaxed everywhere a traced thread goes: under ThreadSanitizer (which
+ * sees this file's atomics) anything stronger would order the student's
+ * threads and could hide a race.  Only the stack sampling, which never runs
+ * under a sanitizer, uses acquire and release. */
 #define RELAXED memory_order_relaxed
 
 static long now_ns(void)
@@ -148,7 +152,7 @@ static void block(struct slot *s, int wait, void *object, void *at, int timed)
     atomic_store_explicit(&s->timed, timed, RELAXED);
     atomic_store_explicit(&s->since_ns, now_ns(), RELAXED);
     atomic_fetch_add_explicit(&s->progress, 1, RELAXED);
-    atomic_store_explicit(&s->wait, wait, memory_order_release);
+    atomic_store_explicit(&s->wait, wait, RELAXED);
 }
 
 static void unblock(struct slot *s)
@@ -162,15 +166,15 @@ static void unblock(struct slot *s)
     do {                                                                        \
         uintptr_t h = ((uintptr_t)(key_) >> 4) * 0x9E3779B97F4A7C15u;          \
         for (size_t i = 0, j = h % (size); i < 64; i++, j = (j + 1) % (size)) { \
-            void *k = atomic_load_explicit(&(table)[j].key, memory_order_acquire); \
+            void *k = atomic_load_explicit(&(table)[j].key, RELAXED);           \
             if (k == (void *)(key_))                                            \
                 return &(table)[j];                                             \
             if (k == NULL) {                                                    \
                 if (!(insert))                                                  \
                     return NULL;                                                \
                 void *expected = NULL;                                          \
-                if (atomic_compare_exchange_strong(&(table)[j].key, &expected,  \
-                                                   (void *)(key_)) ||           \
+                if (atomic_compare_exchange_strong_explicit(&(table)[j].key,    \
+                        &expected, (void *)(key_), RELAXED, RELAXED) ||         \
                     expected == (void *)(key_))                                 \
                     return &(table)[j];                                         \
             }                                                                   \
@@ -186,14 +190,14 @@ static void took(pthread_mutex_t *m, struct slot *s, void *at)
     struct lockrec *r = lock_rec(m, 1);
     if (!r)
         return;
-    if (atomic_load_explicit(&r->holder, RELAXED) == s->number) {
+    if (atomic_load_explicit(&r->holder, RELAXED) == atomic_load_explicit(&s->number, RELAXED)) {
         atomic_fetch_add_explicit(&r->count, 1, RELAXED);
         return;
     }
     atomic_store_explicit(&r->at, at, RELAXED);
     atomic_store_explicit(&r->since_ns, now_ns(), RELAXED);
     atomic_store_explicit(&r->count, 1, RELAXED);
-    atomic_store_explicit(&r->holder, s->number, RELAXED);
+    atomic_store_explicit(&r->holder, atomic_load_explicit(&s->number, RELAXED), RELAXED);
 }
 
 static void released(pthread_mutex_t *m)
@@ -214,32 +218,51 @@ static bool holds_a_lock(int number)
     return false;
 }
 
+static int slot_count(void)
+{
+    int n = atomic_load_explicit(&nslots, RELAXED);
+    return n < SLOTS ? n : SLOTS;
+}
+
+/* A record for a new thread: a fresh one, or a joined thread's that is not
+ * evidence (holds no lock).  Claimed with atomics, not a lock: a lock here
+ * would order every thread that starts threads, for ThreadSanitizer too. */
 static struct slot *new_slot(void)
 {
     struct slot *s = NULL;
-    __real_pthread_mutex_lock(&slot_lock);
-    if (nslots < SLOTS) {
-        s = &slots[nslots++];
-    } else {   /* reuse a joined thread's record, unless it is evidence */
-        for (int i = 1; i < SLOTS && !s; i++)
-            if (atomic_load_explicit(&slots[i].use, RELAXED) == S_JOINED &&
-                !holds_a_lock(slots[i].number))
+    int i = atomic_fetch_add_explicit(&nslots, 1, RELAXED);
+    if (i < SLOTS) {
+        s = &slots[i];
+    } else {
+        for (i = 1; i < SLOTS && !s; i++) {
+            int joined = S_JOINED;
+            if (!holds_a_lock(atomic_load_explicit(&slots[i].number, RELAXED)) &&
+                atomic_compare_exchange_strong_explicit(&slots[i].use, &joined, S_FREE,
+                                                        RELAXED, RELAXED))
                 s = &slots[i];
+        }
     }
     if (s) {
-        memset((void *)&s->fn, 0, sizeof *s - offsetof(struct slot, fn));
-        s->number = ++next_number;
         atomic_store_explicit(&s->tid, 0, RELAXED);
-        atomic_store_explicit(&s->use, S_STARTING, memory_order_release);
+        atomic_store_explicit(&s->wait, W_RUNNING, RELAXED);
+        atomic_store_explicit(&s->timed, 0, RELAXED);
+        atomic_store_explicit(&s->object, NULL, RELAXED);
+        atomic_store_explicit(&s->aux, NULL, RELAXED);
+        atomic_store_explicit(&s->at, NULL, RELAXED);
+        atomic_store_explicit(&s->join_target, 0, RELAXED);
+        atomic_store_explicit(&s->handle, 0, RELAXED);
+        atomic_store_explicit(&s->sampled, 0, RELAXED);
+        atomic_store_explicit(&s->number, atomic_fetch_add_explicit(&next_number, 1, RELAXED) + 1,
+                              RELAXED);
+        atomic_store_explicit(&s->use, S_STARTING, RELAXED);
     }
-    __real_pthread_mutex_unlock(&slot_lock);
     return s;
 }
 
 static void finish(struct slot *s)
 {
     atomic_fetch_add_explicit(&s->progress, 1, RELAXED);
-    atomic_store_explicit(&s->use, S_FINISHED, memory_order_release);
+    atomic_store_explicit(&s->use, S_FINISHED, RELAXED);
 }
 
 static void *trampoline(void *arg)
@@ -248,7 +271,7 @@ static void *trampoline(void *arg)
     me = s;
     atomic_store_explicit(&s->handle, (unsigned long)pthread_self(), RELAXED);
     atomic_store_explicit(&s->tid, (pid_t)syscall(SYS_gettid), RELAXED);
-    atomic_store_explicit(&s->use, S_LIVE, memory_order_release);
+    atomic_store_explicit(&s->use, S_LIVE, RELAXED);
     void *result = s->fn(s->arg);
     finish(s);
     return result;
@@ -268,24 +291,24 @@ int __wrap_pthread_create(pthread_t *t, const pthread_attr_t *attr,
     }
     s->fn = fn;
     s->arg = arg;
-    s->created_at = __builtin_return_address(0);
+    atomic_store_explicit(&s->start, (void *)fn, RELAXED);
+    atomic_store_explicit(&s->created_at, __builtin_return_address(0), RELAXED);
     atomic_fetch_add_explicit(&parent->progress, 1, RELAXED);
     int err = __real_pthread_create(t, attr, trampoline, s);
     if (!err)
         atomic_store_explicit(&s->handle, (unsigned long)*t, RELAXED);
     if (err)
-        atomic_store_explicit(&s->use, S_JOINED, memory_order_release);
+        atomic_store_explicit(&s->use, S_JOINED, RELAXED);
     return err;
 }
 
 static int number_of(pthread_t t)
 {
-    int n = atomic_load_explicit(&nslots, RELAXED);
-    for (int i = n - 1; i >= 0; i--) {
-        int use = atomic_load_explicit(&slots[i].use, memory_order_acquire);
+    for (int i = slot_count() - 1; i >= 0; i--) {
+        int use = atomic_load_explicit(&slots[i].use, RELAXED);
         if (use != S_FREE && use != S_JOINED &&
             atomic_load_explicit(&slots[i].handle, RELAXED) == (unsigned long)t)
-            return slots[i].number;
+            return atomic_load_explicit(&slots[i].number, RELAXED);
     }
     return 0;
 }
@@ -301,9 +324,9 @@ int __wrap_pthread_join(pthread_t t, void **result)
     int err = __real_pthread_join(t, result);
     unblock(s);
     if (err == 0 && target)
-        for (int i = 0; i < atomic_load_explicit(&nslots, RELAXED); i++)
-            if (slots[i].number == target)
-                atomic_store_explicit(&slots[i].use, S_JOINED, memory_order_release);
+        for (int i = 0; i < slot_count(); i++)
+            if (atomic_load_explicit(&slots[i].number, RELAXED) == target)
+                atomic_store_explicit(&slots[i].use, S_JOINED, RELAXED);
     return err;
 }
 
@@ -560,8 +583,7 @@ static char kernel_state(pid_t tid)
 static unsigned long total_progress(void)
 {
     unsigned long sum = (unsigned long)atomic_load_explicit(&next_number, RELAXED);
-    int n = atomic_load_explicit(&nslots, RELAXED);
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < slot_count(); i++)
         sum += atomic_load_explicit(&slots[i].progress, RELAXED);
     return sum;
 }
@@ -571,10 +593,10 @@ static bool all_wait_for_good(void)
 {
     if (atomic_load_explicit(&untracked, RELAXED) || atomic_load_explicit(&forked, RELAXED))
         return false;
-    int n = atomic_load_explicit(&nslots, RELAXED), live = 0;
+    int n = slot_count(), live = 0;
     for (int i = 0; i < n; i++) {
         struct slot *s = &slots[i];
-        int use = atomic_load_explicit(&s->use, memory_order_acquire);
+        int use = atomic_load_explicit(&s->use, RELAXED);
         if (use == S_STARTING)
             return false;
         if (use != S_LIVE)
@@ -594,16 +616,16 @@ static const char *const use_names[] = {"free", "starting", "live", "finished", 
 static void write_snapshot(int why)
 {
     dl_iterate_phdr(find_exe, NULL);
-    int n = atomic_load_explicit(&nslots, RELAXED);
+    int n = slot_count();
     if (sampling) {   /* ask every live thread where it is; wait a little */
         for (int i = 0; i < n; i++)
-            if (atomic_load_explicit(&slots[i].use, memory_order_acquire) == S_LIVE)
+            if (atomic_load_explicit(&slots[i].use, RELAXED) == S_LIVE)
                 syscall(SYS_tgkill, getpid(), atomic_load_explicit(&slots[i].tid, RELAXED),
                         sample_signal());
         for (int tries = 0; tries < 40; tries++) {
             bool all = true;
             for (int i = 0; i < n; i++)
-                if (atomic_load_explicit(&slots[i].use, memory_order_acquire) == S_LIVE &&
+                if (atomic_load_explicit(&slots[i].use, RELAXED) == S_LIVE &&
                     !atomic_load_explicit(&slots[i].sampled, memory_order_acquire))
                     all = false;
             if (all)
@@ -621,15 +643,17 @@ static void write_snapshot(int why)
             (double)(now - start_ns) * 1e-9);
     for (int i = 0; i < n; i++) {
         struct slot *s = &slots[i];
-        int use = atomic_load_explicit(&s->use, memory_order_acquire);
-        if (use == S_FREE || (use == S_JOINED && !holds_a_lock(s->number)))
+        int use = atomic_load_explicit(&s->use, RELAXED);
+        int number = atomic_load_explicit(&s->number, RELAXED);
+        if (use == S_FREE || (use == S_JOINED && !holds_a_lock(number)))
             continue;
         int wait = atomic_load_explicit(&s->wait, RELAXED);
-        dprintf(fd, "thread %d %s %s %d %.3f %lx %lx %lx %p %p %d", s->number,
+        dprintf(fd, "thread %d %s %s %d %.3f %lx %lx %lx %p %p %d", number,
                 use_names[use], wait_names[wait], atomic_load_explicit(&s->timed, RELAXED),
                 (double)(now - atomic_load_explicit(&s->since_ns, RELAXED)) * 1e-9,
                 (unsigned long)rel(atomic_load_explicit(&s->at, RELAXED), true),
-                (unsigned long)rel((void *)s->fn, false), (unsigned long)rel(s->created_at, true),
+                (unsigned long)rel(atomic_load_explicit(&s->start, RELAXED), false),
+                (unsigned long)rel(atomic_load_explicit(&s->created_at, RELAXED), true),
                 atomic_load_explicit(&s->object, RELAXED), atomic_load_explicit(&s->aux, RELAXED),
                 atomic_load_explicit(&s->join_target, RELAXED));
         if (use == S_LIVE && atomic_load_explicit(&s->sampled, memory_order_acquire)) {
@@ -739,8 +763,9 @@ void watch_start(const char *snapshot_path, double timeout_s, volatile int *stop
     stop_flag = stopped;
     sampling = sample_stacks;
     start_ns = now_ns();
-    struct slot *s = &slots[nslots++];
-    s->number = ++next_number;
+    struct slot *s = &slots[atomic_fetch_add_explicit(&nslots, 1, RELAXED)];
+    atomic_store_explicit(&s->number, atomic_fetch_add_explicit(&next_number, 1, RELAXED) + 1,
+                          RELAXED);
     atomic_store_explicit(&s->handle, (unsigned long)pthread_self(), RELAXED);
     atomic_store_explicit(&s->tid, (pid_t)syscall(SYS_gettid), RELAXED);
     atomic_store_explicit(&s->use, S_LIVE, RELAXED);
