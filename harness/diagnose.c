@@ -535,8 +535,8 @@ static void stuck_verdict(struct diagnosis *d)
 static void running_verdict(struct diagnosis *d)
 {
     char label[128];
-    snprintf(d->verdict, sizeof d->verdict, "still running: the test did not finish in %.3g s, "
-             "and no thread is stuck for good:", elapsed);
+    snprintf(d->verdict, sizeof d->verdict, "still running: timed out after %.3g s, and no "
+             "thread is stuck for good:", elapsed);
     int shown = 0;
     for (int pass = 0; pass < 2; pass++)   /* the ones that never block first */
         for (int i = 0; i < nthreads; i++) {

@@ -354,8 +354,8 @@ static void run_one(const struct lab_test *t, double timeout_scale)
             snprintf(diag->verdict, sizeof diag->verdict, "timed out: likely deadlock, lost "
                      "wakeup or infinite loop (no snapshot of its threads could be read)");
         if (shared->stopped == WATCH_STUCK)
-            snprintf(msg, MSG, "%s\n(Stopped after %.2g s of its %.4g s: every thread waited "
-                     "with no deadline, so waiting longer could not change anything.)",
+            snprintf(msg, MSG, "%s\n(Stopped after %.2g s of its %.4g s: these waits can "
+                     "never end, so waiting longer could not change anything.)",
                      diag->verdict, seconds, timeout);
         else
             snprintf(msg, MSG, "%s\n(Stopped at its timeout, %.4g s.)", diag->verdict, timeout);

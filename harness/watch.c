@@ -610,6 +610,47 @@ static bool all_wait_for_good(void)
     return live > 0;
 }
 
+static struct slot *slot_numbered(int number)
+{
+    for (int i = 0; i < slot_count(); i++)
+        if (atomic_load_explicit(&slots[i].number, RELAXED) == number)
+            return &slots[i];
+    return NULL;
+}
+
+static bool asleep_on_mutex(struct slot *s)
+{
+    return atomic_load_explicit(&s->use, RELAXED) == S_LIVE &&
+           atomic_load_explicit(&s->wait, RELAXED) == W_MUTEX &&
+           !atomic_load_explicit(&s->timed, RELAXED) &&
+           kernel_state(atomic_load_explicit(&s->tid, RELAXED)) == 'S';
+}
+
+/* A mutex wait no other thread can end, whatever they do: a cycle of
+ * threads each waiting for a lock the next holds, a thread waiting for a
+ * lock it holds, or for one a finished thread holds.  Returns the summed
+ * progress of the threads involved (to see it hold still), or 0 for none. */
+static unsigned long mutex_deadlock(void)
+{
+    for (int i = 0; i < slot_count(); i++) {
+        struct slot *start = &slots[i], *s = start;
+        unsigned long progress = 1;
+        for (int steps = 0; steps < 64 && asleep_on_mutex(s); steps++) {
+            progress += atomic_load_explicit(&s->progress, RELAXED);
+            struct lockrec *r = lock_rec(atomic_load_explicit(&s->object, RELAXED), 0);
+            int holder = r ? atomic_load_explicit(&r->holder, RELAXED) : 0;
+            struct slot *h = holder ? slot_numbered(holder) : NULL;
+            if (!h)
+                break;
+            int use = atomic_load_explicit(&h->use, RELAXED);
+            if (h == start || use == S_FINISHED || use == S_JOINED)
+                return progress;
+            s = h;
+        }
+    }
+    return 0;
+}
+
 static const char *const wait_names[] = {"running", "mutex", "cond", "join", "sem", "barrier", "sleep"};
 static const char *const use_names[] = {"free", "starting", "live", "finished", "joined"};
 
@@ -700,7 +741,7 @@ static void *watcher(void *arg)
 {
     (void)arg;
     long steady_since = 0;
-    unsigned long seen = 0;
+    unsigned long seen = 0, deadlocked;
     for (;;) {
         long now = now_ns() + POLL_NS;
         struct timespec until = {now / 1000000000L, now % 1000000000L};
@@ -716,8 +757,8 @@ static void *watcher(void *arg)
         int why = WATCH_RUNNING;
         if ((double)(now - start_ns) * 1e-9 >= deadline_s) {
             why = WATCH_TIMEOUT;
-        } else if (all_wait_for_good()) {
-            unsigned long progress = total_progress();
+        } else if ((deadlocked = mutex_deadlock()) || all_wait_for_good()) {
+            unsigned long progress = deadlocked ? deadlocked : total_progress();
             if (!steady_since || progress != seen) {
                 steady_since = now;
                 seen = progress;
