@@ -40,7 +40,7 @@ lab_student_names = $(notdir $(filter-out %/tests.c %/bench.c,$(wildcard labs/$(
 lab_student_files = $(addprefix $(SRC)/$(1)/,$(call lab_student_names,$(1)))
 lab_support_files = $(wildcard labs/$(1)/support/*.c)
 lab_test_files    = labs/$(1)/tests.c $(wildcard solutions/$(1)/hidden_tests.c)
-lab_kit_objects   = $(addprefix $(KIT_BUILD)/$(1)/$(2)/,runner.o reap.o watch.o diagnose.o $(patsubst %.c,%.o,$(notdir $(call lab_test_files,$(1)))))
+lab_kit_objects   = $(addprefix $(KIT_BUILD)/$(1)/$(2)/,runner.o reap.o watch.o diagnose.o sanitizer.o $(patsubst %.c,%.o,$(notdir $(call lab_test_files,$(1)))))
 lab_includes      = -Iharness -Ilabs/$(1) $(if $(wildcard labs/$(1)/support),-Ilabs/$(1)/support)
 lab_headers       = $(wildcard labs/$(1)/*.h labs/$(1)/support/*.h) harness/lab_test.h harness/testkit.h harness/todo.h
 
@@ -70,7 +70,7 @@ endef
 # student's files, so it also depends on the lab folder (a file added or
 # removed changes the folder's time).
 define kit_objects
-$(KIT_BUILD)/$(1)/$(2)/runner.o: harness/runner.c harness/watch.h harness/diagnose.h $(call lab_headers,$(1)) labs/$(1)
+$(KIT_BUILD)/$(1)/$(2)/runner.o: harness/runner.c harness/watch.h harness/diagnose.h harness/sanitizer.h $(call lab_headers,$(1)) labs/$(1)
 	@mkdir -p $$(@D)
 	@echo "  CC (kit) $$@"
 	@$$(CC) $(BASE_CFLAGS) $(3) $(CHECK_CFLAGS) $(call lab_includes,$(1)) -DLAB_NAME='"$(1)"' \
@@ -87,6 +87,10 @@ $(KIT_BUILD)/$(1)/$(2)/diagnose.o: harness/diagnose.c harness/diagnose.h
 	@mkdir -p $$(@D)
 	@echo "  CC (kit) $$@"
 	@$$(CC) $(BASE_CFLAGS) $(3) -Iharness -DKIT_ROOT='"$(CURDIR)"' -c $$< -o $$@
+$(KIT_BUILD)/$(1)/$(2)/sanitizer.o: harness/sanitizer.c harness/sanitizer.h harness/diagnose.h
+	@mkdir -p $$(@D)
+	@echo "  CC (kit) $$@"
+	@$$(CC) $(BASE_CFLAGS) $(3) -Iharness -c $$< -o $$@
 $(KIT_BUILD)/$(1)/$(2)/%.o: labs/$(1)/%.c $(call lab_headers,$(1))
 	@mkdir -p $$(@D)
 	@echo "  CC (kit) $$@"

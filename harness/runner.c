@@ -16,7 +16,6 @@
  * with status one of pass, fail, timeout, crash, exit, and the message
  * escaped (\n, \t, \\) so a record is always one line.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -32,6 +31,7 @@
 #include "diagnose.h"
 #include "lab_test.h"
 #include "reap.h"
+#include "sanitizer.h"
 #include "testkit.h"
 #include "todo.h"
 #include "watch.h"
@@ -211,74 +211,24 @@ static void append_file(char *buf, size_t size, const char *path, size_t limit,
     free(chunk);
 }
 
-static int holds_error(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    char line[1024];
-    int found = 0;
-    while (f && !found && fgets(line, sizeof line, f))
-        found = strstr(line, "ERROR: ") || strstr(line, "WARNING: ThreadSanitizer") ||
-                strncmp(line, "SUMMARY: ", 9) == 0;
-    if (f)
-        fclose(f);
-    return found;
-}
-
-/* Find a sanitizer report of an error in this test (name.san.<pid>). */
-static int find_report(const char *name, char *path, size_t size)
-{
-    char prefix[512];
-    snprintf(prefix, sizeof prefix, "%s.san.", name);
-    DIR *dir = opendir(outdir);
-    if (!dir)
-        return 0;
-    int found = 0;
-    for (struct dirent *e; !found && (e = readdir(dir));) {
-        if (strncmp(e->d_name, prefix, strlen(prefix)) == 0) {
-            snprintf(path, size, "%s/%s", outdir, e->d_name);
-            found = holds_error(path);
-        }
-    }
-    closedir(dir);
-    return found;
-}
-
-/* The "SUMMARY: ThreadSanitizer: data race file:line in fn" line. */
-static void report_summary(const char *path, char *out, size_t size)
-{
-    FILE *f = fopen(path, "r");
-    char line[1024];
-    snprintf(out, size, "a sanitizer reported an error");
-    while (f && fgets(line, sizeof line, f)) {
-        if (strncmp(line, "SUMMARY: ", 9) == 0) {
-            line[strcspn(line, "\n")] = '\0';
-            snprintf(out, size, "%s", line + 9);
-            break;
-        }
-    }
-    if (f)
-        fclose(f);
-}
-
-static const char *sanitizer_advice(const char *summary)
-{
-    if (strstr(summary, "data race"))
-        return "two threads touched the same memory at once, at least one "
-               "writing, with no lock or atomic ordering them";
-    if (strstr(summary, "lock-order-inversion"))
-        return "two locks are taken in opposite orders on different paths: "
-               "a deadlock waiting to happen; always take them in one fixed order";
-    if (strstr(summary, "leak"))
-        return "memory allocated during the test was never freed";
-    if (strstr(summary, "use-after-free"))
-        return "memory was used after it was freed";
-    if (strstr(summary, "unlock of an unlocked mutex") ||
-        strstr(summary, "destroy of a locked mutex"))
-        return "a mutex was used in a way POSIX leaves undefined";
-    return "see the report below";
-}
-
 /* ---- running one test ------------------------------------------------ */
+
+/* The reports seen so far in this pass, by signature: the test that showed
+ * each in full.  Returns that test, or NULL (and remembers this one). */
+static const char *seen_report(const char *signature, const char *test)
+{
+    enum { SEEN = 64 };
+    static char signatures[SEEN][512], tests[SEEN][256];
+    static int nseen;
+    for (int i = 0; i < nseen; i++)
+        if (!strcmp(signatures[i], signature))
+            return tests[i];
+    if (nseen < SEEN) {
+        snprintf(signatures[nseen], sizeof signatures[nseen], "%s", signature);
+        snprintf(tests[nseen++], sizeof tests[0], "%s", test);
+    }
+    return NULL;
+}
 
 static void record(const char *name, const char *status, double seconds,
                    const char *message)
@@ -339,14 +289,23 @@ static void run_one(const struct lab_test *t, double timeout_scale)
     TestResult *r = results[0];
     const char *check_msg = tr_msg(r);
     char report[1024];
-    char summary[1024];
     struct diagnosis *diag = NULL;
 
-    if (find_report(t->name, report, sizeof report)) {
-        report_summary(report, summary, sizeof summary);
+    struct san_report san;
+    const char *same_as = NULL;
+    bool show_report = false;
+    if (san_find(outdir, t->name, report, sizeof report) &&
+        san_read(report, LAB_STUDENT_FILES, &san)) {
         status = "fail";
-        snprintf(msg, MSG, "%s\n%s.", summary, sanitizer_advice(summary));
-        append_file(msg, MSG, report, REPORT_SHOWN, "The sanitizer's report:");
+        same_as = seen_report(san.signature, t->name);
+        if (same_as) {   /* one bug, one full report: the first test that hit it shows it */
+            snprintf(msg, MSG, "%s: same %s as in %s: %s.\n%s; its full report is shown "
+                     "with %s.", san.tool, san.kind, same_as, san.headline,
+                     san_advice(san.kind), same_as);
+        } else {
+            snprintf(msg, MSG, "%s: %s.\n%s.", san.tool, san.headline, san_advice(san.kind));
+            show_report = true;
+        }
     } else if (shared->stopped != WATCH_RUNNING) {
         status = "timeout";
         diag = calloc(1, sizeof *diag);
@@ -406,12 +365,16 @@ static void run_one(const struct lab_test *t, double timeout_scale)
     if (strcmp(status, "pass") != 0) {
         size_t used = strlen(msg);
         /* A diagnosis names the functions where the threads are: those first. */
-        snprintf(msg + used, MSG - used, "\nLook at: %s in %s.",
-                 diag && *diag->look_at ? diag->look_at : t->look_at, LAB_STUDENT_FILES);
+        const char *look = diag && *diag->look_at ? diag->look_at
+                           : (same_as || show_report) && *san.look_at ? san.look_at : t->look_at;
+        snprintf(msg + used, MSG - used, "\nLook at: %s in %s.", look, LAB_STUDENT_FILES);
         if (diag) {
             used = strlen(msg);
             snprintf(msg + used, MSG - used, "\n%s", diag->threads);
         }
+        /* After "Look at": cutting a long report can never hide it. */
+        if (show_report)
+            append_file(msg, MSG, report, REPORT_SHOWN, "The sanitizer's report:");
         char out[4096];
         snprintf(out, sizeof out, "%s/%s.out", outdir, t->name);
         append_file(msg, MSG, out, OUTPUT_SHOWN, "What the test printed:");
