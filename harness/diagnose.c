@@ -79,6 +79,8 @@ static int nthreads, nlocks, nconds;
 static struct resolved addrs[MAX_ADDRS];
 static int naddrs;
 static char reason[16];
+static unsigned long clock_at;   /* a timed wait on the wrong clock, or 0 */
+static double clock_early;
 static double elapsed;
 static const char *students;
 static int letters;
@@ -309,7 +311,8 @@ static void parse(FILE *f)
 {
     char line[8192];
     while (fgets(line, sizeof line, f)) {
-        if (sscanf(line, "reason %15s", reason) == 1 || sscanf(line, "elapsed %lf", &elapsed) == 1)
+        if (sscanf(line, "reason %15s", reason) == 1 || sscanf(line, "elapsed %lf", &elapsed) == 1 ||
+            sscanf(line, "clock %lx %lf", &clock_at, &clock_early) == 2)
             continue;
         if (strncmp(line, "thread ", 7) == 0 && nthreads < MAX_THREADS) {
             struct thread *t = &threads[nthreads];
@@ -616,6 +619,28 @@ static void thread_lines(struct diagnosis *d)
     }
 }
 
+/* A timed wait that ended long before its deadline: the wrong clock. */
+static void wrong_clock(struct diagnosis *d)
+{
+    char where[256], fn[96] = "";
+    where_of(clock_at, where, sizeof where, fn, sizeof fn);
+    char note[1024];
+    snprintf(note, sizeof note, "wrong clock: the timed wait in %s gave up %.3g s before its "
+             "deadline. The deadline was computed on CLOCK_MONOTONIC, but the condition "
+             "variable measures it on CLOCK_REALTIME (the default), where that moment is long "
+             "past, so every such wait ends at once. Create it with a pthread_condattr_t set "
+             "by pthread_condattr_setclock(&attr, CLOCK_MONOTONIC).", where, clock_early);
+    if (*d->verdict)
+        add(note, sizeof note, "\n%s", d->verdict);
+    snprintf(d->verdict, sizeof d->verdict, "%s", note);
+    char rest[sizeof d->look_at];
+    snprintf(rest, sizeof rest, "%s", d->look_at);
+    d->look_at[0] = '\0';
+    add_look_at(d, fn);
+    if (*rest)
+        add(d->look_at, sizeof d->look_at, "%s%s", *d->look_at ? ", " : "", rest);
+}
+
 bool diagnose(const char *snapshot, const char *student_files, struct diagnosis *d)
 {
     FILE *f = fopen(snapshot, "r");
@@ -624,6 +649,7 @@ bool diagnose(const char *snapshot, const char *student_files, struct diagnosis 
     nthreads = nlocks = nconds = naddrs = letters = 0;
     reason[0] = '\0';
     elapsed = 0;
+    clock_at = 0;
     memset(d, 0, sizeof *d);
     students = student_files;
     parse(f);
@@ -634,8 +660,14 @@ bool diagnose(const char *snapshot, const char *student_files, struct diagnosis 
         bool any = false;
         for (int i = 0; i < nthreads; i++)
             any |= waits_for_good(&threads[i]);
-        if (!any)
+        if (!any && !clock_at)
             return true;   /* nothing was left waiting: the check's own words suffice */
+        if (!any) {
+            add_addr(clock_at);
+            resolve_all();
+            wrong_clock(d);
+            return true;
+        }
     }
 
     for (int i = 0; i < nthreads; i++) {
@@ -649,6 +681,7 @@ bool diagnose(const char *snapshot, const char *student_files, struct diagnosis 
         add_addr(locks[i].at);
     for (int i = 0; i < nconds; i++)
         add_addr(conds[i].last_at);
+    add_addr(clock_at);
     resolve_all();
 
     /* Each thread's place: its sampled stack if it has one, else the call. */
@@ -690,6 +723,8 @@ bool diagnose(const char *snapshot, const char *student_files, struct diagnosis 
         else
             running_verdict(d);
     }
+    if (clock_at)
+        wrong_clock(d);
     thread_lines(d);
     return true;
 }

@@ -404,6 +404,28 @@ int __wrap_pthread_mutex_destroy(pthread_mutex_t *m)
     return __real_pthread_mutex_destroy(m);
 }
 
+/* A timed wait that timed out while its deadline is still ahead on
+ * CLOCK_MONOTONIC, and is a monotonic-sized number (far below the realtime
+ * clock's): the condition variable is on CLOCK_REALTIME (the default) but
+ * the deadline was computed on CLOCK_MONOTONIC, so every wait ends at once.
+ * Noted once, for the report; it looks like a spurious wakeup otherwise. */
+static void *_Atomic wrong_clock_at;
+static _Atomic long wrong_clock_early_ns;
+
+static void check_clock(const struct timespec *deadline, void *at)
+{
+    struct timespec mono, real;
+    clock_gettime(CLOCK_MONOTONIC, &mono);
+    clock_gettime(CLOCK_REALTIME, &real);
+    long d = (long)deadline->tv_sec * 1000000000L + deadline->tv_nsec;
+    long m = (long)mono.tv_sec * 1000000000L + mono.tv_nsec;
+    long r = (long)real.tv_sec * 1000000000L + real.tv_nsec;
+    if (d > m && d < r / 2 && !atomic_load_explicit(&wrong_clock_at, RELAXED)) {
+        atomic_store_explicit(&wrong_clock_early_ns, d - m, RELAXED);
+        atomic_store_explicit(&wrong_clock_at, at, RELAXED);
+    }
+}
+
 static int cond_wait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *deadline,
                      void *at)
 {
@@ -423,6 +445,8 @@ static int cond_wait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespe
     if (r)
         atomic_fetch_sub_explicit(&r->waiters, 1, RELAXED);
     took(m, s, at);
+    if (err == ETIMEDOUT)
+        check_clock(deadline, at);
     return err;
 }
 
@@ -706,6 +730,10 @@ static void write_snapshot(int why)
         }
         dprintf(fd, "\n");
     }
+    void *clock_at = atomic_load_explicit(&wrong_clock_at, RELAXED);
+    if (clock_at)
+        dprintf(fd, "clock %lx %.3f\n", (unsigned long)rel(clock_at, true),
+                (double)atomic_load_explicit(&wrong_clock_early_ns, RELAXED) * 1e-9);
     for (size_t i = 0; i < LOCKS; i++) {
         struct lockrec *r = &locks[i];
         void *key = atomic_load_explicit(&r->key, RELAXED);
