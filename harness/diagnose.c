@@ -497,7 +497,8 @@ static void stuck_verdict(struct diagnosis *d)
         }
         if (cv->last_kind == 0) {
             add(d->verdict, sizeof d->verdict, "; it was never signalled or broadcast: "
-                "whoever changes what they wait for must signal (a lost wakeup).");
+                "whoever changes what they wait for must signal (a lost wakeup); a wait "
+                "for time to pass needs a deadline (pthread_cond_timedwait).");
         } else {
             where_of(cv->last_at, where, sizeof where, fn, sizeof fn);
             add(d->verdict, sizeof d->verdict, "; last %s in %s, when %d thread%s waiting",

@@ -129,6 +129,14 @@ static long start_ns;
  * under a sanitizer, uses acquire and release. */
 #define RELAXED memory_order_relaxed
 
+/* Pointers into the program's memory are kept scrambled: LeakSanitizer
+ * takes any word that looks like a pointer as a reference, and ours would
+ * keep a leaked block "reachable".  hide() is its own inverse. */
+static void *hide(const void *p)
+{
+    return p ? (void *)((uintptr_t)p ^ (uintptr_t)0xA5A5A5A5A5A5A5A5u) : NULL;
+}
+
 static long now_ns(void)
 {
     struct timespec ts;
@@ -147,7 +155,7 @@ static struct slot *self_slot(void)
 
 static void block(struct slot *s, int wait, void *object, void *at, int timed)
 {
-    atomic_store_explicit(&s->object, object, RELAXED);
+    atomic_store_explicit(&s->object, hide(object), RELAXED);
     atomic_store_explicit(&s->at, at, RELAXED);
     atomic_store_explicit(&s->timed, timed, RELAXED);
     atomic_store_explicit(&s->since_ns, now_ns(), RELAXED);
@@ -164,18 +172,19 @@ static void unblock(struct slot *s)
 /* Open addressing keyed by address; a full table stops recording new keys. */
 #define TABLE_FIND(table, size, key_, insert)                                   \
     do {                                                                        \
+        void *want = hide(key_);                                                \
         uintptr_t h = ((uintptr_t)(key_) >> 4) * 0x9E3779B97F4A7C15u;          \
         for (size_t i = 0, j = h % (size); i < 64; i++, j = (j + 1) % (size)) { \
             void *k = atomic_load_explicit(&(table)[j].key, RELAXED);           \
-            if (k == (void *)(key_))                                            \
+            if (k == want)                                                      \
                 return &(table)[j];                                             \
             if (k == NULL) {                                                    \
                 if (!(insert))                                                  \
                     return NULL;                                                \
                 void *expected = NULL;                                          \
                 if (atomic_compare_exchange_strong_explicit(&(table)[j].key,    \
-                        &expected, (void *)(key_), RELAXED, RELAXED) ||         \
-                    expected == (void *)(key_))                                 \
+                        &expected, want, RELAXED, RELAXED) ||                   \
+                    expected == want)                                           \
                     return &(table)[j];                                         \
             }                                                                   \
         }                                                                       \
@@ -272,7 +281,9 @@ static void *trampoline(void *arg)
     atomic_store_explicit(&s->handle, (unsigned long)pthread_self(), RELAXED);
     atomic_store_explicit(&s->tid, (pid_t)syscall(SYS_gettid), RELAXED);
     atomic_store_explicit(&s->use, S_LIVE, RELAXED);
-    void *result = s->fn(s->arg);
+    void *arg_ = s->arg;
+    s->arg = NULL;   /* no reference of ours may keep the program's memory alive */
+    void *result = s->fn(arg_);
     finish(s);
     return result;
 }
@@ -436,7 +447,7 @@ static int cond_wait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespe
     struct condrec *r = cond_rec(c, 1);
     if (r)
         atomic_fetch_add_explicit(&r->waiters, 1, RELAXED);
-    atomic_store_explicit(&s->aux, m, RELAXED);
+    atomic_store_explicit(&s->aux, hide(m), RELAXED);
     released(m);   /* the wait gives the mutex up, and takes it back below */
     block(s, W_COND, c, at, deadline != NULL);
     int err = deadline ? __real_pthread_cond_timedwait(c, m, deadline)
@@ -661,7 +672,7 @@ static unsigned long mutex_deadlock(void)
         unsigned long progress = 1;
         for (int steps = 0; steps < 64 && asleep_on_mutex(s); steps++) {
             progress += atomic_load_explicit(&s->progress, RELAXED);
-            struct lockrec *r = lock_rec(atomic_load_explicit(&s->object, RELAXED), 0);
+            struct lockrec *r = lock_rec(hide(atomic_load_explicit(&s->object, RELAXED)), 0);
             int holder = r ? atomic_load_explicit(&r->holder, RELAXED) : 0;
             struct slot *h = holder ? slot_numbered(holder) : NULL;
             if (!h)
@@ -719,7 +730,8 @@ static void write_snapshot(int why)
                 (unsigned long)rel(atomic_load_explicit(&s->at, RELAXED), true),
                 (unsigned long)rel(atomic_load_explicit(&s->start, RELAXED), false),
                 (unsigned long)rel(atomic_load_explicit(&s->created_at, RELAXED), true),
-                atomic_load_explicit(&s->object, RELAXED), atomic_load_explicit(&s->aux, RELAXED),
+                hide(atomic_load_explicit(&s->object, RELAXED)),
+                hide(atomic_load_explicit(&s->aux, RELAXED)),
                 atomic_load_explicit(&s->join_target, RELAXED));
         if (use == S_LIVE && atomic_load_explicit(&s->sampled, memory_order_acquire)) {
             if (s->pc)
@@ -736,7 +748,7 @@ static void write_snapshot(int why)
                 (double)atomic_load_explicit(&wrong_clock_early_ns, RELAXED) * 1e-9);
     for (size_t i = 0; i < LOCKS; i++) {
         struct lockrec *r = &locks[i];
-        void *key = atomic_load_explicit(&r->key, RELAXED);
+        void *key = hide(atomic_load_explicit(&r->key, RELAXED));
         int holder = atomic_load_explicit(&r->holder, RELAXED);
         if (key && holder)
             dprintf(fd, "lock %p %d %lx %.3f\n", key, holder,
@@ -745,7 +757,7 @@ static void write_snapshot(int why)
     }
     for (size_t i = 0; i < CONDS; i++) {
         struct condrec *r = &conds[i];
-        void *key = atomic_load_explicit(&r->key, RELAXED);
+        void *key = hide(atomic_load_explicit(&r->key, RELAXED));
         if (key && atomic_load_explicit(&r->waiters, RELAXED) > 0) {
             long last = atomic_load_explicit(&r->last_ns, RELAXED);
             dprintf(fd, "cond %p %d %d %lx %d %ld %.3f\n", key,
