@@ -273,6 +273,25 @@ bool san_read(const char *path, const char *students, struct san_report *r)
         char where[768];
         describe(top[0], where, sizeof where, "");
         snprintf(r->headline, sizeof r->headline, "%s in %s", r->kind, where);
+        /* An inversion has two sides, and the bug may be on either: name each
+         * place that takes a lock while holding another. */
+        if (strstr(r->kind, "lock-order-inversion")) {
+            snprintf(r->headline, sizeof r->headline, "%s: the locks are taken in opposite "
+                     "orders by", r->kind);
+            char seen[768] = "";
+            for (int i = 0, n = 0; i < nsections; i++) {
+                const struct frame *f = strstr(sections[i].heading, "acquired here")
+                                        ? best_frame(&sections[i], students) : NULL;
+                describe(f, where, sizeof where, "");
+                if (!f || strstr(seen, where))
+                    continue;
+                size_t used = strlen(r->headline);
+                snprintf(r->headline + used, sizeof r->headline - used, "%s %s",
+                         n++ ? " and" : "", where);
+                used = strlen(seen);
+                snprintf(seen + used, sizeof seen - used, "%s;", where);
+            }
+        }
         for (int i = 0; i < nsections; i++)
             add_look(r, best_frame(&sections[i], students), students);
     }
