@@ -197,7 +197,15 @@ static void apply_record(struct lab *lab, const struct pass *pass, char *line,
     if (!*pass->label)
         t->seconds = atof(f[2]);
     unescape(f[3]);
-    if (strcmp(f[1], "pass") != 0)
+    if (!*pass->label && !strcmp(f[1], "timeout")) {
+        /* Sanitizer passes run only what passed here, and saying so spares
+         * the student wondering why the hang has no sanitizer report. */
+        char *why = xprintf("%s%s", f[3], "\n(Not run again under ThreadSanitizer and "
+                            "AddressSanitizer: a test that hangs would only hang there too, "
+                            "more slowly.)");
+        fail(t, pass, why);
+        free(why);
+    } else if (strcmp(f[1], "pass") != 0)
         fail(t, pass, f[3]);
     else if (*f[3] && !t->note)
         t->note = xstrdup(f[3]);   /* what a passing test could not measure */

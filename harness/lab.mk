@@ -44,9 +44,22 @@ lab_student_names = $(notdir $(filter-out %/tests.c %/bench.c,$(wildcard labs/$(
 lab_student_files = $(addprefix $(SRC)/$(1)/,$(call lab_student_names,$(1)))
 lab_support_files = $(wildcard labs/$(1)/support/*.c)
 lab_test_files    = labs/$(1)/tests.c $(if $(REFERENCE),$(wildcard $(REFERENCE)/$(1)/hidden_tests.c))
-lab_kit_objects   = $(addprefix $(KIT_BUILD)/$(1)/$(2)/,runner.o reap.o $(patsubst %.c,%.o,$(notdir $(call lab_test_files,$(1)))))
+lab_kit_objects   = $(addprefix $(KIT_BUILD)/$(1)/$(2)/,runner.o reap.o watch.o diagnose.o sanitizer.o $(patsubst %.c,%.o,$(notdir $(call lab_test_files,$(1)))))
 lab_includes      = -Iharness -Ilabs/$(1) $(if $(wildcard labs/$(1)/support),-Ilabs/$(1)/support)
 lab_headers       = $(wildcard labs/$(1)/*.h labs/$(1)/support/*.h) harness/lab_test.h harness/testkit.h harness/todo.h
+
+# The pthread calls watch.c tracks.  --wrap=F sends every call to F from the
+# objects of the link (the student's, the tests', the kit's) to __wrap_F,
+# which calls the real one as __real_F; calls inside shared libraries (libc,
+# Check, a sanitizer's runtime) are left alone.  Under a sanitizer __real_F
+# is its interceptor, so both see every call.
+WATCHED_CALLS := pthread_create pthread_join pthread_exit pthread_mutex_init \
+  pthread_mutex_destroy pthread_mutex_lock pthread_mutex_trylock pthread_mutex_timedlock \
+  pthread_mutex_unlock pthread_cond_wait pthread_cond_timedwait pthread_cond_signal \
+  pthread_cond_broadcast pthread_barrier_wait sem_wait sem_timedwait nanosleep \
+  clock_nanosleep usleep sleep fork
+# And Check's failed-check call, so the runner snapshots the threads first.
+WATCH_LDFLAGS := $(foreach f,$(WATCHED_CALLS) _ck_assert_failed,-Xlinker --wrap=$(f))
 
 # $(call compile_logged,FLAGS AND FILES): compile student code into $@ and its
 # messages into $@.log; on failure remove $@ and carry on.
@@ -61,12 +74,24 @@ endef
 # student's files, so it also depends on the lab folder (a file added or
 # removed changes the folder's time).
 define kit_objects
-$(KIT_BUILD)/$(1)/$(2)/runner.o: harness/runner.c $(call lab_headers,$(1)) labs/$(1)
+$(KIT_BUILD)/$(1)/$(2)/runner.o: harness/runner.c harness/watch.h harness/diagnose.h harness/sanitizer.h $(call lab_headers,$(1)) labs/$(1)
 	@mkdir -p $$(@D)
 	@echo "  CC (kit) $$@"
 	@$$(CC) $(BASE_CFLAGS) $(3) $(CHECK_CFLAGS) $(call lab_includes,$(1)) -DLAB_NAME='"$(1)"' \
 	  -DLAB_STUDENT_FILES='"$(addprefix labs/$(1)/,$(call lab_student_names,$(1)))"' -c $$< -o $$@
 $(KIT_BUILD)/$(1)/$(2)/reap.o: harness/reap.c harness/reap.h harness/testkit.h
+	@mkdir -p $$(@D)
+	@echo "  CC (kit) $$@"
+	@$$(CC) $(BASE_CFLAGS) $(3) -Iharness -c $$< -o $$@
+$(KIT_BUILD)/$(1)/$(2)/watch.o: harness/watch.c harness/watch.h
+	@mkdir -p $$(@D)
+	@echo "  CC (kit) $$@"
+	@$$(CC) $(BASE_CFLAGS) $(3) -Iharness -c $$< -o $$@
+$(KIT_BUILD)/$(1)/$(2)/diagnose.o: harness/diagnose.c harness/diagnose.h
+	@mkdir -p $$(@D)
+	@echo "  CC (kit) $$@"
+	@$$(CC) $(BASE_CFLAGS) $(3) -Iharness -DKIT_ROOT='"$(CURDIR)"' -c $$< -o $$@
+$(KIT_BUILD)/$(1)/$(2)/sanitizer.o: harness/sanitizer.c harness/sanitizer.h harness/diagnose.h
 	@mkdir -p $$(@D)
 	@echo "  CC (kit) $$@"
 	@$$(CC) $(BASE_CFLAGS) $(3) -Iharness -c $$< -o $$@
@@ -95,19 +120,19 @@ $(BUILD)/$(1)/tests: $(call lab_kit_objects,$(1),plain) $(call lab_headers,$(1))
                      $(call lab_support_files,$(1)) $(wildcard $(call lab_student_files,$(1)))
 	$$(call compile_logged,$(BASE_CFLAGS) $(PLAIN_CFLAGS) $(call lab_includes,$(1)) \
 	  $(call lab_student_files,$(1)) $(call lab_support_files,$(1)) $(STUDENT_EXTRA) \
-	  $(call lab_kit_objects,$(1),plain) $(CHECK_LIBS))
+	  $(call lab_kit_objects,$(1),plain) $(WATCH_LDFLAGS) $(CHECK_LIBS))
 
 $(BUILD)/$(1)/tests-tsan: $(call lab_kit_objects,$(1),tsan) $(call lab_headers,$(1)) \
                           $(call lab_support_files,$(1)) $(wildcard $(call lab_student_files,$(1)))
 	$$(call compile_logged,$(BASE_CFLAGS) $(TSAN_CFLAGS) $(call lab_includes,$(1)) \
 	  $(call lab_student_files,$(1)) $(call lab_support_files,$(1)) $(STUDENT_EXTRA) \
-	  $(call lab_kit_objects,$(1),tsan) $(CHECK_LIBS))
+	  $(call lab_kit_objects,$(1),tsan) $(WATCH_LDFLAGS) $(CHECK_LIBS))
 
 $(BUILD)/$(1)/tests-asan: $(call lab_kit_objects,$(1),asan) $(call lab_headers,$(1)) \
                           $(call lab_support_files,$(1)) $(wildcard $(call lab_student_files,$(1)))
 	$$(call compile_logged,$(BASE_CFLAGS) $(ASAN_CFLAGS) $(call lab_includes,$(1)) \
 	  $(call lab_student_files,$(1)) $(call lab_support_files,$(1)) $(STUDENT_EXTRA) \
-	  $(call lab_kit_objects,$(1),asan) $(CHECK_LIBS))
+	  $(call lab_kit_objects,$(1),asan) $(WATCH_LDFLAGS) $(CHECK_LIBS))
 
 $(BUILD)/$(1)/bench: labs/$(1)/bench.c harness/todo_exit.c harness/benchkit.c harness/benchkit.h \
                      $(call lab_headers,$(1)) \

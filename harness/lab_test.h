@@ -58,6 +58,16 @@ void lab_test_end(void);                 /* reached only if the body returned */
     }                                                                         \
     static void name_##_body(void)
 
+/* ck_assert_int_eq for enum values: says "future_result(f, 0, NULL, NULL)
+ * returned RESULT_TIMEOUT, expected RESULT_OK", not "== 3, RESULT_OK == 0".
+ * name_of turns a value into its name. */
+#define ck_assert_named_eq(got, want, name_of)                                  \
+    do {                                                                        \
+        long got_ = (long)(got), want_ = (long)(want);                          \
+        ck_assert_msg(got_ == want_, "%s returned %s, expected %s", #got,       \
+                      name_of(got_), name_of(want_));                           \
+    } while (0)
+
 #define TEST(name, points, timeout_s, look_at) \
     LAB_TEST_DEFINE(name, points, timeout_s, look_at, false)
 #define HIDDEN_TEST(name, points, timeout_s, look_at) \

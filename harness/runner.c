@@ -16,7 +16,6 @@
  * with status one of pass, fail, timeout, crash, exit, and the message
  * escaped (\n, \t, \\) so a record is always one line.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -29,10 +28,13 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "diagnose.h"
 #include "lab_test.h"
 #include "reap.h"
+#include "sanitizer.h"
 #include "testkit.h"
 #include "todo.h"
+#include "watch.h"
 
 #ifndef LAB_NAME
 #define LAB_NAME "lab"
@@ -50,6 +52,9 @@
 #endif
 #ifdef UNDER_SANITIZER
 void __sanitizer_set_report_path(const char *path);
+enum { SAMPLE_STACKS = 0 };   /* their runtimes defer and police signal handlers */
+#else
+enum { SAMPLE_STACKS = 1 };
 #endif
 
 
@@ -61,11 +66,13 @@ enum { OUTPUT_FILE_LIMIT = 16 << 20, OUTPUT_SHOWN = 1500, REPORT_SHOWN = 2500 };
 static struct lab_test *registered;
 static int record_fd = -1;
 static const char *outdir = ".";
+static double current_timeout;   /* the running test's, scaled: the watcher's deadline */
 
 /* Written by the test's own process, read by the runner after it ends:
  * fork mode means a plain global would stay in the child's copy. */
 static volatile struct {
     int finished;
+    int stopped;      /* enum watch_stop: the watcher ended the test */
     char note[512];   /* lab_test_note() */
 } *shared;
 
@@ -129,6 +136,10 @@ void lab_test_begin(const char *name)
     snprintf(path, sizeof path, "%s/%s.san", outdir, name);
     __sanitizer_set_report_path(path);
 #endif
+    snprintf(path, sizeof path, "%s/%s.threads", outdir, name);
+    static char snapshot[4096];   /* the watcher reads it later */
+    memcpy(snapshot, path, sizeof snapshot);
+    watch_start(snapshot, current_timeout, &shared->stopped, SAMPLE_STACKS);
 }
 
 void lab_test_end(void)
@@ -142,6 +153,30 @@ void lab_test_note(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf((char *)shared->note, sizeof shared->note, fmt, ap);
     va_end(ap);
+}
+
+/* Every failed check of a test passes here first (lab.mk links the tests
+ * with --wrap=_ck_assert_failed): threads still waiting when a check gives
+ * up are often the reason it gave up, so snapshot them before Check ends the
+ * process.  Check formats the message with its own buffer; so do we. */
+_Noreturn void __real__ck_assert_failed(const char *file, int line, const char *expr,
+                                        const char *msg, ...);
+_Noreturn void __wrap__ck_assert_failed(const char *file, int line, const char *expr,
+                                        const char *msg, ...);
+_Noreturn void __wrap__ck_assert_failed(const char *file, int line, const char *expr,
+                                        const char *msg, ...)
+{
+    static char text[8192];
+    if (msg) {
+        va_list ap;
+        va_start(ap, msg);
+        vsnprintf(text, sizeof text, msg, ap);
+        va_end(ap);
+    }
+    watch_failing();
+    if (msg)
+        __real__ck_assert_failed(file, line, expr, "%s", text, NULL);
+    __real__ck_assert_failed(file, line, expr, NULL);
 }
 
 void not_implemented(const char *function, const char *file, int line)
@@ -176,74 +211,24 @@ static void append_file(char *buf, size_t size, const char *path, size_t limit,
     free(chunk);
 }
 
-static int holds_error(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    char line[1024];
-    int found = 0;
-    while (f && !found && fgets(line, sizeof line, f))
-        found = strstr(line, "ERROR: ") || strstr(line, "WARNING: ThreadSanitizer") ||
-                strncmp(line, "SUMMARY: ", 9) == 0;
-    if (f)
-        fclose(f);
-    return found;
-}
-
-/* Find a sanitizer report of an error in this test (name.san.<pid>). */
-static int find_report(const char *name, char *path, size_t size)
-{
-    char prefix[512];
-    snprintf(prefix, sizeof prefix, "%s.san.", name);
-    DIR *dir = opendir(outdir);
-    if (!dir)
-        return 0;
-    int found = 0;
-    for (struct dirent *e; !found && (e = readdir(dir));) {
-        if (strncmp(e->d_name, prefix, strlen(prefix)) == 0) {
-            snprintf(path, size, "%s/%s", outdir, e->d_name);
-            found = holds_error(path);
-        }
-    }
-    closedir(dir);
-    return found;
-}
-
-/* The "SUMMARY: ThreadSanitizer: data race file:line in fn" line. */
-static void report_summary(const char *path, char *out, size_t size)
-{
-    FILE *f = fopen(path, "r");
-    char line[1024];
-    snprintf(out, size, "a sanitizer reported an error");
-    while (f && fgets(line, sizeof line, f)) {
-        if (strncmp(line, "SUMMARY: ", 9) == 0) {
-            line[strcspn(line, "\n")] = '\0';
-            snprintf(out, size, "%s", line + 9);
-            break;
-        }
-    }
-    if (f)
-        fclose(f);
-}
-
-static const char *sanitizer_advice(const char *summary)
-{
-    if (strstr(summary, "data race"))
-        return "two threads touched the same memory at once, at least one "
-               "writing, with no lock or atomic ordering them";
-    if (strstr(summary, "lock-order-inversion"))
-        return "two locks are taken in opposite orders on different paths: "
-               "a deadlock waiting to happen; always take them in one fixed order";
-    if (strstr(summary, "leak"))
-        return "memory allocated during the test was never freed";
-    if (strstr(summary, "use-after-free"))
-        return "memory was used after it was freed";
-    if (strstr(summary, "unlock of an unlocked mutex") ||
-        strstr(summary, "destroy of a locked mutex"))
-        return "a mutex was used in a way POSIX leaves undefined";
-    return "see the report below";
-}
-
 /* ---- running one test ------------------------------------------------ */
+
+/* The reports seen so far in this pass, by signature: the test that showed
+ * each in full.  Returns that test, or NULL (and remembers this one). */
+static const char *seen_report(const char *signature, const char *test)
+{
+    enum { SEEN = 64 };
+    static char signatures[SEEN][512], tests[SEEN][256];
+    static int nseen;
+    for (int i = 0; i < nseen; i++)
+        if (!strcmp(signatures[i], signature))
+            return tests[i];
+    if (nseen < SEEN) {
+        snprintf(signatures[nseen], sizeof signatures[nseen], "%s", signature);
+        snprintf(tests[nseen++], sizeof tests[0], "%s", test);
+    }
+    return NULL;
+}
 
 static void record(const char *name, const char *status, double seconds,
                    const char *message)
@@ -280,14 +265,21 @@ static void run_one(const struct lab_test *t, double timeout_scale)
 
     Suite *suite = suite_create(LAB_NAME);
     TCase *tc = tcase_create(t->name);
-    tcase_set_timeout(tc, timeout);
+    /* The watcher stops the test at `timeout` with a snapshot; Check's own
+     * timer is the backstop for a test so broken that the watcher cannot run. */
+    current_timeout = timeout;
+    tcase_set_timeout(tc, timeout + 2);
     tcase_add_test(tc, t->ttest);
     suite_add_tcase(suite, tc);
     SRunner *sr = srunner_create(suite);
     srunner_set_fork_status(sr, CK_FORK);
 
     shared->finished = 0;
+    shared->stopped = WATCH_RUNNING;
     shared->note[0] = '\0';
+    char snapshot[4096];
+    snprintf(snapshot, sizeof snapshot, "%s/%s.threads", outdir, t->name);
+    unlink(snapshot);
     double start = now_s();
     srunner_run_all(sr, CK_SILENT);
     double seconds = now_s() - start;
@@ -297,13 +289,35 @@ static void run_one(const struct lab_test *t, double timeout_scale)
     TestResult *r = results[0];
     const char *check_msg = tr_msg(r);
     char report[1024];
-    char summary[1024];
+    struct diagnosis *diag = NULL;
 
-    if (find_report(t->name, report, sizeof report)) {
-        report_summary(report, summary, sizeof summary);
+    struct san_report san;
+    const char *same_as = NULL;
+    bool show_report = false;
+    if (san_find(outdir, t->name, report, sizeof report) &&
+        san_read(report, LAB_STUDENT_FILES, &san)) {
         status = "fail";
-        snprintf(msg, MSG, "%s\n%s.", summary, sanitizer_advice(summary));
-        append_file(msg, MSG, report, REPORT_SHOWN, "The sanitizer's report:");
+        same_as = seen_report(san.signature, t->name);
+        if (same_as) {   /* one bug, one full report: the first test that hit it shows it */
+            snprintf(msg, MSG, "%s: same %s as in %s: %s.\n%s; its full report is shown "
+                     "with %s.", san.tool, san.kind, same_as, san.headline,
+                     san_advice(san.kind), same_as);
+        } else {
+            snprintf(msg, MSG, "%s: %s.\n%s.", san.tool, san.headline, san_advice(san.kind));
+            show_report = true;
+        }
+    } else if (shared->stopped != WATCH_RUNNING) {
+        status = "timeout";
+        diag = calloc(1, sizeof *diag);
+        if (!diagnose(snapshot, LAB_STUDENT_FILES, diag))
+            snprintf(diag->verdict, sizeof diag->verdict, "timed out: likely deadlock, lost "
+                     "wakeup or infinite loop (no snapshot of its threads could be read)");
+        if (shared->stopped == WATCH_STUCK)
+            snprintf(msg, MSG, "%s\n(Stopped after %.2g s of its %.4g s: these waits can "
+                     "never end, so waiting longer could not change anything.)",
+                     diag->verdict, seconds, timeout);
+        else
+            snprintf(msg, MSG, "%s\n(Stopped at its timeout, %.4g s.)", diag->verdict, timeout);
     } else if (tr_rtype(r) == CK_PASS && shared->finished) {
         status = "pass";
         snprintf(msg, MSG, "%s", (const char *)shared->note);
@@ -335,19 +349,38 @@ static void run_one(const struct lab_test *t, double timeout_scale)
         snprintf(msg, MSG, "%s", check_msg);
     } else {
         status = "fail";
-        snprintf(msg, MSG, "%s\n(the check is at %s:%d)", check_msg,
-                 tr_lfile(r), tr_lno(r));
+        /* Threads left waiting for good when the check gave up: say so first. */
+        diag = calloc(1, sizeof *diag);
+        if (diagnose(snapshot, LAB_STUDENT_FILES, diag) && *diag->verdict) {
+            snprintf(msg, MSG, "%s\nThe test says: %s\n(the check is at %s:%d)",
+                     diag->verdict, check_msg, tr_lfile(r), tr_lno(r));
+        } else {
+            free(diag);
+            diag = NULL;
+            snprintf(msg, MSG, "%s\n(the check is at %s:%d)", check_msg,
+                     tr_lfile(r), tr_lno(r));
+        }
     }
 
     if (strcmp(status, "pass") != 0) {
         size_t used = strlen(msg);
-        snprintf(msg + used, MSG - used, "\nLook at: %s in %s.", t->look_at,
-                 LAB_STUDENT_FILES);
+        /* A diagnosis names the functions where the threads are: those first. */
+        const char *look = diag && *diag->look_at ? diag->look_at
+                           : (same_as || show_report) && *san.look_at ? san.look_at : t->look_at;
+        snprintf(msg + used, MSG - used, "\nLook at: %s in %s.", look, LAB_STUDENT_FILES);
+        if (diag) {
+            used = strlen(msg);
+            snprintf(msg + used, MSG - used, "\n%s", diag->threads);
+        }
+        /* After "Look at": cutting a long report can never hide it. */
+        if (show_report)
+            append_file(msg, MSG, report, REPORT_SHOWN, "The sanitizer's report:");
         char out[4096];
         snprintf(out, sizeof out, "%s/%s.out", outdir, t->name);
         append_file(msg, MSG, out, OUTPUT_SHOWN, "What the test printed:");
     }
     record(t->name, status, seconds, msg);
+    free(diag);
     free(results);
     srunner_free(sr);
     free(msg);
@@ -412,6 +445,7 @@ int main(int argc, char **argv)
     /* Orphans of a test (daemons, a fork bomb's children) become ours, so
      * reap_all_children() can end them before the next test. */
     prctl(PR_SET_CHILD_SUBREAPER, 1);
+    watch_prepare();
     shared = mmap(NULL, sizeof *shared, PROT_READ | PROT_WRITE,
                   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (shared == MAP_FAILED) {

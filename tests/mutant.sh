@@ -4,7 +4,7 @@
 #
 #   Caught-by: t1, t2   these tests must score 0 ("none": no test may fail)
 #   Exact: yes          every other test must still pass: the damage is contained
-#   Says: text          some feedback must contain this text
+#   Says: text          some feedback must contain this text (every Says: line)
 #
 # For every patch it also checks that grading wrote results.json and left no
 # process behind.  Prints one line per patch; exits 1 if any check failed.
@@ -21,6 +21,7 @@ for patch in "$@"; do
     [ "$caught_by" = none ] && caught_by=""
     out=build/$kind/$lab/$bug
     tree=$(mktemp -d)
+    chmod 755 "$tree"   # as a student's tree is: the sandboxed tests read its source lines to name locks
     mkdir -p "$tree/$lab" "$out"
     rm -rf "$out/grade"
     cp solutions/"$lab"/*.c "$tree/$lab/"
@@ -76,12 +77,20 @@ for patch in "$@"; do
         fi
         # Under load a different check of the same test may fire first, with
         # other words; the verdict stands, so the wording gets one more try.
-        if [ -z "$verdict" ] && [ -n "$says" ] && ! grep -qF -- "$says" "$out/grade/results.json"; then
+        # Several Says: lines must all appear (results.json escapes only
+        # quotes, backslashes and control characters, none of them in a Says).
+        says_all() {
+            local line
+            while IFS= read -r line; do
+                [ -z "$line" ] || grep -qF -- "$line" "$1" || { missing_says=$line; return 1; }
+            done <<< "$says"
+        }
+        if [ -z "$verdict" ] && [ -n "$says" ] && ! says_all "$out/grade/results.json"; then
             make -s --no-print-directory grade-now SUBMISSION="$tree" BUILD="$out/build" \
                 GRADE_OUT="$out/grade-again" LAB="$lab" ONLY="$([ "$exact" = yes ] || echo "$caught_by")" \
                 PASSES="$passes" > "$out/grade-again.log" 2>&1
-            grep -qF -- "$says" "$out/grade-again/results.json" ||
-                verdict="was caught, but no feedback says \"$says\" (in two gradings)"
+            says_all "$out/grade-again/results.json" ||
+                verdict="was caught, but no feedback says \"$missing_says\" (in two gradings)"
         fi
         # "test[s]" as a pattern: grep's own command line does not match it.
         left=$(grep -lsE -- "$PWD/$out/build/$lab/test[s]" /proc/[0-9]*/cmdline 2>/dev/null | wc -l)

@@ -773,7 +773,7 @@ TEST(buffer_is_fifo, 3, 5, "buffer_init, buffer_put, buffer_get")
     long got = must_get(&b, "after put(1), put(2), put(3)");
     ck_assert_msg(got == 1, "after put(1), put(2), put(3), get() returned %ld: "
                   "items must come out in the order they went in (1 first)", got);
-    ck_assert_int_eq(buffer_put(&b, 4), BUFFER_OK);
+    ck_assert_named_eq(buffer_put(&b, 4), BUFFER_OK, buffer_name);
     for (long want = 2; want <= 4; want++) {
         got = must_get(&b, "reading back 2, 3, 4");
         ck_assert_msg(got == want, "expected get() to return %ld, got %ld: a "
@@ -781,8 +781,8 @@ TEST(buffer_is_fifo, 3, 5, "buffer_init, buffer_put, buffer_get")
                       "capacity", want, got);
     }
     for (long i = 0; i < 20; i++) {   /* round and round the ring */
-        ck_assert_int_eq(buffer_put(&b, 10 * i), BUFFER_OK);
-        ck_assert_int_eq(buffer_put(&b, 10 * i + 1), BUFFER_OK);
+        ck_assert_named_eq(buffer_put(&b, 10 * i), BUFFER_OK, buffer_name);
+        ck_assert_named_eq(buffer_put(&b, 10 * i + 1), BUFFER_OK, buffer_name);
         long first = must_get(&b, "going round the ring");
         long second = must_get(&b, "going round the ring");
         ck_assert_msg(first == 10 * i && second == 10 * i + 1, "after put(%ld), "
@@ -804,7 +804,7 @@ TEST(get_waits_for_put, 3, 10, "buffer_get, buffer_put")
                   buffer_name(getter.result), getter.out);
     ck_assert_msg(asleep, "get() on an empty buffer never went to sleep within 3 s: "
                   "it must wait on b->not_empty with pthread_cond_wait, not spin");
-    ck_assert_int_eq(buffer_put(&b, 42), BUFFER_OK);
+    ck_assert_named_eq(buffer_put(&b, 42), BUFFER_OK, buffer_name);
     ck_assert_msg(returned_within(&getter, 1, 1, 2.0), "a get() waiting on an empty "
                   "buffer was not woken by put(42) within 2 s: a lost wakeup. put "
                   "must signal not_empty after adding an item");
@@ -819,8 +819,8 @@ TEST(put_waits_for_get, 3, 10, "buffer_put, buffer_get")
 {
     struct bounded_buffer b;
     ck_assert_int_eq(buffer_init(&b, 2), 0);
-    ck_assert_int_eq(buffer_put(&b, 1), BUFFER_OK);
-    ck_assert_int_eq(buffer_put(&b, 2), BUFFER_OK);
+    ck_assert_named_eq(buffer_put(&b, 1), BUFFER_OK, buffer_name);
+    ck_assert_named_eq(buffer_put(&b, 2), BUFFER_OK, buffer_name);
     struct call putter;
     start_call(&putter, op_put, &b, 3, 0, 0);
     bool asleep = settled(&putter, 1, 3.0);
@@ -858,7 +858,7 @@ TEST(woken_waiters_check_again, 7, 10, "buffer_get, buffer_put")
     ck_assert_msg(settled(getters, GETTERS, 3.0) && !count_returned(getters, GETTERS),
                   "4 getters on an empty buffer did not all go to sleep within 3 s "
                   "(%d returned)", count_returned(getters, GETTERS));
-    ck_assert_int_eq(buffer_put(&b, 7), BUFFER_OK);
+    ck_assert_named_eq(buffer_put(&b, 7), BUFFER_OK, buffer_name);
     pthread_mutex_lock(&b.lock);
     pthread_cond_broadcast(&b.not_empty);   /* the "spurious" wakeup */
     pthread_mutex_unlock(&b.lock);
@@ -885,7 +885,7 @@ TEST(woken_waiters_check_again, 7, 10, "buffer_get, buffer_put")
     /* The same on the other side: 3 putters wait on a full buffer of
      * capacity 1, one slot frees up, all three are woken. */
     ck_assert_int_eq(buffer_init(&b, 1), 0);
-    ck_assert_int_eq(buffer_put(&b, 100), BUFFER_OK);
+    ck_assert_named_eq(buffer_put(&b, 100), BUFFER_OK, buffer_name);
     struct call putters[PUTTERS];
     for (int i = 0; i < PUTTERS; i++)
         start_call(&putters[i], op_put, &b, i + 1, 0, 0);
@@ -941,7 +941,7 @@ TEST(close_wakes_every_waiter, 6, 10, "buffer_close")
     buffer_destroy(&b);
 
     ck_assert_int_eq(buffer_init(&b, 1), 0);
-    ck_assert_int_eq(buffer_put(&b, 5), BUFFER_OK);
+    ck_assert_named_eq(buffer_put(&b, 5), BUFFER_OK, buffer_name);
     struct call putters[PUTTERS];
     for (int i = 0; i < PUTTERS; i++)
         start_call(&putters[i], op_put, &b, i + 1, 0, 0);
@@ -967,7 +967,7 @@ TEST(closed_buffer_drains_then_says_closed, 3, 5, "buffer_get, buffer_close")
     struct bounded_buffer b;
     ck_assert_int_eq(buffer_init(&b, 4), 0);
     for (long i = 1; i <= 3; i++)
-        ck_assert_int_eq(buffer_put(&b, i), BUFFER_OK);
+        ck_assert_named_eq(buffer_put(&b, i), BUFFER_OK, buffer_name);
     buffer_close(&b);
     long s = buffer_put(&b, 4);
     ck_assert_msg(s == BUFFER_CLOSED, "put(4) into a closed buffer with free slots "
@@ -1138,7 +1138,7 @@ TEST(blocked_waiters_use_no_cpu, 4, 10, "buffer_get, buffer_put")
     struct bounded_buffer empty, full;
     ck_assert_int_eq(buffer_init(&empty, 1), 0);
     ck_assert_int_eq(buffer_init(&full, 1), 0);
-    ck_assert_int_eq(buffer_put(&full, 1), BUFFER_OK);
+    ck_assert_named_eq(buffer_put(&full, 1), BUFFER_OK, buffer_name);
     struct gate gate = GATE_INIT;
     pthread_t baseline;
     ck_assert_int_eq(pthread_create(&baseline, NULL, wait_at_gate, &gate), 0);

@@ -259,8 +259,8 @@ TEST(future_states_go_pending_running_finished, 3, 5,
 
     gate_open(&g);
     void *va = NULL, *vb = NULL;
-    ck_assert_int_eq(future_result(a, 5.0, &va, NULL), RESULT_OK);
-    ck_assert_int_eq(future_result(b, 5.0, &vb, NULL), RESULT_OK);
+    ck_assert_named_eq(future_result(a, 5.0, &va, NULL), RESULT_OK, status_name);
+    ck_assert_named_eq(future_result(b, 5.0, &vb, NULL), RESULT_OK, status_name);
     ck_assert_msg(va == (void *)7 && vb == (void *)42, "expected the values 7 and 42, got %p "
                   "and %p", va, vb);
     for (int i = 0; i < 2; i++) {
@@ -303,7 +303,7 @@ TEST(result_hands_back_the_task_error, 3, 5, "future_run, future_result, future_
     ck_assert_msg(rc == RESULT_OK && error.code == 0, "future_exception of a task that "
                   "succeeded: expected RESULT_OK and code 0 (Python returns None), got %s and "
                   "code %d", status_name(rc), error.code);
-    ck_assert_int_eq(future_result(good, 5.0, &value, NULL), RESULT_OK);
+    ck_assert_named_eq(future_result(good, 5.0, &value, NULL), RESULT_OK, status_name);
     ck_assert_msg(value == (void *)10, "expected 10, got %p", value);
     future_release(bad);
     future_release(good);
@@ -337,7 +337,7 @@ TEST(result_times_out, 4, 5, "future_result, future_exception, wait_done")
     rc = future_result(f, 5.0, &value, NULL);
     ck_assert_msg(rc == RESULT_OK && value == (void *)7, "after timing out once, the future "
                   "should still deliver its value: got %s and %p", status_name(rc), value);
-    ck_assert_int_eq(future_result(f, 0, NULL, NULL), RESULT_OK);
+    ck_assert_named_eq(future_result(f, 0, NULL, NULL), RESULT_OK, status_name);
     future_release(f);
     executor_free(ex);
 }
@@ -371,7 +371,7 @@ TEST(cancel_succeeds_only_while_pending, 4, 5, "future_cancel, future_run, worke
                   "RESULT_CANCELLED, got %s", status_name(rc));
 
     gate_open(&g);
-    ck_assert_int_eq(future_result(later, 5.0, NULL, NULL), RESULT_OK);
+    ck_assert_named_eq(future_result(later, 5.0, NULL, NULL), RESULT_OK, status_name);
     ck_assert_msg(runs == 0, "the cancelled task ran anyway: a worker must skip a future that "
                   "was cancelled while queued");
     ck_assert_msg(!future_cancel(running) && !future_cancel(later), "cancel() of a FINISHED "
@@ -574,7 +574,7 @@ TEST(workers_are_created_lazily, 4, 10,
                   "%d more threads", count_threads() - base);
     gate_open(&g1);
     for (int i = 0; i < 3; i++) {
-        ck_assert_int_eq(future_result(fs[i], 5.0, NULL, NULL), RESULT_OK);
+        ck_assert_named_eq(future_result(fs[i], 5.0, NULL, NULL), RESULT_OK, status_name);
         future_release(fs[i]);
     }
     struct pool_probe three_idle = {ex, 3};
@@ -592,7 +592,7 @@ TEST(workers_are_created_lazily, 4, 10,
     }
     gate_open(&g2);
     for (int i = 0; i < 5; i++) {
-        ck_assert_int_eq(future_result(fs[i], 5.0, NULL, NULL), RESULT_OK);
+        ck_assert_named_eq(future_result(fs[i], 5.0, NULL, NULL), RESULT_OK, status_name);
         future_release(fs[i]);
     }
     executor_free(ex);
@@ -606,7 +606,7 @@ TEST(workers_are_created_lazily, 4, 10,
                   "threads", executor_threads(ex));
     gate_open(&g3);
     for (int i = 0; i < 6; i++) {
-        ck_assert_int_eq(future_result(fs[i], 5.0, NULL, NULL), RESULT_OK);
+        ck_assert_named_eq(future_result(fs[i], 5.0, NULL, NULL), RESULT_OK, status_name);
         future_release(fs[i]);
     }
     executor_free(ex);
@@ -631,7 +631,7 @@ TEST(submit_after_shutdown_fails, 2, 5, "executor_submit, executor_map, executor
     ck_assert_msg(rc == RESULT_ERROR && error.code == ESHUTDOWN, "map after shutdown: expected "
                   "RESULT_ERROR with code ESHUTDOWN, got %s with code %d", status_name(rc),
                   error.code);
-    ck_assert_int_eq(future_result(f, 0, NULL, NULL), RESULT_OK);
+    ck_assert_named_eq(future_result(f, 0, NULL, NULL), RESULT_OK, status_name);
     future_release(f);
     executor_free(ex);
 }
@@ -690,7 +690,7 @@ TEST(idle_workers_are_woken_for_queued_tasks, 4, 20, "enqueue, executor_submit, 
                       "was empty (libuv issue 492)" : "start a worker per submit while none "
                       "is idle");
         for (int i = 0; i < 4; i++) {
-            ck_assert_int_eq(future_result(fs[i], 10.0, NULL, NULL), RESULT_OK);
+            ck_assert_named_eq(future_result(fs[i], 10.0, NULL, NULL), RESULT_OK, status_name);
             future_release(fs[i]);
         }
         ck_assert_msg(executor_threads(ex) == 4, "expected 4 workers, found %d",
@@ -733,7 +733,7 @@ TEST(shutdown_waits_for_queued_tasks, 4, 10, "executor_shutdown, worker_main")
                   "tasks had not run (they were queued when shutdown began): workers must "
                   "drain the queue before they exit, unless cancel_futures", 8 - (int)ran);
     for (int i = 0; i < 8; i++) {
-        ck_assert_int_eq(future_state(fs[i]), FUTURE_FINISHED);
+        ck_assert_named_eq(future_state(fs[i]), FUTURE_FINISHED, state_name);
         future_release(fs[i]);
     }
     executor_free(ex);
@@ -830,8 +830,8 @@ TEST(pools_shut_down_independently, 3, 10, "executor_shutdown, worker_main, exec
     struct executor *a = new_pool(2), *b = new_pool(2);
     struct future *fa = submit(a, double_it, (void *)1);
     struct future *fb = submit(b, double_it, (void *)2);
-    ck_assert_int_eq(future_result(fa, 5.0, NULL, NULL), RESULT_OK);
-    ck_assert_int_eq(future_result(fb, 5.0, NULL, NULL), RESULT_OK);
+    ck_assert_named_eq(future_result(fa, 5.0, NULL, NULL), RESULT_OK, status_name);
+    ck_assert_named_eq(future_result(fb, 5.0, NULL, NULL), RESULT_OK, status_name);
     future_release(fa);
     future_release(fb);
 
@@ -890,8 +890,8 @@ TEST(as_completed_yields_done_first_then_in_finish_order, 3, 10,
     struct executor *ex = new_pool(4);
     struct future *d1 = submit(ex, double_it, (void *)1);
     struct future *d2 = submit(ex, double_it, (void *)2);
-    ck_assert_int_eq(future_result(d1, 5.0, NULL, NULL), RESULT_OK);
-    ck_assert_int_eq(future_result(d2, 5.0, NULL, NULL), RESULT_OK);
+    ck_assert_named_eq(future_result(d1, 5.0, NULL, NULL), RESULT_OK, status_name);
+    ck_assert_named_eq(future_result(d2, 5.0, NULL, NULL), RESULT_OK, status_name);
     struct gate g[3] = {GATE_INIT, GATE_INIT, GATE_INIT};
     struct future *p[3];
     for (int i = 0; i < 3; i++)
