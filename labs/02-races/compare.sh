@@ -5,6 +5,7 @@
 # Prints what each ends at and the wall-clock nanoseconds per update, and how
 # many times faster the C versions are.  Python's x += 1 is run under the GIL;
 # since CPython 3.10 it usually ends at 0 (see the README), C's racy one does not.
+# Prints: ns per update
 set -u
 build=$1
 n=${COMPARE_N:-1000000}
@@ -14,8 +15,13 @@ trap 'rm -rf "$tmp"' EXIT
 if ! PLOTS_QUICK=1 "$build/bench" "$tmp/bench.dat" > "$tmp/bench.out" 2>&1; then
     echo "   the timing driver failed:"; sed 's/^/   /' "$tmp/bench.out"; exit 1
 fi
-# "2 threads: ns per increment  racy R  atomic A  confined C"
-read -r racy atomic confined < <(awk '/^2 threads:/ { print $7, $9, $11 }' "$tmp/bench.out")
+# The driver's table "wall-clock ns per increment": the 2-thread row holds
+# racy, atomic and confined medians, each followed by its (spread) and, for a
+# point not to be trusted, a "?".
+read -r racy atomic confined < <(awk '/^wall-clock ns per increment/ { on = 1; next }
+    on && $1 == 2 { n = 0; for (i = 2; i <= NF; i++) if ($i ~ /^[0-9.]+$/) v[++n] = $i
+                    print v[1], v[2], v[3]; exit }' "$tmp/bench.out")
+[ -n "$confined" ] || { echo "   the timing driver printed no 2-thread row of ns per increment"; exit 1; }
 
 reference="this lab's reference"
 who=${BENCH_WHO:-$reference}
