@@ -354,12 +354,14 @@ int __wrap_pthread_mutex_lock(pthread_mutex_t *m)
     if (!s)
         return __real_pthread_mutex_lock(m);
     void *at = __builtin_return_address(0);
-    int err = __real_pthread_mutex_trylock(m);
-    if (err == EBUSY) {   /* only now is it a wait worth recording */
-        block(s, W_MUTEX, m, at, 0);
-        err = __real_pthread_mutex_lock(m);
-        unblock(s);
-    }
+    /* Always the real lock, never a trylock first: ThreadSanitizer learns
+     * lock order only from blocking locks (a trylock cannot deadlock), so a
+     * trylock that succeeds would hide a lock-order inversion from it.  A
+     * wait noted here for an uncontended lock is harmless: the watcher only
+     * counts threads asleep in the kernel, steady for STEADY_NS. */
+    block(s, W_MUTEX, m, at, 0);
+    int err = __real_pthread_mutex_lock(m);
+    unblock(s);
     if (err == 0 || err == EOWNERDEAD)
         took(m, s, at);
     return err;
