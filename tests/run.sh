@@ -41,7 +41,10 @@ REFERENCE=solutions
 
 ok() { echo "  ✓ $1"; passed=$((passed + 1)); }
 bad() { echo "  ✗ $1"; shift; [ $# -gt 0 ] && printf '%s\n' "$@" | head -25 | sed 's/^/      /'; failed=$((failed + 1)); }
-section() { echo; echo "$1  [$(($(date +%s) - START)) s]"; }
+# cpu_s: CPU seconds used so far by everything this script started (bash's
+# `times`, second line: children's user and system time).
+cpu_s() { times | awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, t, /[ms]/); s += t[1] * 60 + t[2] } print int(s) }'; }
+section() { echo; echo "$1  [$(($(date +%s) - START)) s, $(cpu_s) s CPU]"; }
 
 # grade NAME ARGS...: run the real `make grade` into $T/NAME; keep its terminal output.
 # Its gcc build is the one the compile check below made, so nothing is built twice.
