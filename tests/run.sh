@@ -41,9 +41,13 @@ REFERENCE=solutions
 
 ok() { echo "  ✓ $1"; passed=$((passed + 1)); }
 bad() { echo "  ✗ $1"; shift; [ $# -gt 0 ] && printf '%s\n' "$@" | head -25 | sed 's/^/      /'; failed=$((failed + 1)); }
-# cpu_s: CPU seconds used so far by everything this script started (bash's
-# `times`, second line: children's user and system time).
-cpu_s() { times | awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, t, /[ms]/); s += t[1] * 60 + t[2] } print int(s) }'; }
+# cpu_s: CPU seconds used so far by everything this script has waited for
+# (bash's `times`, second line: its children's user and system time; run in
+# this shell, not a pipe's subshell, which has no children of its own).
+cpu_s() {
+    times > "$T/times"
+    awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, t, /[ms]/); s += t[1] * 60 + t[2] } print int(s) }' "$T/times"
+}
 section() { echo; echo "$1  [$(($(date +%s) - START)) s, $(cpu_s) s CPU]"; }
 
 # grade NAME ARGS...: run the real `make grade` into $T/NAME; keep its terminal output.
@@ -91,6 +95,23 @@ for compiler in gcc $([ "${HANDOUT_QUICK:-0}" = 1 ] || echo clang); do
         else bad "$compiler: $src do not compile cleanly" "$missing"; fi
     done
 done
+
+# instructor-only
+# The mutants and the hostile fixtures are most of make test's work, and
+# they only have to fail their tests, which load cannot prevent.  They grade
+# in the background while the sections below run beside them (a load the
+# reference must bear anyway); their verdicts come last.  Mutants spend
+# much of their time waiting for a hang to be called, so twice as many run
+# as there are cores.
+# Every kit object they link is built first, so no two makes write one file.
+make -s --no-print-directory kit LABS="$LABS" > "$T/kit.out" 2>&1 || bad "make kit failed" "$(tail -5 "$T/kit.out")"
+(
+    ls tests/hostile/*/*.patch | xargs -r -P "$JOBS" -n 1 tests/mutant.sh > "$T/hostile.out" 2>&1
+    for lab in $LABS; do ls tests/mutants/$lab/*.patch 2>/dev/null; done |
+        xargs -r -P $((JOBS * 2)) -n 1 tests/mutant.sh > "$T/mutants.out" 2>&1
+) &
+POOL=$!
+# /instructor-only
 
 # instructor-only
 section "Skeletons differ from solutions only inside function bodies"
@@ -172,33 +193,6 @@ last=$(make -s --no-print-directory grade-now LAB=$short AUTOLAB=1 BUILD="$T/ske
 if out=$(make -s --no-print-directory grade-now LAB=nonsense 2>&1); then bad "LAB=nonsense was accepted"
 else grep -q "is not a lab" <<< "$out" && ok "an unknown LAB is refused with the list of labs" || bad "LAB=nonsense: $out"; fi
 
-# instructor-only
-section "Buggy implementations (tests/mutants) lose the points of the tests named for them"
-# A mutant only has to fail its tests, which load cannot prevent, so they run
-# more at a time than there are cores; most of their time is spent waiting.
-for lab in $LABS; do ls tests/mutants/$lab/*.patch 2>/dev/null; done |
-    xargs -r -P $((JOBS * 2)) -n 1 tests/mutant.sh > "$T/mutants.out" 2>&1
-for lab in $LABS; do
-    total=$(ls tests/mutants/$lab/*.patch 2>/dev/null | wc -l)
-    caught=$(grep -c "✓ $lab/" "$T/mutants.out")
-    if [ "$total" -ge 6 ] && [ "$caught" -eq "$total" ]; then
-        ok "$lab: $caught/$total mutants caught (100%)"
-    elif [ "$total" -lt 6 ]; then
-        bad "$lab: only $total mutants (at least 6 wanted)"
-    else
-        bad "$lab: $caught/$total mutants caught" "$(grep "✗ $lab/" "$T/mutants.out")"
-    fi
-done
-
-section "Hostile and broken submissions are contained: graded right, bounded, nothing left behind"
-ls tests/hostile/*/*.patch | xargs -r -P "$JOBS" -n 1 tests/mutant.sh > "$T/hostile.out" 2>&1
-while IFS= read -r line; do
-    case $line in
-        *"✓ "*) ok "${line#*✓ }" ;;
-        *"✗ "*) bad "${line#*✗ }" ;;
-    esac
-done < "$T/hostile.out"
-# /instructor-only
 
 section "make plots on skeletons says which function is missing"
 out=$(PLOTS_QUICK=1 PLOTS_DIR=$T/plots-skeleton make -s --no-print-directory plots-now SRC=$SKELETONS \
@@ -414,6 +408,30 @@ for var in $(sed -n 's/^#: \([A-Z_]*\)=.*/\1/p' Makefile); do
 done
 [ -z "$undocumented" ] && ok "every variable in make help is in README.md" \
     || bad "variables in make help but not in README.md:$undocumented"
+
+# instructor-only
+section "Buggy implementations (tests/mutants) lose the points of the tests named for them"
+wait $POOL
+for lab in $LABS; do
+    total=$(ls tests/mutants/$lab/*.patch 2>/dev/null | wc -l)
+    caught=$(grep -c "✓ $lab/" "$T/mutants.out")
+    if [ "$total" -ge 6 ] && [ "$caught" -eq "$total" ]; then
+        ok "$lab: $caught/$total mutants caught (100%)"
+    elif [ "$total" -lt 6 ]; then
+        bad "$lab: only $total mutants (at least 6 wanted)"
+    else
+        bad "$lab: $caught/$total mutants caught" "$(grep "✗ $lab/" "$T/mutants.out")"
+    fi
+done
+
+section "Hostile and broken submissions are contained: graded right, bounded, nothing left behind"
+while IFS= read -r line; do
+    case $line in
+        *"✓ "*) ok "${line#*✓ }" ;;
+        *"✗ "*) bad "${line#*✗ }" ;;
+    esac
+done < "$T/hostile.out"
+# /instructor-only
 
 section "make test wrote nothing in labs/ or plots/"
 [ "$(fingerprint)" = "$UNTOUCHED" ] && ok "labs/ and plots/ are byte for byte as they were" \
