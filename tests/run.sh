@@ -42,13 +42,12 @@ REFERENCE=solutions
 ok() { echo "  ✓ $1"; passed=$((passed + 1)); }
 bad() { echo "  ✗ $1"; shift; [ $# -gt 0 ] && printf '%s\n' "$@" | head -25 | sed 's/^/      /'; failed=$((failed + 1)); }
 # cpu_s: CPU seconds used so far by everything this script has waited for
-# (bash's `times`, second line: its children's user and system time; run in
-# this shell, not a pipe's subshell, which has no children of its own).
+# (the second line of bash's `times`: its children's user and system time).
+# `times` runs in this shell, not in a subshell, which has no children yet.
 cpu_s() {
-    times > "$T/times"
     awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, t, /[ms]/); s += t[1] * 60 + t[2] } print int(s) }' "$T/times"
 }
-section() { echo; echo "$1  [$(($(date +%s) - START)) s, $(cpu_s) s CPU]"; }
+section() { times > "$T/times"; echo; echo "$1  [$(($(date +%s) - START)) s, $(cpu_s) s CPU]"; }
 
 # grade NAME ARGS...: run the real `make grade` into $T/NAME; keep its terminal output.
 # Its gcc build is the one the compile check below made, so nothing is built twice.
