@@ -184,12 +184,10 @@ static struct future *take_batch(struct executor *ex, struct batch *me)
         me->n = k - 1;
         last->next_in_queue = NULL;
         pthread_mutex_unlock(&me->lock);
-        /* A sleeper could now be needed for them (if f is a long task): wake
-         * one, which steals or goes back to sleep. */
-        if (ex->idle > ex->wakeups) {
-            ex->wakeups++;
-            pthread_cond_signal(&ex->work_ready);
-        }
+        /* Nobody to wake for them, should f be a long task: k > 1 needs at
+         * least 4 queued tasks per worker, and for a queue that long enqueue
+         * has woken every idle worker.  Each looks at the batches (steal)
+         * before it sleeps again. */
     }
     return f;
 }
