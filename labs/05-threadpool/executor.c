@@ -4,18 +4,9 @@
  *
  * One mutex guards the queue and the counts below; idle workers sleep on one
  * condition variable.  A task that does nothing costs about 100 ns of work;
- * taking a lock that another core held last costs about as much again (its
- * cache line has to cross), and a worker that sleeps and is woken costs two
- * system calls and two context switches, tens of times more.  So the design
- * is about not sleeping, not waking and not sharing the lock (the README's
- * benchmark measures it):
- *  - batched hand-off: when the queue is long, a worker takes several tasks
- *    under one lock (take_batch) into a batch of its own, which it then
- *    works through with its own lock, a line no other core wants.  Any idle
- *    worker takes tasks from another's batch (steal) before it sleeps, so a
- *    task never waits behind a long one while a worker is free.  A short
- *    queue is handed out one task at a time, which keeps Python's schedule
- *    exactly: the oldest task goes to the first free worker;
+ * a worker that sleeps and is woken costs two system calls and two context
+ * switches, tens of times more.  So the design is about not sleeping, not
+ * waking and not waiting for the lock (the README's benchmark measures it):
  *  - a sleeping worker is woken only for a task that no awake worker will
  *    take (wakeups counts the awake ones), never one per submit regardless;
  *  - one idle worker spins for a few microseconds before it sleeps
@@ -24,8 +15,8 @@
  *    only ever held for a few instructions;
  *  - no thundering herd: one signal per task, never a broadcast (except at
  *    shutdown, when every worker must wake);
- *  - no allocation per task beyond the future itself: the queue and the
- *    batches are linked through the futures (next_in_queue);
+ *  - no allocation per task beyond the future itself: the queue is linked
+ *    through the futures (next_in_queue);
  *  - executor_map queues all its tasks under one lock and wakes the workers
  *    it needs in one go.
  */
@@ -36,17 +27,6 @@
 #include <unistd.h>
 
 #include "threadpool.h"
-
-/* One per worker thread: tasks it took from the queue in one go and has not
- * started yet, oldest first.  Its own worker takes them one by one; an idle
- * worker may take one too (steal).  A cache line to itself (aligned), so
- * that two workers' batches never share one. */
-struct batch {
-    _Alignas(64) pthread_mutex_t lock;   /* guards head and n */
-    struct future *head;                 /* linked by next_in_queue */
-    size_t n;
-    struct executor *ex;                 /* the pool this worker belongs to */
-};
 
 struct executor {
     pthread_mutex_t lock;         /* guards every field up to threads[] */
@@ -61,7 +41,6 @@ struct executor {
     int max_workers;
     int nthreads;                 /* worker threads started, at most max_workers */
     pthread_t *threads;           /* room for max_workers */
-    struct batch *batches;        /* one per thread in threads[] (its own lock) */
     pthread_mutex_t join_lock;    /* one executor_shutdown joins the workers at a time */
     int joined;                   /* workers joined so far (guarded by join_lock) */
 };
@@ -90,10 +69,6 @@ static void adaptive_mutex_init(pthread_mutex_t *m)
 #endif
 
 enum { SPIN_NS = 20000 };   /* 20 us: many submits' worth, a few context switches' worth */
-
-/* At most this many tasks in one batch: enough to make the lock rare (one
- * taking per 16 tasks), few enough that the walk to cut them off is short. */
-enum { BATCH_MAX = 16 };
 
 static double monotonic_now(void)
 {
@@ -147,88 +122,17 @@ static bool spin_for_work(struct executor *ex)
     return ex->head || ex->shutting_down;
 }
 
-/* Take the oldest task of batch b, or NULL if it has none.  Called by b's
- * worker with no lock held, or by a thief with ex->lock held. */
-static struct future *take_from(struct batch *b)
-{
-    pthread_mutex_lock(&b->lock);
-    struct future *f = b->head;
-    if (f) {
-        b->head = f->next_in_queue;
-        b->n--;
-    }
-    pthread_mutex_unlock(&b->lock);
-    return f;
-}
-
-/* Take the oldest queued task for worker `me`, and when the queue is long,
- * the next ones too, into me's batch.  Called with ex->lock held, the queue
- * not empty and me's batch empty. */
-static struct future *take_batch(struct executor *ex, struct batch *me)
-{
-    /* Leave every other worker as much: a short queue goes one task at a
-     * time, so the oldest task still goes to the first free worker. */
-    size_t k = ex->queued / (2 * (size_t)ex->nthreads);
-    k = k < 1 ? 1 : k > BATCH_MAX ? BATCH_MAX : k;
-    struct future *f = ex->head, *last = f;
-    for (size_t i = 1; i < k; i++)
-        last = last->next_in_queue;
-    ex->head = last->next_in_queue;
-    if (!ex->head)
-        ex->tail = NULL;
-    ex->queued -= k;
-    atomic_store_explicit(&ex->pending, ex->queued, memory_order_relaxed);
-    if (k > 1) {
-        pthread_mutex_lock(&me->lock);
-        me->head = f->next_in_queue;
-        me->n = k - 1;
-        last->next_in_queue = NULL;
-        pthread_mutex_unlock(&me->lock);
-        /* Nobody to wake for them, should f be a long task: k > 1 needs at
-         * least 4 queued tasks per worker, and for a queue that long enqueue
-         * has woken every idle worker.  Each looks at the batches (steal)
-         * before it sleeps again. */
-    }
-    return f;
-}
-
-/* An idle worker takes the oldest task from another worker's batch: that
- * worker may be busy with a long task.  Called with ex->lock held, which
- * every batch is filled under, so a worker that finds nothing here and then
- * sleeps cannot miss a batch (take_batch wakes it). */
-static struct future *steal(struct executor *ex, struct batch *me)
-{
-    for (int i = 0; i < ex->nthreads; i++) {
-        struct future *f = &ex->batches[i] == me ? NULL : take_from(&ex->batches[i]);
-        if (f)
-            return f;
-    }
-    return NULL;
-}
-
-/* The next task for worker `me`: from its batch, the queue, or another's
- * batch, sleeping until there is one.  NULL once the pool is shutting down
- * and no task is left anywhere. */
-static struct future *next_task(struct batch *me)
-{
-    /* TODO: first take_from your own batch (no shared lock).  If it is
-     * empty, lock the pool and loop: if the queue has tasks, take_batch;
-     * else try to steal; else, if the pool is shutting down, leave with
-     * NULL.  With nothing found, spin once (spin_for_work, given: it returns
-     * at once if another worker spins) and look again; if there is still
-     * nothing, count yourself idle and wait on work_ready (after waking: no
-     * longer idle, one wakeup used up if any, and you may spin again).
-     * Unlock and return the task.  Why must a shutting-down pool still drain
-     * the queue and the batches? */
-    (void)me, (void)take_from, (void)take_batch, (void)steal, (void)spin_for_work;
-    NOT_IMPLEMENTED();
-}
-
 static void *worker_main(void *arg)
 {
-    /* TODO: arg is this worker's batch.  Until next_task returns NULL,
-     * future_run each task it returns, then release the queue's reference. */
-    (void)arg, (void)next_task;
+    /* TODO: lock the pool.  Loop: while the queue is empty and the pool is
+     * not shutting down, count yourself idle and wait on work_ready (after
+     * waking: no longer idle, and one wakeup used up, if any).  For speed,
+     * first give spin_for_work (given) a chance: sleep only if it returns
+     * false.  If the queue is still empty, the pool is shutting down: leave.
+     * Otherwise pop the oldest future (keep `pending` equal to `queued`)
+     * and, without the lock, future_run it and release the queue's
+     * reference.  Why must a shutting-down pool still drain its queue? */
+    (void)arg, (void)spin_for_work;
     NOT_IMPLEMENTED();
 }
 
@@ -236,9 +140,8 @@ static void *worker_main(void *arg)
  * max_workers times per pool) and keeps threads[] and the counts consistent. */
 static int start_worker(struct executor *ex)
 {
-    /* TODO: pthread_create the next thread of threads[] running worker_main
-     * with the batch of the same index, count it, and return 0 or the
-     * error. */
+    /* TODO: pthread_create the next thread of threads[] running worker_main,
+     * count it, and return 0 or the error. */
     (void)ex, (void)worker_main;
     NOT_IMPLEMENTED();
 }
@@ -274,11 +177,9 @@ int executor_default_workers(void)
 struct executor *executor_new(int max_workers)
 {
     /* TODO: EINVAL (errno, NULL) if max_workers <= 0.  Allocate the pool
-     * zeroed, room for max_workers thread ids and max_workers batches
-     * (aligned_alloc(64, ...): a cache line each), or ENOMEM.  Give each
-     * batch its mutex and the pool's address.  Initialise the locks (the
-     * pool's lock with adaptive_mutex_init, given) and the condition
-     * variable.  Start no thread: submit does that. */
+     * zeroed and room for max_workers thread ids (ENOMEM), initialise the
+     * locks (the pool's lock with adaptive_mutex_init, given) and the
+     * condition variable.  Start no thread: submit does that. */
     (void)max_workers, (void)adaptive_mutex_init;
     NOT_IMPLEMENTED();
 }
@@ -311,12 +212,11 @@ int executor_map(struct executor *ex, task_fn fn, void *const *args, size_t n,
 void executor_shutdown(struct executor *ex, bool wait, bool cancel_futures)
 {
     /* TODO: under the pool's lock: set the pool's own stop flag, take the
-     * tasks out if cancel_futures (every worker's batch, under its lock,
-     * then the whole queue), and wake every worker.  Why must the flag be
-     * set and the broadcast sent with the lock held?  Then, without the
-     * lock, cancel (and release) the futures taken out.  If wait, join every
-     * worker not joined yet, under join_lock so that two callers never join
-     * the same thread. */
+     * whole queue out if cancel_futures, and wake every worker.  Why must the
+     * flag be set and the broadcast sent with the lock held?  Then, without
+     * the lock, cancel (and release) the futures taken out.  If wait, join
+     * every worker not joined yet, under join_lock so that two callers never
+     * join the same thread. */
     (void)ex, (void)wait, (void)cancel_futures;
     NOT_IMPLEMENTED();
 }
@@ -324,8 +224,7 @@ void executor_shutdown(struct executor *ex, bool wait, bool cancel_futures)
 void executor_free(struct executor *ex)
 {
     /* TODO: shut down with wait (NULL: nothing to do), then destroy the
-     * locks (the batches' too) and the condition variable (all unlocked by
-     * now) and free. */
+     * locks and the condition variable (all unlocked by now) and free. */
     (void)ex;
     NOT_IMPLEMENTED();
 }

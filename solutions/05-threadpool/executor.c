@@ -4,18 +4,9 @@
  *
  * One mutex guards the queue and the counts below; idle workers sleep on one
  * condition variable.  A task that does nothing costs about 100 ns of work;
- * taking a lock that another core held last costs about as much again (its
- * cache line has to cross), and a worker that sleeps and is woken costs two
- * system calls and two context switches, tens of times more.  So the design
- * is about not sleeping, not waking and not sharing the lock (the README's
- * benchmark measures it):
- *  - batched hand-off: when the queue is long, a worker takes several tasks
- *    under one lock (take_batch) into a batch of its own, which it then
- *    works through with its own lock, a line no other core wants.  Any idle
- *    worker takes tasks from another's batch (steal) before it sleeps, so a
- *    task never waits behind a long one while a worker is free.  A short
- *    queue is handed out one task at a time, which keeps Python's schedule
- *    exactly: the oldest task goes to the first free worker;
+ * a worker that sleeps and is woken costs two system calls and two context
+ * switches, tens of times more.  So the design is about not sleeping, not
+ * waking and not waiting for the lock (the README's benchmark measures it):
  *  - a sleeping worker is woken only for a task that no awake worker will
  *    take (wakeups counts the awake ones), never one per submit regardless;
  *  - one idle worker spins for a few microseconds before it sleeps
@@ -24,8 +15,8 @@
  *    only ever held for a few instructions;
  *  - no thundering herd: one signal per task, never a broadcast (except at
  *    shutdown, when every worker must wake);
- *  - no allocation per task beyond the future itself: the queue and the
- *    batches are linked through the futures (next_in_queue);
+ *  - no allocation per task beyond the future itself: the queue is linked
+ *    through the futures (next_in_queue);
  *  - executor_map queues all its tasks under one lock and wakes the workers
  *    it needs in one go.
  */
@@ -36,17 +27,6 @@
 #include <unistd.h>
 
 #include "threadpool.h"
-
-/* One per worker thread: tasks it took from the queue in one go and has not
- * started yet, oldest first.  Its own worker takes them one by one; an idle
- * worker may take one too (steal).  A cache line to itself (aligned), so
- * that two workers' batches never share one. */
-struct batch {
-    _Alignas(64) pthread_mutex_t lock;   /* guards head and n */
-    struct future *head;                 /* linked by next_in_queue */
-    size_t n;
-    struct executor *ex;                 /* the pool this worker belongs to */
-};
 
 struct executor {
     pthread_mutex_t lock;         /* guards every field up to threads[] */
@@ -61,7 +41,6 @@ struct executor {
     int max_workers;
     int nthreads;                 /* worker threads started, at most max_workers */
     pthread_t *threads;           /* room for max_workers */
-    struct batch *batches;        /* one per thread in threads[] (its own lock) */
     pthread_mutex_t join_lock;    /* one executor_shutdown joins the workers at a time */
     int joined;                   /* workers joined so far (guarded by join_lock) */
 };
@@ -90,10 +69,6 @@ static void adaptive_mutex_init(pthread_mutex_t *m)
 #endif
 
 enum { SPIN_NS = 20000 };   /* 20 us: many submits' worth, a few context switches' worth */
-
-/* At most this many tasks in one batch: enough to make the lock rare (one
- * taking per 16 tasks), few enough that the walk to cut them off is short. */
-enum { BATCH_MAX = 16 };
 
 static double monotonic_now(void)
 {
@@ -147,107 +122,40 @@ static bool spin_for_work(struct executor *ex)
     return ex->head || ex->shutting_down;
 }
 
-/* Take the oldest task of batch b, or NULL if it has none.  Called by b's
- * worker with no lock held, or by a thief with ex->lock held. */
-static struct future *take_from(struct batch *b)
-{
-    pthread_mutex_lock(&b->lock);
-    struct future *f = b->head;
-    if (f) {
-        b->head = f->next_in_queue;
-        b->n--;
-    }
-    pthread_mutex_unlock(&b->lock);
-    return f;
-}
-
-/* Take the oldest queued task for worker `me`, and when the queue is long,
- * the next ones too, into me's batch.  Called with ex->lock held, the queue
- * not empty and me's batch empty. */
-static struct future *take_batch(struct executor *ex, struct batch *me)
-{
-    /* Leave every other worker as much: a short queue goes one task at a
-     * time, so the oldest task still goes to the first free worker. */
-    size_t k = ex->queued / (2 * (size_t)ex->nthreads);
-    k = k < 1 ? 1 : k > BATCH_MAX ? BATCH_MAX : k;
-    struct future *f = ex->head, *last = f;
-    for (size_t i = 1; i < k; i++)
-        last = last->next_in_queue;
-    ex->head = last->next_in_queue;
-    if (!ex->head)
-        ex->tail = NULL;
-    ex->queued -= k;
-    atomic_store_explicit(&ex->pending, ex->queued, memory_order_relaxed);
-    if (k > 1) {
-        pthread_mutex_lock(&me->lock);
-        me->head = f->next_in_queue;
-        me->n = k - 1;
-        last->next_in_queue = NULL;
-        pthread_mutex_unlock(&me->lock);
-        /* Nobody to wake for them, should f be a long task: k > 1 needs at
-         * least 4 queued tasks per worker, and for a queue that long enqueue
-         * has woken every idle worker.  Each looks at the batches (steal)
-         * before it sleeps again. */
-    }
-    return f;
-}
-
-/* An idle worker takes the oldest task from another worker's batch: that
- * worker may be busy with a long task.  Called with ex->lock held, which
- * every batch is filled under, so a worker that finds nothing here and then
- * sleeps cannot miss a batch (take_batch wakes it). */
-static struct future *steal(struct executor *ex, struct batch *me)
-{
-    for (int i = 0; i < ex->nthreads; i++) {
-        struct future *f = &ex->batches[i] == me ? NULL : take_from(&ex->batches[i]);
-        if (f)
-            return f;
-    }
-    return NULL;
-}
-
-/* The next task for worker `me`: from its batch, the queue, or another's
- * batch, sleeping until there is one.  NULL once the pool is shutting down
- * and no task is left anywhere. */
-static struct future *next_task(struct batch *me)
-{
-    struct future *f = take_from(me);   /* no shared lock: the common case */
-    if (f)
-        return f;
-    struct executor *ex = me->ex;
-    pthread_mutex_lock(&ex->lock);
-    /* Shutting down still drains the queue and the batches: shutdown(wait)
-     * promises that queued tasks run, unless they were cancelled. */
-    bool spun = false;
-    while (!(ex->head && (f = take_batch(ex, me))) && !(f = steal(ex, me)) &&
-           !ex->shutting_down) {
-        /* Nothing to do: spin for a moment (at once back if another worker
-         * is spinning), then look again, batches too; sleep if there is still
-         * nothing.  A while loop: the wait can end early (a spurious wakeup),
-         * or another worker may take the task. */
-        if (!spun) {
-            spun = true;
-            spin_for_work(ex);
-            continue;
-        }
-        ex->idle++;
-        pthread_cond_wait(&ex->work_ready, &ex->lock);
-        ex->idle--;
-        if (ex->wakeups > 0)
-            ex->wakeups--;
-        spun = false;
-    }
-    pthread_mutex_unlock(&ex->lock);
-    return f;
-}
-
 static void *worker_main(void *arg)
 {
-    struct future *f;
-    while ((f = next_task(arg))) {
+    struct executor *ex = arg;
+    pthread_mutex_lock(&ex->lock);
+    for (;;) {
+        /* Sleep while there is nothing to do (after a short spin, if no other
+         * worker is spinning).  A while loop: the wait can end early (a
+         * spurious wakeup), or another worker may take the task. */
+        while (!ex->head && !ex->shutting_down && !spin_for_work(ex)) {
+            ex->idle++;
+            pthread_cond_wait(&ex->work_ready, &ex->lock);
+            ex->idle--;
+            if (ex->wakeups > 0)
+                ex->wakeups--;
+        }
+        /* Shutting down still drains the queue: shutdown(wait) promises that
+         * queued tasks run, unless they were cancelled. */
+        struct future *f = ex->head;
+        if (!f)
+            break;
+        ex->head = f->next_in_queue;
+        if (!ex->head)
+            ex->tail = NULL;
+        else   /* the next task's line comes from the submitter: fetch it now */
+            __builtin_prefetch(ex->head, 1);
+        ex->queued--;
+        atomic_store_explicit(&ex->pending, ex->queued, memory_order_relaxed);
+        pthread_mutex_unlock(&ex->lock);
+
         future_run(f);        /* does nothing if f was cancelled meanwhile */
         future_release(f);    /* the queue's reference */
+        pthread_mutex_lock(&ex->lock);
     }
+    pthread_mutex_unlock(&ex->lock);
     return NULL;
 }
 
@@ -255,8 +163,7 @@ static void *worker_main(void *arg)
  * max_workers times per pool) and keeps threads[] and the counts consistent. */
 static int start_worker(struct executor *ex)
 {
-    int err = pthread_create(&ex->threads[ex->nthreads], NULL, worker_main,
-                             &ex->batches[ex->nthreads]);
+    int err = pthread_create(&ex->threads[ex->nthreads], NULL, worker_main, ex);
     if (!err)
         ex->nthreads++;
     return err;
@@ -332,18 +239,11 @@ struct executor *executor_new(int max_workers)
     }
     struct executor *ex = calloc(1, sizeof *ex);
     pthread_t *threads = calloc((size_t)max_workers, sizeof *threads);
-    /* aligned_alloc, not calloc: each batch starts a cache line of its own. */
-    struct batch *batches = aligned_alloc(64, (size_t)max_workers * sizeof *batches);
-    if (!ex || !threads || !batches) {
+    if (!ex || !threads) {
         free(ex);
         free(threads);
-        free(batches);
         errno = ENOMEM;
         return NULL;
-    }
-    for (int i = 0; i < max_workers; i++) {
-        batches[i] = (struct batch){.ex = ex};
-        pthread_mutex_init(&batches[i].lock, NULL);
     }
     adaptive_mutex_init(&ex->lock);
     pthread_cond_init(&ex->work_ready, NULL);
@@ -351,7 +251,6 @@ struct executor *executor_new(int max_workers)
     atomic_init(&ex->pending, 0);
     ex->max_workers = max_workers;
     ex->threads = threads;
-    ex->batches = batches;
     return ex;   /* no thread yet: submit starts them */
 }
 
@@ -435,20 +334,7 @@ void executor_shutdown(struct executor *ex, bool wait, bool cancel_futures)
     pthread_mutex_lock(&ex->lock);
     ex->shutting_down = true;
     if (cancel_futures) {
-        /* The batches' tasks are queued too (just not in the queue): they
-         * are the oldest, so they come first. */
-        struct future **end = &dropped;
-        for (int i = 0; i < ex->nthreads; i++) {
-            struct batch *b = &ex->batches[i];
-            pthread_mutex_lock(&b->lock);
-            *end = b->head;
-            b->head = NULL;
-            b->n = 0;
-            pthread_mutex_unlock(&b->lock);
-            while (*end)
-                end = &(*end)->next_in_queue;
-        }
-        *end = ex->head;
+        dropped = ex->head;
         ex->head = ex->tail = NULL;
         ex->queued = 0;
         atomic_store_explicit(&ex->pending, 0, memory_order_relaxed);
@@ -484,9 +370,6 @@ void executor_free(struct executor *ex)
     pthread_mutex_destroy(&ex->join_lock);
     pthread_cond_destroy(&ex->work_ready);
     pthread_mutex_destroy(&ex->lock);
-    for (int i = 0; i < ex->max_workers; i++)
-        pthread_mutex_destroy(&ex->batches[i].lock);
-    free(ex->batches);
     free(ex->threads);
     free(ex);
 }
