@@ -34,7 +34,7 @@ fmt() { awk -v r="$1" 'BEGIN { if (r >= 1e6) printf "%.2f M", r / 1e6; else prin
 stats() { tr ' ' '\n' <<< "$1" | grep . | sort -g |
           awk '{ v[NR] = $1 } END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
                                     print m, v[1], v[NR] }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1fx", a / b }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1fx", a / b; else printf "?x (no rate)" }'; }
 loadavg() { cut -d' ' -f1-3 /proc/loadavg 2> /dev/null || echo unknown; }
 
 have_python=no have_glib=no
@@ -73,7 +73,7 @@ row() {   # row LABEL RATES [RATIO TEXT]
     read -r m lo hi <<< "$(stats "$2")"
     printf '   %-36s %9s  %9s - %-9s %s\n' "$1" "$(fmt "$m")" "$(fmt "$lo")" "$(fmt "$hi")" "${3:-}"
 }
-echo "   no-op tasks/s on $workers workers: median and range of $rounds rounds taken in turns"
+echo "   no-op tasks/s on $workers workers: median and range of $rounds round$([ "$rounds" = 1 ] || echo s) taken in turns"
 echo "   (load average $load_before before, $(loadavg) after)"
 printf '   %-36s %9s  %-21s %s\n' "pool" "median" "min - max" "$who is"
 row "$who (futures)" "$ours"
@@ -93,4 +93,4 @@ else
 fi
 read -r m _ <<< "$(stats "$ceiling")"
 row "ceiling: ideal hand-off, no pool" "$ceiling" \
-    "$(awk -v a="$ours_m" -v b="$m" 'BEGIN { printf "%.0f%% of it", 100 * a / b }')"
+    "$(awk -v a="$ours_m" -v b="$m" 'BEGIN { if (b > 0) printf "%.0f%% of it", 100 * a / b }')"
