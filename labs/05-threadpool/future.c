@@ -56,9 +56,27 @@ struct as_completed {
 
 /* ---- given helpers ---------------------------------------------------------- */
 
+/* A bit of f->state beside the enum future_state: "someone is listening"
+ * (a thread in result(), a watcher or a callback).  A future nobody listens
+ * to finishes without its lock (see future_run). */
+enum { LISTENED = 8 };
+
+static int state_of(int word)
+{
+    return word & ~LISTENED;
+}
+
 static bool is_done(int state)
 {
+    state = state_of(state);
     return state == FUTURE_FINISHED || state == FUTURE_CANCELLED;
+}
+
+/* Say that f has a listener, under f->lock; returns f's state just before.
+ * If it was not done yet, whoever makes it done will see the bit. */
+static int listen(struct future *f)
+{
+    return state_of(atomic_fetch_or(&f->state, LISTENED));
 }
 
 /* The absolute CLOCK_MONOTONIC time timeout_s from now, in *ts; NULL for no
@@ -208,12 +226,14 @@ static void run_callbacks(struct future *f, struct callback *to_run)
 
 bool future_run(struct future *f)
 {
-    /* TODO: move f from PENDING to RUNNING with one
-     * atomic_compare_exchange_strong; if that fails, f was cancelled: return
-     * false.  Otherwise call f->fn(f->arg, &error) with a zeroed error, then
-     * under f->lock store the value and error, set the state to FINISHED
-     * (after them: a release store), and announce_done.  Unlock, run the
-     * callbacks, return true. */
+    /* TODO: move f from PENDING to RUNNING with a compare-and-swap loop that
+     * keeps the LISTENED bit (compare state_of(word)); if f is not PENDING,
+     * it was cancelled: return false.  Otherwise call f->fn(f->arg, &error)
+     * with a zeroed error and store the value and the error.  Then publish
+     * FINISHED with one atomic_exchange (its release makes value and error
+     * visible): if the word it replaced had no LISTENED bit, nobody listens
+     * and you are done.  If it had, under f->lock announce_done, unlock, run
+     * the callbacks.  Return true.  Why can no listener slip in between? */
     (void)f, (void)announce_done, (void)run_callbacks;
     NOT_IMPLEMENTED();
 }
@@ -222,13 +242,14 @@ bool future_run(struct future *f)
 static int wait_done(struct future *f, double timeout_s)
 {
     /* TODO: return the state at once if f is done (an acquire load, no
-     * lock) or timeout_s is 0.  Otherwise compute the deadline once
-     * (deadline_in), then under f->lock: set up done_cv if nobody has yet
-     * (monotonic_cond_init), count yourself in f->waiting, and wait
+     * lock; state_of drops the LISTENED bit) or timeout_s is 0.  Otherwise
+     * compute the deadline once (deadline_in), then under f->lock: set up
+     * done_cv if nobody has yet (monotonic_cond_init), count yourself in
+     * f->waiting, listen(f) so that the worker announces, and wait
      * (wait_until) in a loop until f is done or the wait returns ETIMEDOUT.
      * Read the state again before unlocking and return it. */
     (void)f, (void)timeout_s, (void)is_done, (void)deadline_in, (void)wait_until;
-    (void)monotonic_cond_init;
+    (void)monotonic_cond_init, (void)listen;
     NOT_IMPLEMENTED();
 }
 
@@ -251,9 +272,8 @@ int future_exception(struct future *f, double timeout_s, struct task_error *erro
 
 enum future_state future_state(struct future *f)
 {
-    /* TODO: read the state atomically (acquire: if it says FINISHED, the
-     * value and error written before it are visible too). */
-    (void)f;
+    /* TODO: an acquire load of the state, without the LISTENED bit (state_of). */
+    (void)f, (void)state_of;
     NOT_IMPLEMENTED();
 }
 
@@ -274,11 +294,12 @@ bool future_cancelled(struct future *f)
 
 bool future_cancel(struct future *f)
 {
-    /* TODO: under f->lock, move f from PENDING to CANCELLED with one
-     * compare-and-swap (future_run races you for PENDING).  If the state was
-     * something else, return whether it was already CANCELLED.  If you
-     * cancelled it, announce_done now (a cancelled future is done at once),
-     * unlock, run the callbacks, and return true. */
+    /* TODO: under f->lock, move f from PENDING (with or without the LISTENED
+     * bit) to CANCELLED with a compare-and-swap loop (future_run races you
+     * for PENDING).  If the state was something else, return whether it was
+     * already CANCELLED.  If you cancelled it, announce_done now (a
+     * cancelled future is done at once), unlock, run the callbacks, and
+     * return true. */
     (void)f;
     NOT_IMPLEMENTED();
 }
@@ -286,8 +307,9 @@ bool future_cancel(struct future *f)
 int future_add_done_callback(struct future *f, done_callback fn, void *ctx)
 {
     /* TODO: allocate the node first (ENOMEM if that fails).  Under f->lock:
-     * if f is not done, append the node at callbacks_end and return 0.
-     * Otherwise unlock, free the node and call fn(f, ctx) right here. */
+     * listen(f); if the state it returns is not done, append the node at
+     * callbacks_end and return 0.  Otherwise unlock, free the node and call
+     * fn(f, ctx) right here. */
     (void)f, (void)fn, (void)ctx;
     NOT_IMPLEMENTED();
 }
@@ -302,10 +324,10 @@ static struct waiter *watch(struct future *const *fs, size_t n)
     /* TODO: allocate a waiter with room for n in already[], order[] and
      * links[] (NULL if memory runs out), initialise its mutex and condition
      * variable (monotonic), and set watched = n.  Then for each future, with
-     * its lock held (and the waiter's inside it: always that order): if it
-     * is done, append it to already[] and count it (done, and failed if it
-     * FINISHED with an error); if not, fill the next link and push it on the
-     * future's waiters list. */
+     * its lock held (and the waiter's inside it: always that order): take
+     * its state from listen(f); if it is done, append it to already[] and
+     * count it (done, and failed if it FINISHED with an error); if not, fill
+     * the next link and push it on the future's waiters list. */
     (void)fs, (void)n;
     NOT_IMPLEMENTED();
 }

@@ -56,9 +56,27 @@ struct as_completed {
 
 /* ---- given helpers ---------------------------------------------------------- */
 
+/* A bit of f->state beside the enum future_state: "someone is listening"
+ * (a thread in result(), a watcher or a callback).  A future nobody listens
+ * to finishes without its lock (see future_run). */
+enum { LISTENED = 8 };
+
+static int state_of(int word)
+{
+    return word & ~LISTENED;
+}
+
 static bool is_done(int state)
 {
+    state = state_of(state);
     return state == FUTURE_FINISHED || state == FUTURE_CANCELLED;
+}
+
+/* Say that f has a listener, under f->lock; returns f's state just before.
+ * If it was not done yet, whoever makes it done will see the bit. */
+static int listen(struct future *f)
+{
+    return state_of(atomic_fetch_or(&f->state, LISTENED));
 }
 
 /* The absolute CLOCK_MONOTONIC time timeout_s from now, in *ts; NULL for no
@@ -208,7 +226,7 @@ static struct callback *announce_done(struct future *f)
     /* Broadcast, not signal: every thread blocked in result() must wake. */
     if (f->waiting > 0)
         pthread_cond_broadcast(&f->done_cv);
-    bool failed = atomic_load(&f->state) == FUTURE_FINISHED && f->error.code != 0;
+    bool failed = state_of(atomic_load(&f->state)) == FUTURE_FINISHED && f->error.code != 0;
     for (struct waiter_link *link = f->waiters; link; link = link->next)
         notify_waiter(link, failed);
     struct callback *to_run = f->callbacks;
@@ -231,21 +249,26 @@ static void run_callbacks(struct future *f, struct callback *to_run)
 
 bool future_run(struct future *f)
 {
-    /* PENDING -> RUNNING in one compare-and-swap.  future_cancel tries
-     * PENDING -> CANCELLED the same way, so exactly one of them wins.  No
-     * lock: nobody waits for a future to start, only for it to be done. */
-    int expected = FUTURE_PENDING;
-    if (!atomic_compare_exchange_strong(&f->state, &expected, FUTURE_RUNNING))
-        return false;
+    /* PENDING -> RUNNING in one compare-and-swap (keeping the LISTENED bit).
+     * future_cancel tries PENDING -> CANCELLED the same way, so exactly one
+     * of them wins.  No lock: nobody waits for a future to start. */
+    int word = atomic_load(&f->state);
+    do {
+        if (state_of(word) != FUTURE_PENDING)
+            return false;
+    } while (!atomic_compare_exchange_weak(&f->state, &word, (word & LISTENED) | FUTURE_RUNNING));
 
     struct task_error error = {0, NULL};
-    void *value = f->fn(f->arg, &error);
-
-    pthread_mutex_lock(&f->lock);
-    f->value = value;
+    f->value = f->fn(f->arg, &error);
     f->error = error;
-    /* Release: whoever reads FINISHED without the lock also sees value and error. */
-    atomic_store_explicit(&f->state, FUTURE_FINISHED, memory_order_release);
+    /* Most futures have nobody listening while they run: the caller asks for
+     * the result later.  Then one atomic exchange publishes value and error
+     * (release: whoever reads FINISHED sees them) and there is nothing to
+     * announce.  A listener sets LISTENED under the lock before it checks
+     * the state (listen), so either it sees FINISHED or we see its bit. */
+    if (!(atomic_exchange_explicit(&f->state, FUTURE_FINISHED, memory_order_acq_rel) & LISTENED))
+        return true;
+    pthread_mutex_lock(&f->lock);
     struct callback *to_run = announce_done(f);
     pthread_mutex_unlock(&f->lock);
     run_callbacks(f, to_run);
@@ -256,7 +279,7 @@ bool future_run(struct future *f)
 static int wait_done(struct future *f, double timeout_s)
 {
     /* Fast path, no lock: a done future never changes again. */
-    int state = atomic_load_explicit(&f->state, memory_order_acquire);
+    int state = state_of(atomic_load_explicit(&f->state, memory_order_acquire));
     if (is_done(state) || timeout_s == 0)
         return state;
 
@@ -268,13 +291,14 @@ static int wait_done(struct future *f, double timeout_s)
         f->cv_ready = true;
     }
     f->waiting++;
+    listen(f);
     /* A while loop, not an if: a wait may end early (a spurious wakeup), and
      * the deadline is absolute, so waiting again only waits for what is left. */
     while (!is_done(atomic_load(&f->state)) &&
            wait_until(&f->done_cv, &f->lock, deadline) != ETIMEDOUT)
         ;
     f->waiting--;
-    state = atomic_load(&f->state);   /* it may have finished right at the deadline */
+    state = state_of(atomic_load(&f->state));   /* it may have finished at the deadline */
     pthread_mutex_unlock(&f->lock);
     return state;
 }
@@ -313,7 +337,7 @@ int future_exception(struct future *f, double timeout_s, struct task_error *erro
 
 enum future_state future_state(struct future *f)
 {
-    return atomic_load_explicit(&f->state, memory_order_acquire);
+    return state_of(atomic_load_explicit(&f->state, memory_order_acquire));
 }
 
 bool future_done(struct future *f)
@@ -334,11 +358,13 @@ bool future_cancelled(struct future *f)
 bool future_cancel(struct future *f)
 {
     pthread_mutex_lock(&f->lock);
-    int state = FUTURE_PENDING;
-    if (!atomic_compare_exchange_strong(&f->state, &state, FUTURE_CANCELLED)) {
-        pthread_mutex_unlock(&f->lock);
-        return state == FUTURE_CANCELLED;   /* running or finished: too late */
-    }
+    int word = atomic_load(&f->state);
+    do {
+        if (state_of(word) != FUTURE_PENDING) {
+            pthread_mutex_unlock(&f->lock);
+            return state_of(word) == FUTURE_CANCELLED;   /* running or finished: too late */
+        }
+    } while (!atomic_compare_exchange_weak(&f->state, &word, FUTURE_CANCELLED));
     /* Done now, not when a worker dequeues it: this is where CPython waits
      * for the worker (CANCELLED_AND_NOTIFIED), and where wait() can hang. */
     struct callback *to_run = announce_done(f);
@@ -355,7 +381,7 @@ int future_add_done_callback(struct future *f, done_callback fn, void *ctx)
     *c = (struct callback){fn, ctx, NULL};
 
     pthread_mutex_lock(&f->lock);
-    if (!is_done(atomic_load(&f->state))) {
+    if (!is_done(listen(f))) {
         /* Appended at the end: callbacks run in the order they were added. */
         *f->callbacks_end = c;
         f->callbacks_end = &c->next;
@@ -400,7 +426,7 @@ static struct waiter *watch(struct future *const *fs, size_t n)
         /* Check and link under f's lock: f cannot become done in between, so
          * it is either counted as done here or will notify the waiter. */
         pthread_mutex_lock(&f->lock);
-        int state = atomic_load(&f->state);
+        int state = listen(f);
         pthread_mutex_lock(&w->lock);
         if (is_done(state)) {
             w->already[w->nalready++] = f;
