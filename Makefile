@@ -81,7 +81,7 @@ $(CONVERT): harness/convert.c harness/json.c harness/json.h
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) -O2 -Iharness harness/convert.c harness/json.c -o $@
 
-$(GRADER): $(GRADER_SRC) harness/grade.h harness/sandbox.h harness/rlimits.h harness/cgroup.h harness/reap.h harness/testkit.h
+$(GRADER): $(GRADER_SRC) harness/grade.h harness/sandbox.h harness/rlimits.h harness/cgroup.h harness/reap.h harness/testkit.h harness/names.h
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) -O2 -Iharness $(GRADER_SRC) -o $@
 

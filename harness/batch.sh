@@ -10,7 +10,8 @@
 #   students/<s>/feedback.txt  what the student would have seen in a terminal
 # A submission whose files (and the kit) have not changed since it was last
 # graded is not graded again.
-set -u
+set -euo pipefail
+. harness/tsv.sh
 dir=$1 jobs=$2
 shift 2
 labs="$*"
@@ -18,9 +19,9 @@ out=${BATCH_OUT:-build/batch}
 mkdir -p "$out/students" "$out/unpacked"
 
 # The kit's own fingerprint: change a test and every student is regraded.
-kit_hash=$( (cat harness/*.[ch] harness/lab.mk Makefile
+kit_hash=$( (cat $(find harness -name '*.[ch]' | sort) harness/lab.mk Makefile
              for lab in $labs; do cat labs/$lab/*.h labs/$lab/tests.c labs/$lab/support/* \
-                                     solutions/$lab/hidden_tests.c; done) 2>/dev/null | sha256sum | cut -c1-16)
+                                     solutions/$lab/hidden_tests.c; done; true) 2>/dev/null | sha256sum | cut -c1-16)
 
 # grade_one STUDENT TREE: grade one submission unless it is unchanged.
 grade_one() {
@@ -37,7 +38,7 @@ grade_one() {
     mkdir -p "$s"
     rm -f "$s/hash"
     NO_COLOR=1 make -s --no-print-directory grade-now SUBMISSION="$(cd "$tree" && pwd)" \
-        BUILD="$s/build" GRADE_OUT="$s/grade" LABS="$labs" > "$s/feedback.txt" 2>&1
+        BUILD="$s/build" GRADE_OUT="$s/grade" LABS="$labs" > "$s/feedback.txt" 2>&1 || true
     if [ -s "$s/grade/results.json" ]; then
         cp "$s/grade/results.json" "$s/results.json"
         cp "$s/grade/results.tsv" "$s/results.tsv"
@@ -89,7 +90,7 @@ start=$(date +%s)
 cut -f1,2 "$list" | tr '\t' '\n' | xargs -d '\n' -n 2 -P "$jobs" bash -c 'grade_one "$0" "$1"' &
 workers=$!
 while kill -0 "$workers" 2>/dev/null; do
-    done_count=$(ls "$out"/students/*/status 2>/dev/null | wc -l)
+    done_count=$( (ls "$out"/students/*/status 2>/dev/null || true) | wc -l)
     printf '\rbatch: %d/%d submissions graded, %d at a time, %d s' "$done_count" "$total" "$jobs" \
         "$(($(date +%s) - start))"
     sleep 0.5
@@ -109,7 +110,7 @@ book=$out/gradebook.csv
         printf '%s' "$student"
         sum=0
         for lab in $labs; do
-            points=$(awk -F'\t' -v l="$lab" '$1 == l { s += $3 } END { print s + 0 }' "$tsv" 2>/dev/null || echo 0)
+            points=$(tsv_awk -v l="$lab" 'lab == l { s += score } END { print s + 0 }' "$tsv" 2>/dev/null || echo 0)
             printf ',%s' "$points"
             sum=$((sum + points))
         done
@@ -117,9 +118,9 @@ book=$out/gradebook.csv
     done < "$list"
 } > "$book.tmp" && mv "$book.tmp" "$book"
 
-graded=$(grep -l graded "$out"/students/*/status 2>/dev/null | wc -l)
-skipped=$(grep -l skipped "$out"/students/*/status 2>/dev/null | wc -l)
-failed=$(grep -l failed "$out"/students/*/status 2>/dev/null | wc -l)
+graded=$( (grep -l graded "$out"/students/*/status 2>/dev/null || true) | wc -l)
+skipped=$( (grep -l skipped "$out"/students/*/status 2>/dev/null || true) | wc -l)
+failed=$( (grep -l failed "$out"/students/*/status 2>/dev/null || true) | wc -l)
 printf '\rbatch: %d submissions in %d s: %d graded, %d unchanged since last time, %d could not be graded\n' \
     "$total" "$seconds" "$graded" "$skipped" "$failed"
 echo "batch: gradebook $book; per-student results.json and feedback.txt in $out/students/"

@@ -6,7 +6,7 @@
 # ASSIGNMENT is the lab when there is one (make classroom50 LAB=03), else
 # concurrency-labs.  The bundle holds the visible tests only: Classroom 50
 # publishes it on GitHub Pages, where students can read it.
-set -eu
+set -euo pipefail
 slug=$([ $# -eq 1 ] && echo "$1" || echo concurrency-labs)
 out=${DIST:-dist}/classroom50/$slug
 rm -rf "${DIST:-dist}/classroom50"

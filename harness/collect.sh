@@ -4,7 +4,7 @@
 # grader wants it.  For each file a student edits, a copy inside a folder
 # named for the lab wins, else any copy; symbolic links are never followed.
 # Run from the kit's folder.  Prints the files it did not find, on one line.
-set -u
+set -euo pipefail
 from=$1 tree=$2
 shift 2
 missing=""
@@ -13,8 +13,8 @@ for lab in "$@"; do
     for f in labs/"$lab"/*.c; do
         name=$(basename "$f")
         case $name in tests.c|bench.c) continue ;; esac
-        found=$(find "$from" -type f -name "$name" -path "*$lab*" 2>/dev/null | head -1)
-        [ -n "$found" ] || found=$(find "$from" -type f -name "$name" 2>/dev/null | head -1)
+        found=$(find "$from" -type f -name "$name" -path "*$lab*" 2>/dev/null | head -1 || true)
+        [ -n "$found" ] || found=$(find "$from" -type f -name "$name" 2>/dev/null | head -1 || true)
         if [ -n "$found" ]; then cp "$found" "$tree/$lab/$name"; else missing+=" $lab/$name"; fi
     done
 done

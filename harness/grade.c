@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "grade.h"
+#include "names.h"
 #include "sandbox.h"
 #include "testkit.h"
 
@@ -100,16 +101,6 @@ static void mkdirs(const char *path)
         }
     mkdir(p, 0755);
     free(p);
-}
-
-static bool name_in_list(const char *name, const char *list)
-{
-    size_t len = strlen(name);
-    for (const char *p = list; *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ',')) {
-        if (strncmp(p, name, len) == 0 && (p[len] == ',' || p[len] == '\0'))
-            return true;
-    }
-    return false;
 }
 
 /* Read the test table of one lab from its kit-only `list` binary. */

@@ -2,7 +2,7 @@
 # gradescope.sh LAB... - write $DIST/gradescope-autograder.zip (dist/): setup.sh and
 # run_autograder at its root, and the kit in kit/ - skeleton headers and
 # tests, hidden tests, the harness - but no solution code.
-set -eu
+set -euo pipefail
 dist=${DIST:-dist}
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT

@@ -74,7 +74,7 @@ endef
 # student's files, so it also depends on the lab folder (a file added or
 # removed changes the folder's time).
 define kit_objects
-$(KIT_BUILD)/$(1)/$(2)/runner.o: harness/runner.c harness/watch.h harness/diagnose.h harness/sanitizer.h $(call lab_headers,$(1)) labs/$(1)
+$(KIT_BUILD)/$(1)/$(2)/runner.o: harness/runner.c harness/names.h harness/watch.h harness/diagnose.h harness/sanitizer.h $(call lab_headers,$(1)) labs/$(1)
 	@mkdir -p $$(@D)
 	@echo "  CC (kit) $$@"
 	@$$(CC) $(BASE_CFLAGS) $(3) $(CHECK_CFLAGS) $(call lab_includes,$(1)) -DLAB_NAME='"$(1)"' \

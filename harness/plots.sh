@@ -10,7 +10,7 @@
 # not set a terminal.  PLOTS_QUICK=1 asks the
 # drivers for a short run (the kit's own tests use it, with PLOTS_DIR under
 # build/ so that a student's charts are never replaced).
-set -u
+set -euo pipefail
 build=$1 src=$2 cores=$3; shift 3
 out=${PLOTS_DIR:-plots}
 mkdir -p "$out/data"
@@ -21,11 +21,11 @@ for lab in "$@"; do
     echo "== $lab"
     if [ ! -x "$bench" ]; then
         echo "   $src/$lab does not compile yet, so there is nothing to time:"
-        sed -n '1,8p' "$bench.log" 2>/dev/null | sed 's/^/   /'
+        sed -n '1,8p' "$bench.log" 2>/dev/null | sed 's/^/   /' || true
         continue
     fi
-    "$bench" "$data" > "$table" 2> "$log"
-    rc=$?
+    rc=0
+    "$bench" "$data" > "$table" 2> "$log" || rc=$?
     cat "$table" >> "$log"
     if [ $rc -eq 3 ]; then
         echo "   your code is not finished: $(grep -m1 'not implemented' "$log")"
@@ -48,7 +48,7 @@ for lab in "$@"; do
                  labs/$lab/plot.gp 2> "$out/data/$lab.gnuplot.log"; then
         echo "   gnuplot failed:"; sed 's/^/   /' "$out/data/$lab.gnuplot.log"; status=1; continue
     fi
-    gnuplot -e "set terminal dumb size 120,40 noenhanced; text=1; $vars" labs/$lab/plot.gp 2>/dev/null
+    gnuplot -e "set terminal dumb size 120,40 noenhanced; text=1; $vars" labs/$lab/plot.gp 2>/dev/null || true
     echo "   chart: $png   data: $data"
 done
 exit $status

@@ -11,7 +11,7 @@
 # Formats: PrairieLearn's docs/externalGrading.md and docs/c-grader/index.md.
 # PL_IMAGE (default prairielearn/grader-c) is the image info.json names;
 # PL_TIMEOUT (default 300 s, PrairieLearn allows 600) the job's timeout.
-set -eu
+set -euo pipefail
 out=${DIST:-dist}/prairielearn
 image=${PL_IMAGE:-prairielearn/grader-c}
 timeout=${PL_TIMEOUT:-300}

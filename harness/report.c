@@ -143,13 +143,17 @@ int write_results_json(const struct grading *g, const char *path)
     return close_atomic(f, tmp, path);
 }
 
-/* lab <TAB> test <TAB> score <TAB> max <TAB> passed|failed <TAB> visible|hidden */
+/* A header row naming the columns, then one test a line:
+ *   lab <TAB> test <TAB> score <TAB> max <TAB> passed|failed <TAB> visible|hidden
+ * Scripts read it by column name through harness/tsv.sh, so a column added
+ * here breaks no reader; the names must stay awk identifiers. */
 int write_results_tsv(const struct grading *g, const char *path)
 {
     char tmp[4200];
     FILE *f = open_atomic(path, tmp, sizeof tmp);
     if (!f)
         return -1;
+    fputs("lab\ttest\tscore\tmax\tstatus\tvisibility\n", f);
     for (int i = 0; i < g->nlabs; i++)
         for (int j = 0; j < g->labs[i].ntests; j++) {
             const struct test *t = &g->labs[i].tests[j];

@@ -30,6 +30,7 @@
 
 #include "diagnose.h"
 #include "lab_test.h"
+#include "names.h"
 #include "reap.h"
 #include "sanitizer.h"
 #include "testkit.h"
@@ -384,17 +385,6 @@ static void run_one(const struct lab_test *t, double timeout_scale)
     free(results);
     srunner_free(sr);
     free(msg);
-}
-
-/* Is name one of the comma-separated names in list? */
-static int name_in_list(const char *name, const char *list)
-{
-    size_t len = strlen(name);
-    for (const char *p = list; *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ',')) {
-        if (strncmp(p, name, len) == 0 && (p[len] == ',' || p[len] == '\0'))
-            return 1;
-    }
-    return 0;
 }
 
 static int usage(void)

@@ -2,7 +2,8 @@
 # stress.sh N - grade the reference solutions N times while a CPU hog keeps
 # every core busy, and count false failures per test.  The target is 0 of N.
 # Writes build/stress/report.txt.
-set -u
+set -euo pipefail
+. harness/tsv.sh
 runs=${1:-100}
 cores=$(harness/cores.sh)
 out=build/stress
@@ -20,9 +21,9 @@ echo "stress: grading the reference $runs times with $cores busy-loop hogs on $c
 start=$(date +%s)
 for i in $(seq "$runs"); do
     make -s --no-print-directory grade-now SRC=solutions BUILD=build/solutions \
-        GRADE_OUT="$out/run-$i" > "$out/run-$i.log" 2>&1
-    awk -F'\t' -v run="$i" '$5 == "failed" { print run "\t" $1 ": " $2 }' \
-        "$out/run-$i/results.tsv" >> "$out/failures.tsv" 2>/dev/null
+        GRADE_OUT="$out/run-$i" > "$out/run-$i.log" 2>&1 || true
+    tsv_awk -v run="$i" 'status == "failed" { print run "\t" lab ": " test }' \
+        "$out/run-$i/results.tsv" >> "$out/failures.tsv" 2>/dev/null || true
     [ -s "$out/run-$i/results.tsv" ] || echo "$i	(no results: the grader did not complete)" >> "$out/failures.tsv"
     printf '\r  run %d/%d, %d false failures so far' "$i" "$runs" "$(wc -l < "$out/failures.tsv" 2>/dev/null || echo 0)"
 done

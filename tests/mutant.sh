@@ -10,6 +10,7 @@
 # process behind.  Prints one line per patch; exits 1 if any check failed.
 set -u
 cd "$(dirname "$0")/.."
+. harness/tsv.sh
 status=0
 for patch in "$@"; do
     lab=$(basename "$(dirname "$patch")")
@@ -52,7 +53,7 @@ for patch in "$@"; do
             make -s --no-print-directory grade-now SUBMISSION="$tree" BUILD="$out/build" \
                 GRADE_OUT="$out/grade" LAB="$lab" ONLY="$([ "$exact" = yes ] || echo "$caught_by")" \
                 PASSES="$passes" > "$out/grade.log" 2>&1
-            escaped=$(awk -F'\t' -v list=",$caught_by," '$5 == "passed" && index(list, "," $2 ",")' \
+            escaped=$(tsv_awk -v list=",$caught_by," 'status == "passed" && index(list, "," test ",")' \
                       "$out/grade/results.tsv" 2>/dev/null)
             [ -z "$escaped" ] && says_all "$out/grade/results.json" && break
         done
@@ -62,16 +63,16 @@ for patch in "$@"; do
         fi
         for test in ${caught_by//,/ }; do
             [ -n "$verdict" ] && break
-            row=$(awk -F'\t' -v t="$test" '$2 == t' "$tsv")
+            row=$(tsv_awk -v t="$test" 'test == t { print status }' "$tsv")
             if [ -z "$row" ]; then
                 verdict="names $test, which is not a test of $lab"
-            elif [ "$(cut -f5 <<< "$row")" != failed ]; then
+            elif [ "$row" != failed ]; then
                 verdict="escaped: $test still passed"
             fi
         done
         if [ -z "$verdict" ] && [ "$exact" = yes ]; then
             others_failed() {
-                awk -F'\t' -v list=",$caught_by," '$5 == "failed" && index(list, "," $2 ",") == 0 { print $2 }' "$1"
+                tsv_awk -v list=",$caught_by," 'status == "failed" && index(list, "," test ",") == 0 { print test }' "$1"
             }
             extra=$(others_failed "$tsv")
             # Containment is judged under the suite's own load: a test beyond

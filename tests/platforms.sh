@@ -7,8 +7,10 @@
 #
 # To stay cheap it grades one lab ($FIRST_LAB); the reference with all three
 # passes once, everything else with the passes or tests the case needs.
+# Written for `set -euo pipefail` (its own when alone, run.sh's when sourced):
+# a command whose failure is a finding ends in `|| rc=$?` or `|| true`.
 if [ -z "${T:-}" ]; then   # run alone: what run.sh would have set
-    set -u
+    set -euo pipefail
     cd "$(dirname "$0")/.."
     T=build/test
     mkdir -p "$T"
@@ -19,6 +21,7 @@ if [ -z "${T:-}" ]; then   # run alone: what run.sh would have set
     bad() { echo "  ✗ $1"; shift; [ $# -gt 0 ] && printf '%s\n' "$@" | head -25 | sed 's/^/      /'; failed=$((failed + 1)); }
     PLATFORMS_ALONE=1
 fi
+. harness/tsv.sh
 P=$PWD/$T/platforms
 rm -rf "$P"
 mkdir -p "$P"
@@ -32,7 +35,7 @@ kit_build=KIT_BUILD=$PWD/$T/platforms-kit
 # --- No trace of GitHub Classroom's retired autograding actions ---------------
 # (the names are split so that this file does not contain them)
 hits=$(git ls-files -z 2>/dev/null | xargs -0 grep -l -e "classroom-resources/""autograding" \
-       -e "education/""autograding" -e "autograding-""command-grader" 2>/dev/null)
+       -e "education/""autograding" -e "autograding-""command-grader" 2>/dev/null || true)
 [ -z "$hits" ] && ok "no file refers to GitHub Classroom's autograding actions" \
     || bad "files still use Classroom's autograding actions" "$hits"
 
@@ -102,7 +105,7 @@ if out=$(make -s --no-print-directory prairielearn DIST=$T/dist LABS="$FIRST_LAB
         cp -r $T/dist/prairielearn/serverFilesCourse "$g/"
         cp "$P/pl-$case-student"/* "$g/student/"
         local start=$(date +%s)
-        env PL_ROOT="$g" "$kit_build" "$@" "${docker_caps[@]}" ${entry//\/grade\//$g/} > "$P/pl-$case.log" 2>&1
+        env PL_ROOT="$g" "$kit_build" "$@" "${docker_caps[@]}" ${entry//\/grade\//$g/} > "$P/pl-$case.log" 2>&1 || true
         echo "$(( $(date +%s) - start ))"
     }
     for case in reference skeleton broken hang; do
@@ -113,18 +116,18 @@ if out=$(make -s --no-print-directory prairielearn DIST=$T/dist LABS="$FIRST_LAB
     done
     first=$(echo $files | cut -d' ' -f1)
     echo 'int broken = ;' >> "$P/pl-broken-student/$first"
-    hang_patch=$(ls tests/hostile/$FIRST_LAB/infinite-loop.patch 2>/dev/null)
+    hang_patch=$(ls tests/hostile/$FIRST_LAB/infinite-loop.patch 2>/dev/null || true)
     [ -n "$hang_patch" ] && (cd "$P/pl-hang-student" && git apply -p1 "$OLDPWD/$hang_patch")
 
     # All plain pass only: the format is the point here; the Gradescope check
     # grades the reference with all three passes.  The hang waits out its
     # timeout in the background (with kit objects of its own, so that two
     # builds never write the same file) while the others are graded.
-    hung=$(sed -n 's/^Caught-by: *//p' "$hang_patch" 2>/dev/null)
+    hung=$(sed -n 's/^Caught-by: *//p' "$hang_patch" 2>/dev/null || true)
     [ -n "$hang_patch" ] && { kit_build=$kit_build-hang pl hang PASSES=tests ONLY="$hung" > "$P/pl-hang.seconds" & }
     seconds=$(pl reference PASSES=tests)
     res=$P/pl-reference/grade/results/results.json
-    check=$("$P/check_platform" prairielearn "$res")
+    check=$("$P/check_platform" prairielearn "$res" || true)
     size=$(stat -c %s "$res" 2>/dev/null || echo 0)
     grep -q "^ok: score 1.0000" <<< "$check" && [ "$size" -le 1000000 ] \
         && ok "PrairieLearn, the reference: $check, $size bytes (≤ 1 MB), in $seconds s" \
@@ -138,13 +141,13 @@ if out=$(make -s --no-print-directory prairielearn DIST=$T/dist LABS="$FIRST_LAB
     fi
 
     pl skeleton PASSES=tests > /dev/null
-    check=$("$P/check_platform" prairielearn "$P/pl-skeleton/grade/results/results.json")
+    check=$("$P/check_platform" prairielearn "$P/pl-skeleton/grade/results/results.json" || true)
     grep -q "^ok: score 0.0000" <<< "$check" && ok "PrairieLearn, the skeleton: $check" \
         || bad "PrairieLearn, the skeleton: $check"
 
     pl broken PASSES=tests > /dev/null
     res=$P/pl-broken/grade/results/results.json
-    check=$("$P/check_platform" prairielearn "$res")
+    check=$("$P/check_platform" prairielearn "$res" || true)
     grep -q "^ok: score 0.0000" <<< "$check" && grep -q '"gradable": true' "$res" &&
         grep -q '"message": "0/[0-9]* points.*did not compile.*error:' "$res" \
         && ok "PrairieLearn, a build failure: gradable, score 0, the compiler's errors in the message" \
@@ -154,7 +157,7 @@ if out=$(make -s --no-print-directory prairielearn DIST=$T/dist LABS="$FIRST_LAB
         wait
         seconds=$(cat "$P/pl-hang.seconds")
         res=$P/pl-hang/grade/results/results.json
-        check=$("$P/check_platform" prairielearn "$res")
+        check=$("$P/check_platform" prairielearn "$res" || true)
         grep -q "^ok: score 0.0000" <<< "$check" && grep -q "timed out after" "$res" &&
             [ "$seconds" -lt "$timeout_s" ] \
             && ok "PrairieLearn, a hang ($hung): bounded, $seconds s of the job's $timeout_s s, 'timed out' in the feedback" \
@@ -168,23 +171,25 @@ fi
 if [ -s "$P/summary-step.sh" ]; then
     # A real results.json: the reference's, plain pass (visible and hidden tests).
     make -s --no-print-directory grade-now SRC=solutions BUILD="$P/gh-build" GRADE_OUT="$P/gh/grade" \
-        LABS="$FIRST_LAB" PASSES=tests "$kit_build" > "$P/gh.log" 2>&1
-    GITHUB_STEP_SUMMARY=$P/gh-summary.md GRADE_OUT=$P/gh/grade bash -e "$P/summary-step.sh" > "$P/gh-step.log" 2>&1
-    rc=$?
-    visible=$(awk -F'\t' '$6 == "visible"' "$P/gh/grade/results.tsv" | wc -l)
-    total=$(awk -F'\t' '$6 == "visible" { s += $3; m += $4 } END { print s "/" m }' "$P/gh/grade/results.tsv")
-    rows=$(grep -c '^| `' "$P/gh-summary.md" 2>/dev/null)
+        LABS="$FIRST_LAB" PASSES=tests "$kit_build" > "$P/gh.log" 2>&1 || true
+    rc=0
+    GITHUB_STEP_SUMMARY=$P/gh-summary.md GRADE_OUT=$P/gh/grade bash -e "$P/summary-step.sh" > "$P/gh-step.log" 2>&1 \
+        || rc=$?
+    visible=$(tsv_awk 'visibility == "visible" { n++ } END { print n + 0 }' "$P/gh/grade/results.tsv" || true)
+    total=$(tsv_awk 'visibility == "visible" { s += score; m += max } END { print s "/" m }' "$P/gh/grade/results.tsv" || true)
+    rows=$(grep -c '^| `' "$P/gh-summary.md" 2>/dev/null || true)
     [ $rc = 0 ] && [ "$rows" = "$visible" ] && grep -q "^\*\*Total: $total\*\*" "$P/gh-summary.md" \
         && ok "the workflow's summary step on a real results.json: a row per visible test ($rows), Total: $total" \
         || bad "the summary step (exit $rc, $rows rows for $visible tests)" "$(cat "$P/gh-step.log" "$P/gh-summary.md" | head -20)"
-    GITHUB_STEP_SUMMARY=$P/gh-none.md GRADE_OUT=$P/nowhere bash -e "$P/summary-step.sh" > /dev/null 2>&1
-    [ $? != 0 ] && grep -q "could not run" "$P/gh-none.md" \
+    rc=0
+    GITHUB_STEP_SUMMARY=$P/gh-none.md GRADE_OUT=$P/nowhere bash -e "$P/summary-step.sh" > /dev/null 2>&1 || rc=$?
+    [ $rc != 0 ] && grep -q "could not run" "$P/gh-none.md" \
         && ok "without results.json, the summary says grading could not run, and the step fails" \
         || bad "the summary step without results.json did not fail"
 fi
 
 # --- Classroom 50 --------------------------------------------------------------------
-mutant=$(ls tests/mutants/$FIRST_LAB/*.patch | head -1)
+mutant=$(ls tests/mutants/$FIRST_LAB/*.patch 2>/dev/null | head -1 || true)
 if out=$(make -s --no-print-directory classroom50 DIST=$T/dist LABS="$FIRST_LAB" 2>&1); then
     c=$P/c50
     mkdir -p "$c/checkout/labs/$FIRST_LAB"
@@ -195,13 +200,13 @@ if out=$(make -s --no-print-directory classroom50 DIST=$T/dist LABS="$FIRST_LAB"
     (cd "$c/checkout/labs/$FIRST_LAB" && git apply -p1 "$OLDPWD/$mutant")
     runner=(bash "$c/bundle/kit/harness/classroom50/grade.sh")
     command -v python3 > /dev/null && runner=(python3 "$c/bundle/autograder.py")
+    rc=0
     (cd "$c/checkout" && CLASSROOM=os-fall-2026 ASSIGNMENT=$FIRST_LAB OWNER=student1 \
         SUBMISSION_TAG=submit/2026-12-01T12-00-00Z-abc1234 COMMIT_URL=https://github.com/org/r/commit/abc1234 \
         RELEASE_URL=https://github.com/org/r/releases/tag/submit%2F2026-12-01T12-00-00Z-abc1234 \
-        PASSES=tests env "$kit_build" "${runner[@]}" > "$c/log" 2>&1)
-    rc=$?
-    check=$("$P/check_platform" classroom50 "$c/checkout/result.json" 2>&1)
-    tsv_total=$(grep -h "TOTAL" "$c/log" | sed 's/.*TOTAL \([0-9]*\/[0-9]*\).*/\1/')
+        PASSES=tests env "$kit_build" "${runner[@]}" > "$c/log" 2>&1) || rc=$?
+    check=$("$P/check_platform" classroom50 "$c/checkout/result.json" 2>&1 || true)
+    tsv_total=$(grep -h "TOTAL" "$c/log" | sed 's/.*TOTAL \([0-9]*\/[0-9]*\).*/\1/' || true)
     [ $rc = 0 ] && grep -q "^ok: $tsv_total," <<< "$check" \
         && ok "Classroom 50 (${runner[0]}), a buggy $FIRST_LAB: result.json $check, as the terminal's TOTAL" \
         || bad "Classroom 50 (exit $rc): $check; terminal TOTAL $tsv_total" "$(tail -5 "$c/log")"

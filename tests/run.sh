@@ -7,6 +7,7 @@
 # charts), and the last check proves it.
 set -u
 cd "$(dirname "$0")/.."
+. harness/tsv.sh
 T=build/test
 mkdir -p "$T"
 # The kit's own checks use pristine skeletons: labs/ in the kit, and in a
@@ -60,7 +61,7 @@ grade() {
 # count NAME passed|failed: how many tests of a grading ended so (-1: no results).
 count() {
     [ -s "$T/$1/grade/results.tsv" ] || { echo -1; return; }
-    awk -F'\t' -v s="$2" '$5 == s' "$T/$1/grade/results.tsv" | wc -l
+    tsv_awk -v s="$2" 'status == s { n++ } END { print n + 0 }' "$T/$1/grade/results.tsv"
 }
 
 section "Building the kit's tools"
@@ -129,9 +130,9 @@ done
 section "The reference solutions score full marks in all three passes (plain, ThreadSanitizer, AddressSanitizer)"
 grade reference SRC=solutions
 for lab in $LABS; do
-    failing=$(awk -F'\t' -v l="$lab" '$1 == l && $5 == "failed" { print $2 }' "$T/reference/grade/results.tsv")
-    if [ -z "$failing" ] && grep -q "^$lab	" "$T/reference/grade/results.tsv"; then
-        ok "$lab: $(awk -F'\t' -v l="$lab" '$1 == l { s += $3; m += $4 } END { print s "/" m }' "$T/reference/grade/results.tsv")"
+    failing=$(tsv_awk -v l="$lab" 'lab == l && status == "failed" { print test }' "$T/reference/grade/results.tsv" || true)
+    if [ -z "$failing" ] && tsv_awk -v l="$lab" 'lab == l { f = 1 } END { exit !f }' "$T/reference/grade/results.tsv"; then
+        ok "$lab: $(tsv_awk -v l="$lab" 'lab == l { s += score; m += max } END { print s "/" m }' "$T/reference/grade/results.tsv")"
     else
         bad "$lab: the reference lost points in: $failing" "$(grep -A6 '✗' "$T/reference.out")"
     fi
@@ -146,7 +147,7 @@ section "The reference survives spurious wakeups, which POSIX allows"
 # passes exercise it; the AddressSanitizer pass would add time, not coverage.
 grade spurious SRC=solutions STUDENT_EXTRA="-include harness/spurious.h harness/spurious.c" \
     PASSES="tests tests-tsan"
-failing=$(awk -F'\t' '$5 == "failed" { print $1 ": " $2 }' "$T/spurious/grade/results.tsv" 2>/dev/null)
+failing=$(tsv_awk 'status == "failed" { print lab ": " test }' "$T/spurious/grade/results.tsv" 2>/dev/null || true)
 if [ -s "$T/spurious/grade/results.tsv" ] && [ -z "$failing" ]; then
     ok "full marks with condition waits that return early one time in three"
 else
@@ -159,7 +160,7 @@ if grade skeleton SRC=$SKELETONS; then ok "make grade exits 0 on the skeletons"
 else bad "make grade failed on the skeletons" "$(tail -5 "$T/skeleton.out")"; fi
 passing=$(count skeleton passed)
 [ "$passing" -eq 0 ] && [ "$(count skeleton failed)" -gt 0 ] && ok "no test passes on a skeleton" \
-    || bad "$passing tests pass on a skeleton" "$(awk -F'\t' '$5 == "passed"' "$T/skeleton/grade/results.tsv")"
+    || bad "$passing tests pass on a skeleton" "$(tsv_select "$T/skeleton/grade/results.tsv" 'status == "passed"')"
 out=$("$T/tools/check_results" "$T/skeleton/grade/results.json") && ok "results.json parses ($out)" \
     || bad "results.json is invalid" "$out"
 grep -q "not implemented: [a-z_]* ($SKELETONS/$FIRST_LAB/[a-z_]*\.c:[0-9]*)" "$T/skeleton.out" \
@@ -182,9 +183,9 @@ section "Selecting labs and sources"
 short=${FIRST_LAB#*-}   # LAB= takes the name without its number
 make -s --no-print-directory grade-now BUILD="$T/skeleton/build" GRADE_OUT="$T/one-lab/grade" LAB=$short \
     SRC=$SKELETONS > "$T/one-lab.out" 2>&1
-[ "$(cut -f1 "$T/one-lab/grade/results.tsv" | sort -u)" = "$FIRST_LAB" ] \
+[ "$(tsv_select "$T/one-lab/grade/results.tsv" 1 lab | sort -u)" = "$FIRST_LAB" ] \
     && ok "LAB=$short grades $FIRST_LAB only" \
-    || bad "LAB=$short graded: $(cut -f1 "$T/one-lab/grade/results.tsv" | sort -u | tr '\n' ' ')"
+    || bad "LAB=$short graded: $(tsv_select "$T/one-lab/grade/results.tsv" 1 lab | sort -u | tr '\n' ' ')"
 last=$(make -s --no-print-directory grade-now LAB=$short AUTOLAB=1 BUILD="$T/skeleton/build" \
        SRC=$SKELETONS GRADE_OUT="$T/autolab" 2>&1 | tail -1)
 [ "$last" = "{\"scores\": {\"$FIRST_LAB\": 0}}" ] && ok "AUTOLAB=1 ends with Autolab's score line: $last" \

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # setup.sh - Gradescope runs this once, as root, when it builds the image:
 # install the Debian packages, then build the kit's side of every test.
-set -eu
+set -euo pipefail
 cd /autograder/source/kit
 harness/deps.sh
 make -s kit

@@ -9,7 +9,7 @@
 # (gradable, the compiler's errors in the message); a grading image that
 # lacks what the kit needs is "not gradable", which costs the student no
 # attempt.  PL_ROOT (default /grade) lets the kit's tests run this anywhere.
-set -u
+set -euo pipefail
 lab=$1
 root=${PL_ROOT:-/grade}
 kit_src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -32,6 +32,7 @@ chmod 755 "$work"
 trap 'rm -rf "$work"' EXIT
 cp -rp "$kit_src" "$work/kit" && chmod -R a+rX "$work/kit" && cd "$work/kit" ||
     not_gradable "cannot copy the kit"
+. harness/tsv.sh
 
 lacking=""
 for tool in cc make pkg-config; do command -v $tool > /dev/null || lacking+=" $tool,"; done
@@ -43,7 +44,7 @@ cc -fsanitize=thread "$work/probe.c" -o "$work/probe" 2> /dev/null || lacking+="
 tree=$work/submission
 missing=$(harness/collect.sh "$root/student" "$tree" "$lab")
 NO_COLOR=1 make -s --no-print-directory grade-now SUBMISSION="$tree" BUILD="$work/build" \
-    GRADE_OUT="$work/grade" LABS="$lab" > "$results/terminal.txt" 2>&1
+    GRADE_OUT="$work/grade" LABS="$lab" > "$results/terminal.txt" 2>&1 || true
 [ -s "$work/grade/results.json" ] ||
     not_gradable "The autograder could not grade this submission: $(tail -c 1500 "$results/terminal.txt")"
 make -s --no-print-directory build/harness/convert > /dev/null 2>&1 ||
@@ -57,7 +58,7 @@ note="" images=()
 [ -n "$missing" ] && note="Not in the submission: $missing."
 if ! command -v gnuplot > /dev/null; then
     note+=" No chart: gnuplot is not in the grading image."
-elif grep -q '	failed	' "$work/grade/results.tsv"; then
+elif tsv_awk 'status == "failed" { f = 1 } END { exit !f }' "$work/grade/results.tsv"; then
     # The timing driver assumes working code: a hang there would only spend
     # the job's time again.
     note+=" The chart of your code is drawn once every test passes."
@@ -71,14 +72,14 @@ elif make -s --no-print-directory "$work/build/$lab/bench" SUBMISSION="$tree" BU
     mkdir -p plots/data
     [ "$(id -u)" = 0 ] && chown -R $uid:$uid plots
     PLOTS_QUICK=1 as_student timeout -s KILL 60 harness/plots.sh "$work/build" "your code" \
-        "$(nproc 2> /dev/null || echo 1)" "$lab" > "$results/plots.txt" 2>&1
-    as_student cat "plots/$lab.png" > "$work/chart.png" 2> /dev/null
+        "$(nproc 2> /dev/null || echo 1)" "$lab" > "$results/plots.txt" 2>&1 || true
+    as_student cat "plots/$lab.png" > "$work/chart.png" 2> /dev/null || true
     [ "$(id -u)" = 0 ] && command -v setpriv > /dev/null &&
-        setpriv --reuid=$uid --regid=$uid --clear-groups -- kill -KILL -1 2> /dev/null
+        { setpriv --reuid=$uid --regid=$uid --clear-groups -- kill -KILL -1 2> /dev/null || true; }
     if [ -s "$work/chart.png" ]; then
         images=(--image "$lab: your code, timed by make plots=$work/chart.png")
     else
-        note+=" No chart: $(grep -m1 -v '^==' "$results/plots.txt" | sed 's/^ *//')"
+        note+=" No chart: $(grep -m1 -v '^==' "$results/plots.txt" | sed 's/^ *//' || true)"
     fi
 fi
 

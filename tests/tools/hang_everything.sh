@@ -3,7 +3,7 @@
 # every lab hangs: the skeletons, with NOT_IMPLEMENTED() made to wait forever
 # on a condition variable that nobody signals.  README's time-to-feedback
 # figure grades it: make grade SUBMISSION=DIR.
-set -eu
+set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=$1
 mkdir -p "$out"
