@@ -5,7 +5,7 @@
 # Everything it writes goes under build/test/: its gradings, builds, charts
 # and bundles.  It never writes to labs/ or plots/ (a student's work and
 # charts), and the last check proves it.
-set -u
+set -euo pipefail
 cd "$(dirname "$0")/.."
 . harness/tsv.sh
 T=build/test
@@ -15,7 +15,7 @@ mkdir -p "$T"
 # edits labs/, and make test must pass however far they have got).
 SKELETONS=labs
 [ -d tests/skeletons ] && SKELETONS=tests/skeletons
-fingerprint() { find labs plots -type f -print0 2>/dev/null | sort -z | xargs -0 sha256sum | sha256sum; }
+fingerprint() { find labs plots -type f -print0 2>/dev/null | sort -z | xargs -0 sha256sum | sha256sum || true; }
 UNTOUCHED=$(fingerprint)
 # Every build here, the mutants' and the bundles' included, shares one
 # compiler and one copy of the kit's objects.
@@ -88,7 +88,7 @@ for compiler in gcc $([ "${HANDOUT_QUICK:-0}" = 1 ] || echo clang); do
         missing=""
         for lab in $LABS; do
             for bin in tests tests-tsan; do
-                [ -x "$b/$lab/$bin" ] || missing+="$lab/$bin: $(head -c 400 "$b/$lab/$bin.log")"$'\n'
+                [ -x "$b/$lab/$bin" ] || missing+="$lab/$bin: $(head -c 400 "$b/$lab/$bin.log" 2>/dev/null || true)"$'\n'
             done
         done
         if [ -z "$missing" ]; then ok "$compiler: $src compile cleanly"
@@ -106,9 +106,9 @@ done
 # Every kit object they link is built first, so no two makes write one file.
 make -s --no-print-directory kit LABS="$LABS" > "$T/kit.out" 2>&1 || bad "make kit failed" "$(tail -5 "$T/kit.out")"
 (
-    ls tests/hostile/*/*.patch | xargs -r -P "$JOBS" -n 1 tests/mutant.sh > "$T/hostile.out" 2>&1
+    ls tests/hostile/*/*.patch | xargs -r -P "$JOBS" -n 1 tests/mutant.sh > "$T/hostile.out" 2>&1 || true
     for lab in $LABS; do ls tests/mutants/$lab/*.patch 2>/dev/null; done |
-        xargs -r -P $((JOBS * 2)) -n 1 tests/mutant.sh > "$T/mutants.out" 2>&1
+        xargs -r -P $((JOBS * 2)) -n 1 tests/mutant.sh > "$T/mutants.out" 2>&1 || true
 ) &
 POOL=$!
 # /instructor-only
@@ -128,7 +128,7 @@ for lab in $LABS; do
 done
 
 section "The reference solutions score full marks in all three passes (plain, ThreadSanitizer, AddressSanitizer)"
-grade reference SRC=solutions
+grade reference SRC=solutions || true
 for lab in $LABS; do
     failing=$(tsv_awk -v l="$lab" 'lab == l && status == "failed" { print test }' "$T/reference/grade/results.tsv" || true)
     if [ -z "$failing" ] && tsv_awk -v l="$lab" 'lab == l { f = 1 } END { exit !f }' "$T/reference/grade/results.tsv"; then
@@ -146,7 +146,7 @@ section "The reference survives spurious wakeups, which POSIX allows"
 # Spurious wakeups are about waiting logic: the plain and ThreadSanitizer
 # passes exercise it; the AddressSanitizer pass would add time, not coverage.
 grade spurious SRC=solutions STUDENT_EXTRA="-include harness/spurious.h harness/spurious.c" \
-    PASSES="tests tests-tsan"
+    PASSES="tests tests-tsan" || true
 failing=$(tsv_awk 'status == "failed" { print lab ": " test }' "$T/spurious/grade/results.tsv" 2>/dev/null || true)
 if [ -s "$T/spurious/grade/results.tsv" ] && [ -z "$failing" ]; then
     ok "full marks with condition waits that return early one time in three"
@@ -171,8 +171,8 @@ grep -q "hidden tests\? (.* points) will be graded after the deadline" "$T/skele
     && ok "the terminal says hidden tests exist, without showing them" \
     || bad "the terminal does not mention the hidden tests"
 hidden_names=$(for lab in $LABS; do
-    sed -n 's/^HIDDEN_TEST(\([a-z0-9_]*\),.*/\1/p' "solutions/$lab/hidden_tests.c"; done)
-printed=$(grep -oFf <(echo "$hidden_names") "$T/skeleton.out" | sort -u)
+    sed -n 's/^HIDDEN_TEST(\([a-z0-9_]*\),.*/\1/p' "solutions/$lab/hidden_tests.c" || true; done)
+printed=$(grep -oFf <(echo "$hidden_names") "$T/skeleton.out" | sort -u || true)
 [ -n "$hidden_names" ] && [ -z "$printed" ] && ok "hidden test names stay out of the terminal" \
     || bad "hidden test names printed (or none found): ${printed:-none found}"
 grep -q '"visibility": "after_published"' "$T/skeleton/grade/results.json" \
@@ -182,12 +182,12 @@ grep -q '"visibility": "after_published"' "$T/skeleton/grade/results.json" \
 section "Selecting labs and sources"
 short=${FIRST_LAB#*-}   # LAB= takes the name without its number
 make -s --no-print-directory grade-now BUILD="$T/skeleton/build" GRADE_OUT="$T/one-lab/grade" LAB=$short \
-    SRC=$SKELETONS > "$T/one-lab.out" 2>&1
+    SRC=$SKELETONS > "$T/one-lab.out" 2>&1 || true
 [ "$(tsv_select "$T/one-lab/grade/results.tsv" 1 lab | sort -u)" = "$FIRST_LAB" ] \
     && ok "LAB=$short grades $FIRST_LAB only" \
     || bad "LAB=$short graded: $(tsv_select "$T/one-lab/grade/results.tsv" 1 lab | sort -u | tr '\n' ' ')"
 last=$(make -s --no-print-directory grade-now LAB=$short AUTOLAB=1 BUILD="$T/skeleton/build" \
-       SRC=$SKELETONS GRADE_OUT="$T/autolab" 2>&1 | tail -1)
+       SRC=$SKELETONS GRADE_OUT="$T/autolab" 2>&1 | tail -1 || true)
 [ "$last" = "{\"scores\": {\"$FIRST_LAB\": 0}}" ] && ok "AUTOLAB=1 ends with Autolab's score line: $last" \
     || bad "AUTOLAB=1's last line: $last"
 if out=$(make -s --no-print-directory grade-now LAB=nonsense 2>&1); then bad "LAB=nonsense was accepted"
@@ -196,7 +196,7 @@ else grep -q "is not a lab" <<< "$out" && ok "an unknown LAB is refused with the
 
 section "make plots on skeletons says which function is missing"
 out=$(PLOTS_QUICK=1 PLOTS_DIR=$T/plots-skeleton make -s --no-print-directory plots-now SRC=$SKELETONS \
-      BUILD=$T/skeleton/build LABS="$LABS" 2>&1)
+      BUILD=$T/skeleton/build LABS="$LABS" 2>&1 || true)
 [ "$(grep -c "your code is not finished: not implemented" <<< "$out")" -eq "$(wc -w <<< "$LABS")" ] \
     && ok "for every lab, make plots names the function to write first" \
     || bad "make plots on skeletons" "$out"
@@ -220,7 +220,7 @@ if out=$(make -s --no-print-directory batch SUBMISSIONS="$class" BATCH_OUT=$T/ba
     [ "$(row ref-tar)" = "$full" ] && ok "the reference, as a .tar.gz of one folder, scores $full/$full" \
         || bad "the reference scored $(row ref-tar) of $full" "$(cat "$book")"
     [ "$(row skeleton-zip)" = 0 ] && ok "a skeleton (.zip) scores 0" || bad "the skeleton scored $(row skeleton-zip)"
-    broken_first=$(grep "^broken," "$book" | cut -d, -f2)
+    broken_first=$(grep "^broken," "$book" | cut -d, -f2 || true)
     [ "$broken_first" = 0 ] && [ "$(row broken)" = $((full - 100)) ] \
         && ok "a build failure in $FIRST_LAB (a folder holding labs/) costs that lab only ($(row broken)/$full)" \
         || bad "the broken submission scored $(grep "^broken," "$book")"
@@ -228,7 +228,7 @@ if out=$(make -s --no-print-directory batch SUBMISSIONS="$class" BATCH_OUT=$T/ba
         [ -s "$T/batch/students/$s/results.json" ] && [ -s "$T/batch/students/$s/feedback.txt" ] || missing_files+=" $s"
     done
     [ -z "${missing_files:-}" ] && ok "every student has results.json and feedback.txt" || bad "missing files for:$missing_files"
-    again=$(make -s --no-print-directory batch SUBMISSIONS="$class" BATCH_OUT=$T/batch LABS="$FEW_LABS" JOBS=2 2>&1 | tr '\r' '\n' | grep "submissions in")
+    again=$(make -s --no-print-directory batch SUBMISSIONS="$class" BATCH_OUT=$T/batch LABS="$FEW_LABS" JOBS=2 2>&1 | tr '\r' '\n' | grep "submissions in" || true)
     grep -q "0 graded, 3 unchanged" <<< "$again" && ok "a re-run grades nothing unchanged ($again)" \
         || bad "a re-run regraded unchanged submissions" "$again"
 else
@@ -245,7 +245,7 @@ if out=$(make -s --no-print-directory gradescope DIST=$T/dist LABS="$FEW_LABS" 2
     listing=$(unzip -Z1 $zip)
     grep -qx setup.sh <<< "$listing" && grep -qx run_autograder <<< "$listing" \
         && ok "setup.sh and run_autograder are at the zip's root" || bad "zip root" "$listing"
-    leaks=$(grep '^kit/solutions/' <<< "$listing" | grep -v '/$' | grep -v '/hidden_tests.c$')
+    leaks=$(grep '^kit/solutions/' <<< "$listing" | grep -v '/$' | grep -v '/hidden_tests.c$' || true)
     [ -z "$leaks" ] && ok "the bundle holds hidden tests but no solution code" || bad "solution files in the bundle" "$leaks"
     for case in reference broken; do
         ag=$(mktemp -d)
@@ -258,8 +258,8 @@ if out=$(make -s --no-print-directory gradescope DIST=$T/dist LABS="$FEW_LABS" 2
             cp -r "solutions/$lab" "$ag/submission/repo/labs/"
         done
         [ $case = broken ] && echo 'int broken = ;' >> "$(ls "$ag"/submission/repo/labs/$FIRST_LAB/*.c | grep -v hidden | head -1)"
-        AUTOGRADER_ROOT=$ag "$ag/source/run_autograder"
-        res=$("$T/tools/check_results" "$ag/results/results.json" 2>&1)
+        AUTOGRADER_ROOT=$ag "$ag/source/run_autograder" || true
+        res=$("$T/tools/check_results" "$ag/results/results.json" 2>&1 || true)
         if [ $case = reference ]; then
             grep -q "ok: $full/$full" <<< "$res" && ok "a repository upload of the reference: $res" \
                 || bad "reference on Gradescope: $res" \
@@ -271,7 +271,7 @@ if out=$(make -s --no-print-directory gradescope DIST=$T/dist LABS="$FEW_LABS" 2
                 && ok "student code ran as a non-root user" || bad "student code ran as root" "$(tail -2 "$ag/results/terminal.txt")"
             for lab in $FEW_LABS; do
                 grep -q '^# Leaderboard:' "labs/$lab/compare.sh" 2>/dev/null || continue
-                entry=$(grep -o "{\"name\": \"$lab: tasks/s[^}]*}" "$ag/results/results.json")
+                entry=$(grep -o "{\"name\": \"$lab: tasks/s[^}]*}" "$ag/results/results.json" || true)
                 [ -n "$entry" ] && ok "a full-marks $lab gets an ungraded leaderboard entry: $entry" \
                     || bad "no leaderboard entry for $lab" "$(grep -A3 leaderboard "$ag/results/results.json")"
             done
@@ -297,7 +297,7 @@ if out=$(make -s --no-print-directory handout DIST=$T/dist BUILD=$T/handout-buil
     # "solutions" as a path, a value or a word in code: nothing a student
     # gets may point at a tree they do not have.  Prose ("no better
     # solutions that ...", a seed's words) may say the word.
-    mentions=$(grep -rnIw solutions "$hd" | grep -vE '[a-z] solutions [a-z]' | sed "s|$hd/||" | head -5)
+    mentions=$(grep -rnIw solutions "$hd" | grep -vE '[a-z] solutions [a-z]' | sed "s|$hd/||" | head -5 || true)
     [ -z "$mentions" ] && ok "nothing in the handout refers to solutions/" \
         || bad "the handout refers to solutions/" "$mentions"
     # No whole line of solution code (or hidden test), at least 35
@@ -308,10 +308,10 @@ if out=$(make -s --no-print-directory handout DIST=$T/dist BUILD=$T/handout-buil
     for lab in $LABS; do
         for f in solutions/$lab/*.c; do
             sed 's/^[[:space:]]*//' "$f" | grep -vxFf "$T/kit-lines" |
-                awk 'length($0) >= 35' > "$T/solution-lines"
+                awk 'length($0) >= 35' > "$T/solution-lines" || true
             [ -s "$T/solution-lines" ] || continue
             hit=$(find "$ho" -type f -exec cat {} + | sed 's/^[[:space:]]*//' |
-                  grep -xFf "$T/solution-lines" | head -2)
+                  grep -xFf "$T/solution-lines" | head -2 || true)
             [ -n "$hit" ] && leaked+="$f: $hit"$'\n'
         done
     done
@@ -331,7 +331,7 @@ if out=$(make -s --no-print-directory handout DIST=$T/dist BUILD=$T/handout-buil
         for f in solutions/$lab/*.c; do [ "${f##*/}" = hidden_tests.c ] || cp "$f" "$hd/labs/$lab/"; done
     done
     if out=$(cd "$hd" && PLOTS_QUICK=1 make -s --no-print-directory plots 2>&1); then
-        charts=$(ls "$hd"/plots/*.png 2>/dev/null | wc -l)
+        charts=$(ls "$hd"/plots/*.png 2>/dev/null | wc -l || true)
         [ "$charts" -eq "$(wc -w <<< "$LABS")" ] && ok "make plots on solved labs draws $charts charts in plots/" \
             || bad "make plots on solved labs drew $charts charts" "$out"
         grep -q "[0-9] cores" <<< "$out" && ok "the charts say how many cores the machine had" \
@@ -346,7 +346,7 @@ if out=$(make -s --no-print-directory handout DIST=$T/dist BUILD=$T/handout-buil
         bad "make test in the solved handout" "$(grep '✗' "$T/handout-test.out" | head -10)"
     fi
     changed=$(diff <(echo "$before") <(cd "$hd" && find labs plots -type f -print0 | sort -z | xargs -0 sha256sum) |
-              sed -n 's/^[<>] [0-9a-f]*  //p' | sort -u | head -5)
+              sed -n 's/^[<>] [0-9a-f]*  //p' | sort -u | head -5 || true)
     [ -z "$changed" ] && ok "make test left the student's labs/ and plots/ byte for byte as they were" \
         || bad "make test changed the student's files" "$changed"
     # make bench, one round: every lab's benchmark prints what its
@@ -354,7 +354,7 @@ if out=$(make -s --no-print-directory handout DIST=$T/dist BUILD=$T/handout-buil
     if out=$(cd "$hd" && ROUNDS=1 make -s --no-print-directory bench 2>&1); then
         for lab in $LABS; do
             [ -x "labs/$lab/compare.sh" ] || continue
-            want=$(sed -n 's/^# Prints: //p' "labs/$lab/compare.sh")
+            want=$(sed -n 's/^# Prints: //p' "labs/$lab/compare.sh" || true)
             got=$(awk -v lab="== $lab" '$0 == lab { on = 1; next } /^== / { on = 0 } on' <<< "$out")
             if [ -n "$want" ] && grep -qF "$want" <<< "$got" && grep -q "your code" <<< "$got" &&
                ! grep -qi "did not\|error" <<< "$got"; then
@@ -370,7 +370,7 @@ if out=$(make -s --no-print-directory handout DIST=$T/dist BUILD=$T/handout-buil
 else
     bad "make handout failed" "$out"
 fi
-who=$(make -n --no-print-directory bench LABS="$LABS" 2>/dev/null | grep -o "BENCH_WHO=\"[^\"]*\"" | sort -u)
+who=$(make -n --no-print-directory bench LABS="$LABS" 2>/dev/null | grep -o "BENCH_WHO=\"[^\"]*\"" | sort -u || true)
 [ "$who" = 'BENCH_WHO="this lab'"'"'s reference"' ] && ok "in the kit, make bench measures the reference" \
     || bad "in the kit, make bench would measure: ${who:-nothing}"
 # /instructor-only
@@ -389,7 +389,7 @@ cp -r "labs/$FIRST_LAB" "$drift/labs/"
 cp harness/grading.md "$drift/harness/"
 sed -i '0,/^TEST(\([a-z0-9_]*\), *\([0-9]*\),/s//TEST(\1, 1\2,/' "$drift/labs/$FIRST_LAB/tests.c"
 sed -i '0,/three passes/s//two passes/' "$drift/labs/$FIRST_LAB/README.md"
-out=$(FACTS_ROOT=$drift tests/tools/handout_facts.sh "$FIRST_LAB" 2>&1)
+out=$(FACTS_ROOT=$drift tests/tools/handout_facts.sh "$FIRST_LAB" 2>&1 || true)
 grep -q "points table does not match" <<< "$out" && grep -q "grading paragraph differs" <<< "$out" \
     && ok "a drifted points table and a reworded grading paragraph are both caught" \
     || bad "handout_facts.sh missed a planted drift" "$out"
@@ -411,10 +411,10 @@ done
 
 # instructor-only
 section "Buggy implementations (tests/mutants) lose the points of the tests named for them"
-wait $POOL
+wait $POOL || true   # a mutant that failed its check is reported below
 for lab in $LABS; do
-    total=$(ls tests/mutants/$lab/*.patch 2>/dev/null | wc -l)
-    caught=$(grep -c "✓ $lab/" "$T/mutants.out")
+    total=$(ls tests/mutants/$lab/*.patch 2>/dev/null | wc -l || true)
+    caught=$(grep -c "✓ $lab/" "$T/mutants.out" || true)
     if [ "$total" -ge 6 ] && [ "$caught" -eq "$total" ]; then
         ok "$lab: $caught/$total mutants caught (100%)"
     elif [ "$total" -lt 6 ]; then
