@@ -7,7 +7,7 @@
  *                     1: chunksize, thousand tasks/s: Python's published figures (not measured)
  *                     2: K, then the speed-up over K = 1 of the same CPU-bound
  *                        tasks on K processes and on K threads
- *   bench --throughput N CHUNKSIZE...
+ *   bench --compare N CHUNKSIZE...
  *                   prints "chunksize tasks/s" for a map of N no-op tasks on 2
  *                   workers, best of 3 (compare.sh runs Python on the same work)
  *
@@ -144,11 +144,16 @@ static double on_processes(int k)
     return took;
 }
 
-static int throughput_only(int argc, char **argv)
+/* bench --compare N CHUNKSIZE...: compare.sh's side of the comparison. */
+static int compare(int nargs, char **args)
 {
-    size_t n = strtoul(argv[2], NULL, 10);
-    for (int i = 3; i < argc; i++) {
-        int chunksize = atoi(argv[i]);
+    if (nargs < 2) {
+        fprintf(stderr, "usage: bench --compare N CHUNKSIZE...\n");
+        return 2;
+    }
+    size_t n = strtoul(args[0], NULL, 10);
+    for (int i = 1; i < nargs; i++) {
+        int chunksize = atoi(args[i]);
         printf("%d %.0f\n", chunksize, map_rate(n, chunksize, 3));
         fflush(stdout);
     }
@@ -159,23 +164,10 @@ int main(int argc, char **argv)
 {
     procpool_register("noop", noop);
     procpool_register("spin_task", spin_task);
-    if (argc >= 4 && strcmp(argv[1], "--throughput") == 0)
-        return throughput_only(argc, argv);
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s DATAFILE\n       %s --throughput N CHUNKSIZE...\n",
-                argv[0], argv[0]);
-        return 2;
-    }
-    bool quick = bench_quick();
-    double seconds_per_point = quick ? 0.01 : 0.05;
-    spin_iterations = quick ? 300000 : 2000000;
-    int rounds = bench_begin(quick ? 2 : 5);
-
-    FILE *out = fopen(argv[1], "w");
-    if (!out) {
-        perror(argv[1]);
-        return 1;
-    }
+    struct bench_run run = bench_start(argc, argv, 5, 2, compare, "N CHUNKSIZE...");
+    FILE *out = run.out;
+    double seconds_per_point = run.quick ? 0.01 : 0.05;
+    spin_iterations = run.quick ? 300000 : 2000000;
     fprintf(out, "# lab 06: %d cores\n", usable_cores());
     static const int chunksizes[] = {1, 2, 5, 10, 20, 50, 100, 200, 500, 1000};
     enum { NCHUNKS = sizeof chunksizes / sizeof chunksizes[0] };
@@ -188,7 +180,7 @@ int main(int argc, char **argv)
     static struct bench_table cpu = {
         .title = "32 CPU-bound tasks: speed-up over 1 worker, same round", .x_name = "K",
         .names = {"processes", "threads"}, .format = "%.2f"};
-    for (int r = 0; r < rounds; r++) {   /* every point once a round: see benchkit.h */
+    for (int r = 0; r < run.rounds; r++) {   /* every point once a round: see benchkit.h */
         bench_round(r);
         for (int c = 0; c < NCHUNKS; c++)
             bench_add(&chunks, 0, chunksizes[c], map_rate(items[c], chunksizes[c], 1) / 1e3);
