@@ -164,7 +164,8 @@ void bench_write(FILE *out, const struct bench_table *t)
             t->x_name);
     for (int s = 0; s < ns; s++)
         fprintf(out, " | %s", t->names[s]);
-    fprintf(out, "\n");
+    /* For tests/tools/plots_agree.sh: differences below this do not matter. */
+    fprintf(out, "\n# resolution: %g\n", t->resolution);
     for (int i = 0; i < t->nx; i++) {
         fprintf(out, "%g", t->x[i]);
         for (int s = 0; s < ns; s++) {

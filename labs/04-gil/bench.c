@@ -223,7 +223,7 @@ static void chart_corruption(FILE *out, long work)
         countdown(GIL_NONE_UNSAFE, 0, threads[i], work * threads[i], &c);
         fprintf(out, "%d %ld %ld %ld\n", threads[i], c.freed_while_referenced, c.leaked,
                 c.drift);
-        printf("   %d thread%s: %ld freed while still referenced, %ld leaked, shared "
+        printf("   %d thread%s: a shared count hit 0 while in use %ld times, %ld leaked, shared "
                "counts off by %ld\n", threads[i], threads[i] > 1 ? "s" : " ",
                c.freed_while_referenced, c.leaked, c.drift);
     }
