@@ -2,7 +2,7 @@
 # plots_agree.sh [--strict] DIR1 DIR2 - do two `make plots` runs tell the same story?
 #
 # DIR1 and DIR2 are the data folders of two runs (PLOTS_DIR=/tmp/p1 make plots
-# SRC=solutions writes /tmp/p1/data).  For every lab's data file in either,
+# SRC=solutions writes /tmp/p1/data; /tmp/p1 itself will do).  For every lab's data file in either,
 # every panel drawn from rounds (a block harness/benchkit.c wrote: median,
 # smallest, largest of each point) and every point of it: the two runs agree
 # on the point when each run's median lies inside the other run's spread
@@ -22,6 +22,9 @@ if [ $# -ne 2 ] || [ ! -d "$1" ] || [ ! -d "$2" ]; then
     exit 2
 fi
 d1=$1 d2=$2
+# A run's PLOTS_DIR will do too: its data folder is meant.
+[ -d "$d1/data" ] && ! ls "$d1"/*.dat > /dev/null 2>&1 && d1=$d1/data
+[ -d "$d2/data" ] && ! ls "$d2"/*.dat > /dev/null 2>&1 && d2=$d2/data
 status=0
 labs=$( (cd "$d1" && ls -- *.dat 2>/dev/null; cd - > /dev/null; cd "$d2" && ls -- *.dat 2>/dev/null) |
         sort -u)
@@ -74,7 +77,7 @@ for f in $labs; do
         e = 1e-6 * ((m < 0 ? -m : m) + (l < 0 ? -l : l) + (h < 0 ? -h : h))
         return m >= l - tol - e && m <= h + tol + e
     }
-    function cell(k) { return sprintf("%g (%g-%g)", med[k], lo[k], hi[k]) }
+    function cell(k) { return sprintf("%.4g (%.4g-%.4g)", med[k], lo[k], hi[k]) }
     END {
         bad_lab = 0
         nb = split(blocks[1] " " blocks[2], bl, " ")
