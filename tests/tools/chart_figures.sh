@@ -54,9 +54,9 @@ for readme in labs/*/README.md; do
         continue
     fi
     {
-        echo "The reference, timed by \`make plots SRC=solutions\` on $machine,"
-        echo "$(when "$data/$lab.dat"); the run's own note: $(note "$data/$lab.dat")."
-        echo "What it printed:"
+        echo "The reference, timed by \`make plots SRC=solutions\` on $machine," \
+             "$(when "$data/$lab.dat"); the run's own note: $(note "$data/$lab.dat")." \
+             "What it printed:" | fmt -w 80
         echo
         echo '```text'
         sed -e '/^(the share of the cores is measured/d' -e 's/[[:space:]]*$//' "$data/$lab.txt" |
