@@ -45,7 +45,8 @@ freed4 = STATS_max
 set multiplot title page("Lab 04: the GIL, measured on your GIL")
 anchor = "pt 6 ps 2 lw 2 lc rgb 'black'"
 # Every legend goes below its panel, never over the data (harness/chart.gp);
-# as text a key sample is drawn a row high, so leave it a row more.
+# as text a key sample is drawn a row high, so leave it a row more, and a
+# title must fit in a third of the width (shorter titles there).
 belowkey = "set key default; set key below Left reverse noenhanced font ',9'" . (text ? "; set key height 2" : "")
 
 # ---- 1: CPU-bound countdown --------------------------------------------------------
@@ -63,7 +64,7 @@ names = "'new GIL' 'old GIL' 'no GIL, atomic refcounts' 'processes'"
 plot for [s=1:4] datafile index 0 using 1:(m(s)/t_one):(lo(s)/t_one):(hi(s)/t_one) @data pt (2*s + 5) title word(names, s), \
      for [s=1:4] datafile index 0 using 1:(badm(s)/t_one) @circled notitle, \
      @circlekey, \
-     $cpython_threads using 1:2 with points @anchor title "CPython 3.11, threads, processes: kit authors, 2 cores", \
+     $cpython_threads using 1:2 with points @anchor title (text ? "CPython 3.11, kit authors" : "CPython 3.11, threads, processes: kit authors, 2 cores"), \
      $cpython_processes using 1:2 with points @anchor notitle, \
      $beazley_old using 1:2 with points pt 4 ps 2 lw 2 lc rgb 'black' title "Beazley 2009, old GIL"
 
@@ -86,7 +87,7 @@ plot for [s=1:3] datafile index 1 using 1:(m(s)):(lo(s)):(hi(s)) @data pt (2*s +
      for [s=1:3] datafile index 1 using 1:(badm(s)) @circled notitle, \
      @circlekey, \
      datafile index 1 using 1:(1/$1) @ideal title "1 / interval", \
-     $convoy_anchor using 1:2 with points @anchor title "CPython 3.11, 0 and 1 CPU: kit authors, 2 cores"
+     $convoy_anchor using 1:2 with points @anchor title (text ? "CPython 3.11, kit authors" : "CPython 3.11, 0 and 1 CPU: kit authors, 2 cores")
 
 # ---- 3: switch-interval sweep ---------------------------------------------------------
 set origin 0.66, 0.5
@@ -105,7 +106,7 @@ at5ms(s) = value(sprintf("at5ms_%d", s))
 plot for [s=1:4] datafile index 2 using 1:(m(s)/at5ms(s)):(lo(s)/at5ms(s)):(hi(s)/at5ms(s)) @data pt (2*s + 5) title word(names, s), \
      for [s=1:4] datafile index 2 using 1:(badm(s)/at5ms(s)) @circled notitle, \
      @circlekey, \
-     $sweep_anchor using 1:2 with points @anchor title "8 threads: a quoted figure, source unknown"
+     $sweep_anchor using 1:2 with points @anchor title (text ? "quoted, 8 threads, no source" : "8 threads: a quoted figure, source unknown")
 
 # ---- 4: the single-thread price of removing the GIL -------------------------------------
 unset logscale x
