@@ -272,7 +272,7 @@ int main(int argc, char **argv)
            "  new GIL, 2 and 4 threads vs 1:  %.2fx, %.2fx   (CPython 3.11: 1.00x, 1.02x)\n"
            "  2 processes vs 1 thread:        %.2fx faster  (CPython 3.11: 1.9x)\n"
            "  old GIL, 2 threads vs 1:        %.2fx slower  (Beazley 2009: 1.8x)\n"
-           "  8 threads, 1 us vs 5 ms:        %.1fx slower  (published: about 13x)\n"
+           "  8 threads, 1 us vs 5 ms:        %.1fx slower  (quoted, no source: about 13x)\n"
            "  atomic refcounts, one thread:   %+.0f%%       (PEP 703: 5-10%%, with "
            "biased counting)\n\n",
            bench_median(c, GIL_NEW, 2) / t1, bench_median(c, GIL_NEW, 4) / t1,
