@@ -2,9 +2,6 @@
 # chart_figures.sh PLOTS_DIR [MACHINE] - write the reference's chart figures
 # into the handouts and README.md from one `make plots` run.
 #
-#   PLOTS_DIR=/tmp/p1 make plots SRC=solutions
-#   tests/tools/chart_figures.sh /tmp/p1 "the kit's 2-core development machine"
-#
 # Each handout (labs/NN-name/README.md) keeps its figures between the lines
 # "<!-- chart figures: begin ... -->" and "<!-- chart figures: end -->": this
 # replaces what is between them with the table that run printed for the lab
@@ -15,6 +12,12 @@
 # replacing busy figures with idle ones is: two idle runs that
 # tests/tools/plots_agree.sh says agree, then this on one of them.
 # MACHINE defaults to what this machine says it is.
+# (The students' handout gets only this header: harness/handout.sh cuts the
+# script between the markers, and the figures are the reference's.)
+# instructor-only
+# For example:
+#   PLOTS_DIR=/tmp/p1 make plots SRC=solutions
+#   tests/tools/chart_figures.sh /tmp/p1 "the kit's 2-core development machine"
 set -u
 dir=${1:?usage: chart_figures.sh PLOTS_DIR [MACHINE]}
 data=$(cd "$dir/data" 2>/dev/null && pwd) ||
@@ -54,9 +57,13 @@ for readme in labs/*/README.md; do
         continue
     fi
     {
-        echo "The reference, timed by \`make plots SRC=solutions\` on $machine," \
+        echo "The reference solution, timed by \`make plots\` on $machine," \
              "$(when "$data/$lab.dat"); the run's own note: $(note "$data/$lab.dat")." \
              "What it printed:" | fmt -w 80
+        # The command as an instructor types it; a student's handout has no reference.
+        printf '%s\n' '<!-- instructor-only -->' \
+            '(The command, in the instructors'"'"' kit: `make plots SRC=solutions`.)' \
+            '<!-- /instructor-only -->'
         echo
         echo '```text'
         sed -e '/^(the share of the cores is measured/d' -e 's/[[:space:]]*$//' "$data/$lab.txt" |
@@ -108,3 +115,6 @@ have() { [ -s "$data/$1.dat" ]; }
 } > "$tmp"
 replace README.md "$tmp" && echo "chart_figures.sh: README.md"
 exit $status
+# /instructor-only
+echo "chart_figures.sh: an instructors' tool (it writes the reference's figures); not in this kit" >&2
+exit 2

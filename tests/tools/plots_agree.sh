@@ -2,7 +2,7 @@
 # plots_agree.sh [--strict] DIR1 DIR2 - do two `make plots` runs tell the same story?
 #
 # DIR1 and DIR2 are the data folders of two runs (PLOTS_DIR=/tmp/p1 make plots
-# SRC=solutions writes /tmp/p1/data; /tmp/p1 itself will do).  For every lab's data file in either,
+# writes /tmp/p1/data; /tmp/p1 itself will do).  For every lab's data file in either,
 # every panel drawn from rounds (a block harness/benchkit.c wrote: median,
 # smallest, largest of each point) and every point of it: the two runs agree
 # on the point when each run's median lies inside the other run's spread
