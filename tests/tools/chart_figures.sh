@@ -110,6 +110,7 @@ have() { [ -s "$data/$1.dat" ]; }
     fi
     if have 06-procpool; then
         echo "| lab 06, map of no-op tasks on 2 workers, chunksize 1 and 1000 (thousand tasks/s) | $(pt 06-procpool 0 1 1 %.0f), $(pt 06-procpool 0 1000 1 %.0f) | $(note "$data/06-procpool.dat") | \`make plots SRC=solutions LAB=06\` |"
+        echo "| lab 06, Python's ProcessPoolExecutor.map in the same rounds, chunksize 1 and 1000 (thousand tasks/s; 0 if python3 was missing) | $(pt 06-procpool 1 1 1 %.1f), $(pt 06-procpool 1 1000 1 %.0f) | $(note "$data/06-procpool.dat") | \`make plots SRC=solutions LAB=06\` |"
         echo "| lab 06, speed-up of 32 CPU-bound tasks at K = 2, processes and threads (ideal: 2) | $(pt 06-procpool 2 2 1 %.2f), $(pt 06-procpool 2 2 2 %.2f) | $(note "$data/06-procpool.dat") | \`make plots SRC=solutions LAB=06\` |"
     fi
 } > "$tmp"
