@@ -36,6 +36,27 @@ int bench_begin(int rounds)
     return rounds < 1 ? 1 : rounds > BENCH_MAX_ROUNDS ? BENCH_MAX_ROUNDS : rounds;
 }
 
+struct bench_run bench_start(int argc, char **argv, int rounds, int quick_rounds,
+                             int (*compare)(int nargs, char **args), const char *compare_args)
+{
+    if (compare && argc >= 2 && strcmp(argv[1], "--compare") == 0)
+        exit(compare(argc - 2, argv + 2));
+    if (argc != 2 || argv[1][0] == '-') {
+        fprintf(stderr, "usage: %s DATAFILE\n", argv[0]);
+        if (compare)
+            fprintf(stderr, "       %s --compare %s\n", argv[0], compare_args ? compare_args : "");
+        exit(2);
+    }
+    struct bench_run run = {.quick = bench_quick()};
+    /* Read the load average before this run adds to it. */
+    run.rounds = bench_begin(run.quick ? quick_rounds : rounds);
+    if (!(run.out = fopen(argv[1], "w"))) {
+        perror(argv[1]);
+        exit(1);
+    }
+    return run;
+}
+
 static double probe_until;
 
 static void *spin(void *arg)
@@ -143,7 +164,8 @@ void bench_write(FILE *out, const struct bench_table *t)
             t->x_name);
     for (int s = 0; s < ns; s++)
         fprintf(out, " | %s", t->names[s]);
-    fprintf(out, "\n");
+    /* For tests/tools/plots_agree.sh: differences below this do not matter. */
+    fprintf(out, "\n# resolution: %g\n", t->resolution);
     for (int i = 0; i < t->nx; i++) {
         fprintf(out, "%g", t->x[i]);
         for (int s = 0; s < ns; s++) {

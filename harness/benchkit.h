@@ -49,6 +49,23 @@ struct bench_table {
 /* PLOTS_QUICK=1: the kit's own tests ask for a short run. */
 bool bench_quick(void);
 
+/* What a driver's main starts with: see bench_start(). */
+struct bench_run {
+    FILE *out;     /* DATAFILE, open for writing */
+    bool quick;    /* PLOTS_QUICK=1: a short run */
+    int rounds;    /* the rounds to run (bench_begin has been called) */
+};
+
+/* Every driver's preamble.  `bench DATAFILE` opens DATAFILE and begins a run
+ * of `rounds` rounds (`quick_rounds` under PLOTS_QUICK=1).  A lab with a peer
+ * benchmark (compare.sh) passes `compare`: `bench --compare ARGS...` then runs
+ * compare(nargs, args) on the words after --compare and exits with its
+ * status; compare_args names them in the usage line.  Other labs pass NULL.
+ * Exits 2 with a usage line on other arguments, 1 if DATAFILE cannot be
+ * opened. */
+struct bench_run bench_start(int argc, char **argv, int rounds, int quick_rounds,
+                             int (*compare)(int nargs, char **args), const char *compare_args);
+
 /* Start a run of `rounds` rounds (at most BENCH_MAX_ROUNDS): reads the load
  * average.  Returns rounds. */
 int bench_begin(int rounds);

@@ -19,12 +19,14 @@ data      = "with yerrorlines lw 2"
 ideal     = "with lines dt 2 lw 2 lc rgb 'black'"
 circled   = "with points pt 6 ps 3 lw 2 lc rgb 'red'"
 # The legend entry for the circles, shown only when some point is circled.
-circlekey = untrusted ? "keyentry with points pt 6 ps 3 lw 2 lc rgb 'red' title 'circled: its rounds disagree, do not trust it'" : "keyentry notitle"
+# (a terminal draws the circle as a letter, and has little room: shorter there)
+circlekey = untrusted ? "keyentry with points pt 6 ps 3 lw 2 lc rgb 'red' title '" . \
+            (text ? "untrusted: rounds disagree" : "circled: rounds disagree, untrusted") . "'" : "keyentry notitle"
 
 # The legend goes below each panel, never over the data.
 set key below vertical maxcols 1 Left reverse noenhanced
 # (a terminal draws an error bar's sample a row high: keep it off the x label)
-if (text) set key height 2
+set key height (text ? 2 : 1)
 set grid
 set datafile missing NaN
 

@@ -7,7 +7,8 @@
 # the data twice: $PLOTS_DIR/NN-name.png (pngcairo) and the same chart as text
 # in this terminal (dumb), for anyone on SSH.  plot.gp loads harness/chart.gp,
 # gets `datafile`, `cores`, `source`, `note`, `untrusted` and `text`, and must
-# not set a terminal.  PLOTS_QUICK=1 asks the
+# not set a terminal; a line "# png size: W,H" or "# text size: COLUMNS,ROWS"
+# in it asks for a bigger chart than 1200,800 or 120,40.  PLOTS_QUICK=1 asks the
 # drivers for a short run (the kit's own tests use it, with PLOTS_DIR under
 # build/ so that a student's charts are never replaced).
 set -euo pipefail
@@ -44,11 +45,13 @@ for lab in "$@"; do
     note=$(sed -n 's/^# note: //p' "$data" | head -n 1 | tr -d "'\\\\")
     untrusted=$(sed -n 's/^# untrusted: \([01]\)$/\1/p' "$data" | head -n 1)
     vars="datafile='$data'; cores=$cores; source='$src'; note='$note'; untrusted=${untrusted:-0}"
-    if ! gnuplot -e "set terminal pngcairo size 1200,800 font ',11'; set output '$png'; text=0; $vars" \
+    png_size=$(sed -n 's/^# png size: \([0-9]*,[0-9]*\)$/\1/p' labs/$lab/plot.gp | head -n 1)
+    text_size=$(sed -n 's/^# text size: \([0-9]*,[0-9]*\)$/\1/p' labs/$lab/plot.gp | head -n 1)
+    if ! gnuplot -e "set terminal pngcairo size ${png_size:-1200,800} font ',11'; set output '$png'; text=0; $vars" \
                  labs/$lab/plot.gp 2> "$out/data/$lab.gnuplot.log"; then
         echo "   gnuplot failed:"; sed 's/^/   /' "$out/data/$lab.gnuplot.log"; status=1; continue
     fi
-    gnuplot -e "set terminal dumb size 120,40 noenhanced; text=1; $vars" labs/$lab/plot.gp 2>/dev/null || true
+    gnuplot -e "set terminal dumb size ${text_size:-120,40} noenhanced; text=1; $vars" labs/$lab/plot.gp 2>/dev/null || true
     echo "   chart: $png   data: $data"
 done
 exit $status

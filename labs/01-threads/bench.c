@@ -42,20 +42,10 @@ static void cpu_task(int i, void *ctx)
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s DATAFILE\n", argv[0]);
-        return 2;
-    }
-    bool quick = bench_quick();
-    unit_s = quick ? 0.01 : 0.03;
-    spin_iterations = quick ? 1000000 : 10000000;
-    int rounds = bench_begin(quick ? 2 : 5);
-
-    FILE *out = fopen(argv[1], "w");
-    if (!out) {
-        perror(argv[1]);
-        return 1;
-    }
+    struct bench_run run = bench_start(argc, argv, 5, 2, NULL, NULL);
+    FILE *out = run.out;
+    unit_s = run.quick ? 0.01 : 0.03;
+    spin_iterations = run.quick ? 1000000 : 10000000;
     fprintf(out, "# lab 01: %d cores; I/O tasks [1,2,2,1] x %.0f ms; %d CPU tasks\n",
             usable_cores(), unit_s * 1e3, CPU_TASKS);
     static struct bench_table io = {
@@ -67,7 +57,7 @@ int main(int argc, char **argv)
         .names = {"wall time", "CPU time"}, .format = "%.3f",
         .resolution = 0.01};   /* a scheduler tick or two */
     volatile uint64_t sink;
-    for (int r = 0; r < rounds; r++) {   /* every K once a round: see benchkit.h */
+    for (int r = 0; r < run.rounds; r++) {   /* every K once a round: see benchkit.h */
         bench_round(r);
         for (int k = 1; k <= MAX_WORKERS; k++) {
             struct run_times a, b;

@@ -44,20 +44,10 @@ static double ns_per_increment(int (*count)(const struct counter_run *, long *),
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s DATAFILE\n", argv[0]);
-        return 2;
-    }
-    bool quick = bench_quick();
-    long max_iterations = quick ? 100000 : 3000000;
-    long timed_iterations = quick ? 200000 : 2000000;
-    int rounds = bench_begin(quick ? 2 : 7);
-
-    FILE *out = fopen(argv[1], "w");
-    if (!out) {
-        perror(argv[1]);
-        return 1;
-    }
+    struct bench_run run = bench_start(argc, argv, 7, 2, NULL, NULL);
+    FILE *out = run.out;
+    long max_iterations = run.quick ? 100000 : 3000000;
+    long timed_iterations = run.quick ? 200000 : 2000000;
     fprintf(out, "# lab 02: %d cores; racy counter, every thread adding +1\n", usable_cores());
     /* How much is lost varies from run to run by nature: that spread is the
      * lesson, not noise, so these points are never marked untrusted. */
@@ -71,7 +61,7 @@ int main(int argc, char **argv)
         .names = {"racy", "atomic", "confined"}, .format = "%.3g", .resolution = 0.05};
     int (*const counters[3])(const struct counter_run *, long *) = {count_racy, count_atomic,
                                                                     count_confined};
-    for (int r = 0; r < rounds; r++) {   /* every point once a round: see benchkit.h */
+    for (int r = 0; r < run.rounds; r++) {   /* every point once a round: see benchkit.h */
         bench_round(r);
         for (int k = 0; k < 2; k++)
             for (long it = 1; it <= max_iterations; it = next_on_ladder(it)) {

@@ -196,19 +196,9 @@ static long sum_of_shards(void)
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s DATAFILE\n", argv[0]);
-        return 2;
-    }
-    bool quick = bench_quick();
-    run_s = quick ? 0.02 : 0.04;
-    int rounds = bench_begin(quick ? 2 : 5);
-
-    FILE *out = fopen(argv[1], "w");
-    if (!out) {
-        perror(argv[1]);
-        return 1;
-    }
+    struct bench_run run = bench_start(argc, argv, 5, 2, NULL, NULL);
+    FILE *out = run.out;
+    run_s = run.quick ? 0.02 : 0.04;
     if (counter_init(&mutex_counter, 0) != 0 || bank_init(&bank, ACCOUNTS, 1000) != 0) {
         fprintf(stderr, "counter_init or bank_init failed\n");
         return 1;
@@ -221,7 +211,7 @@ int main(int argc, char **argv)
         .title = "bank transfers, 64 accounts: million transfers/s", .x_name = "threads",
         .names = {"one global lock", "a lock per account"}, .format = "%.2f"};
     long counted[NKINDS] = {0}, transfers = 0;
-    for (int r = 0; r < rounds; r++) {   /* every point once a round: see benchkit.h */
+    for (int r = 0; r < run.rounds; r++) {   /* every point once a round: see benchkit.h */
         bench_round(r);
         for (int p = 0; p < NPOINTS; p++)
             for (int k = 0; k < NKINDS + 2; k++) {

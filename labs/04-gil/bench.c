@@ -223,7 +223,7 @@ static void chart_corruption(FILE *out, long work)
         countdown(GIL_NONE_UNSAFE, 0, threads[i], work * threads[i], &c);
         fprintf(out, "%d %ld %ld %ld\n", threads[i], c.freed_while_referenced, c.leaked,
                 c.drift);
-        printf("   %d thread%s: %ld freed while still referenced, %ld leaked, shared "
+        printf("   %d thread%s: a shared count hit 0 while in use %ld times, %ld leaked, shared "
                "counts off by %ld\n", threads[i], threads[i] > 1 ? "s" : " ",
                c.freed_while_referenced, c.leaked, c.drift);
     }
@@ -235,28 +235,19 @@ static void chart_corruption(FILE *out, long work)
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s DATAFILE\n", argv[0]);
-        return 2;
-    }
-    const char *q = getenv("PLOTS_QUICK");
-    quick = q && *q == '1';
-    FILE *out = fopen(argv[1], "w");
-    if (!out) {
-        perror(argv[1]);
-        return 1;
-    }
+    struct bench_run run = bench_start(argc, argv, 5, 1, NULL, NULL);
+    FILE *out = run.out;
+    quick = run.quick;
     static const double all_intervals[] = {1e-6, 1e-5, 1e-4, 1e-3, 5e-3, 1e-2, 1e-1};
     static const double quick_intervals[] = {1e-6, 1e-4, 5e-3, 1e-2};
     const double *intervals = quick ? quick_intervals : all_intervals;
     int nintervals = quick ? 4 : 7;
     long work = quick ? 600000 : 2000000;
-    int rounds = bench_begin(quick ? 1 : 5);
 
     fprintf(out, "# lab 04: %d cores%s\n", usable_cores(), quick ? " (quick run)" : "");
     printf("Lab 04 on %d cores%s\n\n", usable_cores(), quick ? " (PLOTS_QUICK: short runs)" : "");
 
-    for (int r = 0; r < rounds; r++) {   /* every chart's points once a round */
+    for (int r = 0; r < run.rounds; r++) {   /* every chart's points once a round */
         bench_round(r);
         round_countdown(work);
         round_convoy(intervals, nintervals, 100);
@@ -281,7 +272,7 @@ int main(int argc, char **argv)
            "  new GIL, 2 and 4 threads vs 1:  %.2fx, %.2fx   (CPython 3.11: 1.00x, 1.02x)\n"
            "  2 processes vs 1 thread:        %.2fx faster  (CPython 3.11: 1.9x)\n"
            "  old GIL, 2 threads vs 1:        %.2fx slower  (Beazley 2009: 1.8x)\n"
-           "  8 threads, 1 us vs 5 ms:        %.1fx slower  (published: about 13x)\n"
+           "  8 threads, 1 us vs 5 ms:        %.1fx slower  (quoted, no source: about 13x)\n"
            "  atomic refcounts, one thread:   %+.0f%%       (PEP 703: 5-10%%, with "
            "biased counting)\n\n",
            bench_median(c, GIL_NEW, 2) / t1, bench_median(c, GIL_NEW, 4) / t1,

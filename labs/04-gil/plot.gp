@@ -2,6 +2,9 @@
 # Data blocks (bench.c): 0 countdown, 1 convoy, 2 sweep, 3 price (medians of rounds, with
 # their spread), 4 timeline, 5 corruption (one run each).
 # Published figures are drawn as hollow black markers, above the data.
+# Five panels, legends below them: a bigger page (harness/plots.sh reads these).
+# png size: 1200,1000
+# text size: 120,80
 load 'harness/chart.gp'
 
 # Published anchors (README: "The chart" gives the sources).
@@ -41,8 +44,10 @@ freed4 = STATS_max
 
 set multiplot title page("Lab 04: the GIL, measured on your GIL")
 anchor = "pt 6 ps 2 lw 2 lc rgb 'black'"
-# As text the panels are too small for a legend inside: every legend goes below.
-textkey = text ? "set key default; set key below Left reverse noenhanced" : ""
+# Every legend goes below its panel, never over the data (harness/chart.gp);
+# as text a key sample is drawn a row high, so leave it a row more, and a
+# title must fit in a third of the width (shorter titles there).
+belowkey = "set key default; set key below Left reverse noenhanced font ',9'" . (text ? "; set key height 2" : "")
 
 # ---- 1: CPU-bound countdown --------------------------------------------------------
 set origin 0, 0.5
@@ -53,14 +58,13 @@ eval ylabel("time / new GIL on 1 thread")
 set xtics (1, 2, 4)
 set xrange [0.7:4.5]
 set yrange [0:*]
-set offsets 0, 0, graph 0.45, 0
-set key default
-set key top left Left reverse font ",9"
-@textkey
+@belowkey
+if (!text) set key maxcols 2
 names = "'new GIL' 'old GIL' 'no GIL, atomic refcounts' 'processes'"
 plot for [s=1:4] datafile index 0 using 1:(m(s)/t_one):(lo(s)/t_one):(hi(s)/t_one) @data pt (2*s + 5) title word(names, s), \
      for [s=1:4] datafile index 0 using 1:(badm(s)/t_one) @circled notitle, \
-     $cpython_threads using 1:2 with points @anchor title "CPython 3.11 threads, processes", \
+     @circlekey, \
+     $cpython_threads using 1:2 with points @anchor title (text ? "CPython 3.11, kit authors" : "CPython 3.11, threads, processes: kit authors, 2 cores"), \
      $cpython_processes using 1:2 with points @anchor notitle, \
      $beazley_old using 1:2 with points pt 4 ps 2 lw 2 lc rgb 'black' title "Beazley 2009, old GIL"
 
@@ -76,14 +80,14 @@ eval ylabel("I/O operations per second")
 set xtics auto
 set xrange [*:*]
 set yrange [*:*]
-set offsets 0, 0, 0, 0
-set key default
-set key below Left reverse font ",9"   # inside, it would cover the 2-CPU line
+@belowkey
+if (!text) set key maxcols 2
 names = "'0 CPU threads' '1 CPU thread' '2 CPU threads'"
 plot for [s=1:3] datafile index 1 using 1:(m(s)):(lo(s)):(hi(s)) @data pt (2*s + 5) title word(names, s), \
      for [s=1:3] datafile index 1 using 1:(badm(s)) @circled notitle, \
+     @circlekey, \
      datafile index 1 using 1:(1/$1) @ideal title "1 / interval", \
-     $convoy_anchor using 1:2 with points @anchor title "CPython 3.11, 0 and 1 CPU"
+     $convoy_anchor using 1:2 with points @anchor title (text ? "CPython 3.11, kit authors" : "CPython 3.11, 0 and 1 CPU: kit authors, 2 cores")
 
 # ---- 3: switch-interval sweep ---------------------------------------------------------
 set origin 0.66, 0.5
@@ -95,14 +99,14 @@ set format y "%g"
 set xlabel "switch interval (s)"
 eval ylabel("time / time at 5 ms")
 set yrange [0:*]
-set key default
-set key top right font ",9"
-@textkey
+@belowkey
+if (!text) set key maxcols 2
 names = "'1 thread' '2 threads' '4 threads' '8 threads'"
 at5ms(s) = value(sprintf("at5ms_%d", s))
 plot for [s=1:4] datafile index 2 using 1:(m(s)/at5ms(s)):(lo(s)/at5ms(s)):(hi(s)/at5ms(s)) @data pt (2*s + 5) title word(names, s), \
      for [s=1:4] datafile index 2 using 1:(badm(s)/at5ms(s)) @circled notitle, \
-     $sweep_anchor using 1:2 with points @anchor title "published, 8 threads"
+     @circlekey, \
+     $sweep_anchor using 1:2 with points @anchor title (text ? "quoted, 8 threads, no source" : "8 threads: a quoted figure, source unknown")
 
 # ---- 4: the single-thread price of removing the GIL -------------------------------------
 unset logscale x
@@ -110,27 +114,32 @@ set format x "%g"
 set origin 0, 0
 set size 0.34, 0.5
 set title "4. One thread: price of no GIL"
-set xlabel ""
+# Block 5's plain counts, 4 threads: how often a shared object's count fell to
+# 0 while every thread still pointed at it (a use-after-free in CPython), and
+# how far the four shared counts ended from the truth, in all.
+# (a terminal drops a line wider than the panel: shorter lines there)
+set xlabel sprintf(text ? "no GIL, plain counts, 4 threads,\none run: a shared count hit 0\nwhile in use %d times; the\ncounts ended off by %d in all" \
+                        : "no GIL, plain counts, 4 threads, one run: a shared count hit 0\nwhile in use %d times; the counts ended off by %d in all", freed4, drift4) noenhanced font ",9"
 eval ylabel("CPU time / new GIL")
 set style fill solid 0.6 border -1
 set boxwidth 0.6
 set xrange [-0.6:3.6]
 set yrange [0:*]
 set xtics rotate by -20 font ",9"
-set key default
-set key top left Left reverse font ",9"
-@textkey
+if (text) set xtics norotate
+@belowkey
 set object 1 rect from -0.6, 1.05 to 3.6, 1.10 fc rgb '#9ecae1' fs solid 0.5 noborder behind
-set label 1 sprintf("no GIL, plain\ncounts, 4\nthreads: off\nby %d, %d\nfreed while\nreferenced", drift4, freed4) \
-    at first 3.55, graph 0.95 right font ",9"
-if (text) unset label 1   # too big for a text panel: the table above gives the counts
-set xtics ("new GIL" 0, "old GIL" 1, "no GIL (atomic)" 2, "no GIL (plain)" 3)
-plot datafile index 3 using 1:(m(1)/t_gil) with boxes lc rgb '#3182bd' notitle, \
+# As text the four names do not fit side by side: numbers, named in the legend.
+if (text) set xtics ("1" 0, "2" 1, "3" 2, "4" 3); \
+else set xtics ("new GIL" 0, "old GIL" 1, "no GIL (atomic)" 2, "no GIL (plain)" 3)
+plot datafile index 3 using 1:(m(1)/t_gil) with boxes lc rgb '#3182bd' \
+         title (text ? "1 new GIL, 2 old GIL, 3 no GIL (atomic), 4 no GIL (plain)" : "median of the rounds"), \
      datafile index 3 using 1:(m(1)/t_gil):(lo(1)/t_gil):(hi(1)/t_gil) with yerrorbars lc rgb 'black' pt 0 title "spread of the rounds", \
      datafile index 3 using 1:(badm(1)/t_gil) @circled notitle, \
-     1/0 with boxes lc rgb '#9ecae1' title "PEP 703: +5-10%"
+     @circlekey, \
+     1/0 with boxes lc rgb '#9ecae1' title "PEP 703: +5-10% (the band)"
 unset object 1
-unset label 1
+set xlabel font ""
 set xtics auto norotate font ""
 
 # ---- 5: a GIL timeline ------------------------------------------------------------------------

@@ -1,13 +1,17 @@
 /*
  * bench.c - lab 06's timing driver.
  *
- *   bench FILE      writes the chart's data, three blocks (gnuplot `index`);
- *                   0 and 2 are medians and spreads of rounds (harness/benchkit.h):
+ *   bench FILE      writes the chart's data, four blocks (gnuplot `index`);
+ *                   0 to 2 are medians and spreads of rounds (harness/benchkit.h):
  *                     0: chunksize, then thousand tasks/s of a map of no-op tasks on 2 workers
- *                     1: chunksize, thousand tasks/s: Python's published figures (not measured)
+ *                     1: chunksize, then thousand tasks/s of Python's
+ *                        ProcessPoolExecutor.map on the same work, in the same rounds
+ *                        (one row of zeros if python3 is missing or fails)
  *                     2: K, then the speed-up over K = 1 of the same CPU-bound
  *                        tasks on K processes and on K threads
- *   bench --throughput N CHUNKSIZE...
+ *                     3: chunksize, thousand tasks/s: Python's published figures
+ *                        (one plain block, drawn only when block 1 is empty)
+ *   bench --compare N CHUNKSIZE...
  *                   prints "chunksize tasks/s" for a map of N no-op tasks on 2
  *                   workers, best of 3 (compare.sh runs Python on the same work)
  *
@@ -99,6 +103,59 @@ static size_t items_for(int chunksize, double seconds)
     return n < 2000 ? 2000 : n > 4e6 ? 4000000 : (size_t)n;
 }
 
+/* ---- Python's ProcessPoolExecutor.map on the same work, in the same round ------ */
+
+/* Python's side, run as python3 -c: one pool of 2 workers (fork, as
+ * compare.sh), a warm-up map, then for each "chunksize:n" argument the rate
+ * of map(noop, range(n), chunksize) as "chunksize tasks_per_s".  No single
+ * quotes: the shell gets it between them. */
+static const char python_map[] =
+    "import multiprocessing, sys, time\n"
+    "from concurrent.futures import ProcessPoolExecutor\n"
+    "def noop(x):\n"
+    "    return x\n"
+    "if __name__ == \"__main__\":\n"
+    "    fork = multiprocessing.get_context(\"fork\")\n"
+    "    with ProcessPoolExecutor(max_workers=2, mp_context=fork) as ex:\n"
+    "        list(ex.map(noop, range(2000), chunksize=100))\n"
+    "        for run in sys.argv[1:]:\n"
+    "            c, n = map(int, run.split(\":\"))\n"
+    "            t = time.perf_counter()\n"
+    "            r = list(ex.map(noop, range(n), chunksize=c))\n"
+    "            t = time.perf_counter() - t\n"
+    "            assert r[-1] == n - 1\n"
+    "            print(c, n / t, flush=True)\n";
+
+enum { PY_POINTS = 4 };
+static const int py_chunksizes[PY_POINTS] = {1, 10, 100, 1000};
+/* About 0.05 s each at the published rates (9.3 k, 101 k, 662 k, 1.76 M/s). */
+static const long py_items[PY_POINTS] = {500, 5000, 33000, 88000};
+static const long py_items_quick[PY_POINTS] = {100, 1000, 6000, 20000};
+
+/* One round of Python's points into t (series 0), in thousand tasks/s.
+ * False if python3 is missing or failed: the chart then falls back to the
+ * published figures, and says so. */
+static bool python_round(struct bench_table *t, bool quick)
+{
+    char cmd[sizeof python_map + 200];
+    int len = snprintf(cmd, sizeof cmd, "python3 -c '%s'", python_map);
+    for (int i = 0; i < PY_POINTS; i++)
+        len += snprintf(cmd + len, sizeof cmd - (size_t)len, " %d:%ld", py_chunksizes[i],
+                        quick ? py_items_quick[i] : py_items[i]);
+    snprintf(cmd + len, sizeof cmd - (size_t)len, " 2>/dev/null");
+    fflush(NULL);   /* the child must not write our buffered output again */
+    FILE *py = popen(cmd, "r");
+    if (!py)
+        return false;
+    int chunksize, got = 0;
+    double rate;
+    while (fscanf(py, "%d %lf", &chunksize, &rate) == 2) {
+        bench_add(t, 0, chunksize, rate / 1e3);
+        got++;
+    }
+    return pclose(py) == 0 && got == PY_POINTS;
+}
+
 /* ---- CPU-bound: K processes against K threads --------------------------------- */
 
 struct thread_work {
@@ -144,11 +201,16 @@ static double on_processes(int k)
     return took;
 }
 
-static int throughput_only(int argc, char **argv)
+/* bench --compare N CHUNKSIZE...: compare.sh's side of the comparison. */
+static int compare(int nargs, char **args)
 {
-    size_t n = strtoul(argv[2], NULL, 10);
-    for (int i = 3; i < argc; i++) {
-        int chunksize = atoi(argv[i]);
+    if (nargs < 2) {
+        fprintf(stderr, "usage: bench --compare N CHUNKSIZE...\n");
+        return 2;
+    }
+    size_t n = strtoul(args[0], NULL, 10);
+    for (int i = 1; i < nargs; i++) {
+        int chunksize = atoi(args[i]);
         printf("%d %.0f\n", chunksize, map_rate(n, chunksize, 3));
         fflush(stdout);
     }
@@ -159,23 +221,10 @@ int main(int argc, char **argv)
 {
     procpool_register("noop", noop);
     procpool_register("spin_task", spin_task);
-    if (argc >= 4 && strcmp(argv[1], "--throughput") == 0)
-        return throughput_only(argc, argv);
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s DATAFILE\n       %s --throughput N CHUNKSIZE...\n",
-                argv[0], argv[0]);
-        return 2;
-    }
-    bool quick = bench_quick();
-    double seconds_per_point = quick ? 0.01 : 0.05;
-    spin_iterations = quick ? 300000 : 2000000;
-    int rounds = bench_begin(quick ? 2 : 5);
-
-    FILE *out = fopen(argv[1], "w");
-    if (!out) {
-        perror(argv[1]);
-        return 1;
-    }
+    struct bench_run run = bench_start(argc, argv, 5, 2, compare, "N CHUNKSIZE...");
+    FILE *out = run.out;
+    double seconds_per_point = run.quick ? 0.01 : 0.05;
+    spin_iterations = run.quick ? 300000 : 2000000;
     fprintf(out, "# lab 06: %d cores\n", usable_cores());
     static const int chunksizes[] = {1, 2, 5, 10, 20, 50, 100, 200, 500, 1000};
     enum { NCHUNKS = sizeof chunksizes / sizeof chunksizes[0] };
@@ -185,13 +234,18 @@ int main(int argc, char **argv)
     static struct bench_table chunks = {
         .title = "map(noop) on 2 worker processes: thousand tasks/s", .x_name = "chunks.",
         .names = {"procpool_map"}, .format = "%.0f"};
+    static struct bench_table python = {
+        .title = "Python 3 ProcessPoolExecutor.map(noop), 2 workers: thousand tasks/s",
+        .x_name = "chunks.", .names = {"Python"}, .format = "%.0f"};
+    bool python_ok = true;
     static struct bench_table cpu = {
         .title = "32 CPU-bound tasks: speed-up over 1 worker, same round", .x_name = "K",
         .names = {"processes", "threads"}, .format = "%.2f"};
-    for (int r = 0; r < rounds; r++) {   /* every point once a round: see benchkit.h */
+    for (int r = 0; r < run.rounds; r++) {   /* every point once a round: see benchkit.h */
         bench_round(r);
         for (int c = 0; c < NCHUNKS; c++)
             bench_add(&chunks, 0, chunksizes[c], map_rate(items[c], chunksizes[c], 1) / 1e3);
+        python_ok = python_ok && python_round(&python, run.quick);
         /* Each speed-up divides by K = 1 of the same round, so a slow round
          * does not pass for a slow K. */
         double p1 = 0, t1 = 0;
@@ -204,12 +258,32 @@ int main(int argc, char **argv)
         }
     }
     bench_write(out, &chunks);
-    /* Not measured here: make bench runs Python beside procpool_map. */
+    if (!python_ok) {
+        /* One row of zeros, so that the block (gnuplot's index 1) is still
+         * there: the chart then draws the published figures instead. */
+        memset(python.n, 0, sizeof python.n);
+        python.nx = 1;
+        python.x[0] = 1;
+        python.title = "Python: not measured (python3 missing or failed)";
+    }
+    bench_write(out, &python);
+    bench_write(out, &cpu);
+    /* Drawn only when Python could not be measured here. */
     fprintf(out, "# Python 3.11 ProcessPoolExecutor.map, 2 workers, no-op tasks: published\n"
                  "# figures, measured once by the kit's authors on a 2-core machine\n"
                  "# chunksize thousand_tasks_per_s\n1 9.3\n10 101\n100 662\n1000 1760\n\n\n");
-    bench_write(out, &cpu);
     bench_print(&chunks);
+    if (python_ok) {
+        bench_print(&python);
+        printf("procpool_map / Python, medians:");
+        for (int i = 0; i < PY_POINTS; i++)
+            printf("  chunksize %d: %.1fx", py_chunksizes[i],
+                   bench_median(&chunks, 0, py_chunksizes[i]) /
+                       bench_median(&python, 0, py_chunksizes[i]));
+        printf("\n\n");
+    } else {
+        printf("python3 is missing or failed: the chart shows Python's published figures\n\n");
+    }
     bench_print(&cpu);
     bench_end(out);
     return fclose(out) != 0;

@@ -8,7 +8,7 @@
 # Targets: at least 10x Python at chunksize 1, ahead at every chunksize.  Both sides start their workers before the clock starts; the C
 # figure is the best of 3 runs, Python's is one run after a warm-up map.
 # Prints: C/Python
-# Leaderboard: --throughput 20000 1
+# Leaderboard: --compare 20000 1
 set -u
 dir=${1:?usage: compare.sh BUILD_DIR}
 bench=$dir/bench
@@ -23,7 +23,7 @@ runs="1:10000 10:100000 100:500000 1000:2000000"
 declare -A c_rate py_rate
 for run in $runs; do
     cs=${run%%:*} n=${run##*:}
-    c_rate[$cs]=$("$bench" --throughput "$n" "$cs" | awk '{print $2}')
+    c_rate[$cs]=$("$bench" --compare "$n" "$cs" | awk '{print $2}')
 done
 
 python_note=""
