@@ -163,24 +163,19 @@ static int compare(int workers, int runs)
     return 0;
 }
 
+/* bench --compare [WORKERS [RUNS]]: compare.sh's run (it sets no unit_s). */
+static int compare_main(int nargs, char **args)
+{
+    return compare(nargs >= 1 ? atoi(args[0]) : usable_cores(), nargs >= 2 ? atoi(args[1]) : 1);
+}
+
 int main(int argc, char **argv)
 {
-    if (argc >= 2 && !strcmp(argv[1], "--compare"))
-        return compare(argc >= 3 ? atoi(argv[2]) : usable_cores(), argc >= 4 ? atoi(argv[3]) : 1);
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s DATAFILE | --compare [WORKERS [RUNS]]\n", argv[0]);
-        return 2;
-    }
-    bool short_run = bench_quick();
-    unit_s = short_run ? 0.002 : 0.01;
-    long noops = short_run ? 20000 : 100000;
-    int rounds = bench_begin(short_run ? 2 : 5);
-
-    FILE *out = fopen(argv[1], "w");
-    if (!out) {
-        perror(argv[1]);
-        return 1;
-    }
+    struct bench_run run = bench_start(argc, argv, 5, 2, compare_main, "[WORKERS [RUNS]]");
+    FILE *out = run.out;
+    int rounds = run.rounds;
+    unit_s = run.quick ? 0.002 : 0.01;
+    long noops = run.quick ? 20000 : 100000;
     static const int seed003[] = {1, 2, 2, 1};
     static const int seed004_map[] = {3, 2, 1};
     static const int seed004_ac[] = {5, 4, 3, 2, 1};
