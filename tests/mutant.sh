@@ -25,7 +25,6 @@ for patch in "$@"; do
     mkdir -p "$tree/$lab" "$out"
     rm -rf "$out/grade"
     cp solutions/"$lab"/*.c "$tree/$lab/"
-    rm -f "$tree/$lab/hidden_tests.c"
     verdict=""
     start=$(date +%s)
     if [ -z "$caught_by" ] && [ "$exact" != yes ]; then

@@ -92,9 +92,7 @@ done
 # instructor-only
 section "Skeletons differ from solutions only inside function bodies"
 for lab in $LABS; do
-    for f in labs/$lab/*.c; do
-        name=$(basename "$f")
-        case $name in tests.c|bench.c) continue ;; esac
+    for name in $(harness/student_files.sh "$lab"); do f=labs/$lab/$name
         if out=$(tests/tools/same_outside_bodies.sh "$f" "solutions/$lab/$name"); then
             ok "$lab/$name"
         else
@@ -147,7 +145,7 @@ grep -q "hidden tests\? (.* points) will be graded after the deadline" "$T/skele
     && ok "the terminal says hidden tests exist, without showing them" \
     || bad "the terminal does not mention the hidden tests"
 hidden_names=$(for lab in $LABS; do
-    sed -n 's/^HIDDEN_TEST(\([a-z0-9_]*\),.*/\1/p' "solutions/$lab/hidden_tests.c"; done)
+    cat "solutions/$lab"/tests/*.c | sed -n 's/^HIDDEN_TEST(\([a-z0-9_]*\),.*/\1/p'; done)
 printed=$(grep -oFf <(echo "$hidden_names") "$T/skeleton.out" | sort -u)
 [ -n "$hidden_names" ] && [ -z "$printed" ] && ok "hidden test names stay out of the terminal" \
     || bad "hidden test names printed (or none found): ${printed:-none found}"
@@ -209,7 +207,7 @@ section "make batch grades a class, each submission on its own ($FEW_LABS)"
 class=$(mktemp -d)
 mkdir -p "$class/pack/ref-tar" "$class/broken/labs"
 for lab in $FEW_LABS; do cp -r "solutions/$lab" "$class/pack/ref-tar/"; done
-rm -f "$class"/pack/ref-tar/*/hidden_tests.c
+rm -rf "$class"/pack/ref-tar/*/tests
 cp -r "$class/pack/ref-tar/." "$class/broken/labs/"
 tar -czf "$class/ref-tar.tar.gz" -C "$class/pack" ref-tar && rm -rf "$class/pack"
 (cd labs && zip -qr "$class/skeleton-zip.zip" $FEW_LABS)
@@ -248,7 +246,7 @@ if out=$(make -s --no-print-directory gradescope DIST=$T/dist LABS="$FEW_LABS" 2
     listing=$(unzip -Z1 $zip)
     grep -qx setup.sh <<< "$listing" && grep -qx run_autograder <<< "$listing" \
         && ok "setup.sh and run_autograder are at the zip's root" || bad "zip root" "$listing"
-    leaks=$(grep '^kit/solutions/' <<< "$listing" | grep -v '/$' | grep -v '/hidden_tests.c$')
+    leaks=$(grep '^kit/solutions/' <<< "$listing" | grep -v '/$' | grep -v '^kit/solutions/[^/]*/tests/')
     [ -z "$leaks" ] && ok "the bundle holds hidden tests but no solution code" || bad "solution files in the bundle" "$leaks"
     for case in reference broken; do
         ag=$(mktemp -d)
@@ -295,7 +293,7 @@ if out=$(make -s --no-print-directory handout DIST=$T/dist BUILD=$T/handout-buil
     ho=$(mktemp -d)
     tar -xzf $T/dist/concurrency-labs-student.tar.gz -C "$ho"
     hd=$ho/concurrency-labs
-    [ ! -e "$hd/solutions" ] && ! find "$ho" -name 'hidden_tests.c' -o -name '*.patch' | grep -q . \
+    [ ! -e "$hd/solutions" ] && ! grep -rlq '^HIDDEN_TEST(' "$ho" && ! find "$ho" -name '*.patch' | grep -q . \
         && ok "no solutions/, hidden tests or mutants in the handout" || bad "instructor files in the handout"
     # "solutions" as a path, a value or a word in code: nothing a student
     # gets may point at a tree they do not have.  Prose ("no better
@@ -331,7 +329,7 @@ if out=$(make -s --no-print-directory handout DIST=$T/dist BUILD=$T/handout-buil
     # A student who has solved every lab: their charts, then the kit's own
     # tests, which must pass on their tree and leave it as it was.
     for lab in $LABS; do
-        for f in solutions/$lab/*.c; do [ "${f##*/}" = hidden_tests.c ] || cp "$f" "$hd/labs/$lab/"; done
+        for f in $(harness/student_files.sh "$lab"); do cp "solutions/$lab/$f" "$hd/labs/$lab/"; done
     done
     if out=$(cd "$hd" && PLOTS_QUICK=1 make -s --no-print-directory plots 2>&1); then
         charts=$(ls "$hd"/plots/*.png 2>/dev/null | wc -l)
@@ -385,12 +383,12 @@ else
     bad "handouts disagree with their sources" "$out"
 fi
 # The check itself must catch drift: a copy with one test's points changed in
-# tests.c and one word changed in the shared paragraph.
+# its first test file and one word changed in the shared paragraph.
 drift=$(mktemp -d)
 mkdir -p "$drift/labs" "$drift/harness"
 cp -r "labs/$FIRST_LAB" "$drift/labs/"
 cp harness/grading.md "$drift/harness/"
-sed -i '0,/^TEST(\([a-z0-9_]*\), *\([0-9]*\),/s//TEST(\1, 1\2,/' "$drift/labs/$FIRST_LAB/tests.c"
+sed -i '0,/^TEST(\([a-z0-9_]*\), *\([0-9]*\),/s//TEST(\1, 1\2,/' "$drift/labs/$FIRST_LAB"/tests/1-*.c
 sed -i '0,/three passes/s//two passes/' "$drift/labs/$FIRST_LAB/README.md"
 out=$(FACTS_ROOT=$drift tests/tools/handout_facts.sh "$FIRST_LAB" 2>&1)
 grep -q "points table does not match" <<< "$out" && grep -q "grading paragraph differs" <<< "$out" \
