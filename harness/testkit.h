@@ -130,6 +130,7 @@ struct gate {
 
 #define GATE_INIT {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, 0}
 
+/* Arrive at the gate and wait there until it is opened. */
 static inline void gate_wait(struct gate *g)
 {
     pthread_mutex_lock(&g->lock);
@@ -139,6 +140,7 @@ static inline void gate_wait(struct gate *g)
     pthread_mutex_unlock(&g->lock);
 }
 
+/* Open the gate: every waiter goes on, and later arrivals do not wait. */
 static inline void gate_open(struct gate *g)
 {
     pthread_mutex_lock(&g->lock);
@@ -266,6 +268,7 @@ struct watched_call {
     atomic_bool returned;
 };
 
+/* The watched thread: note its kernel id, make the call, say it returned. */
 static inline void *watched_call_body(void *p)
 {
     struct watched_call *c = p;
@@ -309,6 +312,7 @@ static inline int count_returned(struct watched_call *calls, int n)
     return returned;
 }
 
+/* threads_asleep's view of calls[i]: its thread, or -1 once it returned. */
 static inline int watched_call_tid(void *calls, int i)
 {
     struct watched_call *c = (struct watched_call *)calls + i;
@@ -324,6 +328,7 @@ static inline bool settled(struct watched_call *calls, int n, double within)
 
 struct watched_calls { struct watched_call *calls; int n, want; };
 
+/* For eventually(): have `want` of the calls returned? */
 static inline bool enough_returned(void *p)
 {
     struct watched_calls *c = p;
