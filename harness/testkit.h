@@ -269,7 +269,7 @@ struct watched_call {
 };
 
 /* The watched thread: note its kernel id, make the call, say it returned. */
-static inline void *watched_call_body(void *p)
+static inline void *run_call(void *p)
 {
     struct watched_call *c = p;
     atomic_store(&c->tid, (int)gettid());
@@ -289,7 +289,7 @@ static inline void start_call(struct watched_call *c, long (*op)(struct watched_
     c->arg = arg, c->arg2 = arg2, c->arg3 = arg3;
     atomic_init(&c->tid, 0);
     atomic_init(&c->returned, false);
-    int err = pthread_create(&c->thread, NULL, watched_call_body, c);
+    int err = pthread_create(&c->thread, NULL, run_call, c);
     if (err) {
         fprintf(stderr, "testkit: the test could not start a thread: %s\n", strerror(err));
         abort();

@@ -293,7 +293,7 @@ if out=$(make -s --no-print-directory handout DIST=$T/dist BUILD=$T/handout-buil
     ho=$(mktemp -d)
     tar -xzf $T/dist/concurrency-labs-student.tar.gz -C "$ho"
     hd=$ho/concurrency-labs
-    [ ! -e "$hd/solutions" ] && ! grep -rlq '^HIDDEN_TEST(' "$ho" && ! find "$ho" -name '*.patch' | grep -q . \
+    [ ! -e "$hd/solutions" ] && ! grep -rlq --include='*.c' '^HIDDEN_TEST(' "$ho" && ! find "$ho" -name '*.patch' | grep -q . \
         && ok "no solutions/, hidden tests or mutants in the handout" || bad "instructor files in the handout"
     # "solutions" as a path, a value or a word in code: nothing a student
     # gets may point at a tree they do not have.  Prose ("no better
@@ -305,9 +305,10 @@ if out=$(make -s --no-print-directory handout DIST=$T/dist BUILD=$T/handout-buil
     # characters long and not also in the kit's own code, may appear in the
     # handout.
     leaked=""
-    cat harness/* labs/*/*.[ch] 2>/dev/null | sed 's/^[[:space:]]*//' > "$T/kit-lines"
+    cat harness/* labs/*/*.[ch] labs/*/tests/* 2>/dev/null | sed 's/^[[:space:]]*//' > "$T/kit-lines"
     for lab in $LABS; do
-        for f in solutions/$lab/*.c; do
+        for f in solutions/$lab/*.c solutions/$lab/tests/*.c; do
+            [ -f "$f" ] || continue
             sed 's/^[[:space:]]*//' "$f" | grep -vxFf "$T/kit-lines" |
                 awk 'length($0) >= 35' > "$T/solution-lines"
             [ -s "$T/solution-lines" ] || continue

@@ -7,7 +7,7 @@
 #  - the points table under "## How it is graded" lists the TEST lines of
 #    labs/LAB/tests/*.c, in the order they run (file by file), with their
 #    points, and ends with the hidden tests' row ("| N hidden tests | P |"),
-#    checked against solutions/LAB/tests/*.c where the reference is there;
+#    checked against the hidden tests where the reference is there;
 #  - each test file N-name.c is named for Part N of "## Your tasks" (a line
 #    "N. **...**"), and each hidden test file for a visible one.
 # Prints one line per problem; exits 1 if there is any.  FACTS_ROOT=DIR
