@@ -20,8 +20,8 @@ mkdir -p "$out/students" "$out/unpacked"
 
 # The kit's own fingerprint: change a test and every student is regraded.
 kit_hash=$( (cat $(find harness -name '*.[ch]' | sort) harness/lab.mk Makefile
-             for lab in $labs; do cat labs/$lab/*.h labs/$lab/tests.c labs/$lab/support/* \
-                                     solutions/$lab/hidden_tests.c; done; true) 2>/dev/null | sha256sum | cut -c1-16)
+             for lab in $labs; do cat labs/$lab/*.h labs/$lab/tests/* labs/$lab/support/* \
+                                     solutions/$lab/tests/*; done; true) 2>/dev/null | sha256sum | cut -c1-16)
 
 # grade_one STUDENT TREE: grade one submission unless it is unchanged.
 grade_one() {

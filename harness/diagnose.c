@@ -160,6 +160,8 @@ static const char *base_name(const char *path)
 
 static bool is_student_file(const char *file)
 {
+    if (is_test_source(file))
+        return false;
     const char *b = base_name(file);
     size_t len = strlen(b);
     for (const char *p = students; len && (p = strstr(p, b)); p += len) {
@@ -171,16 +173,23 @@ static bool is_student_file(const char *file)
     return false;
 }
 
-static bool is_test_file(const char *file)
+bool is_test_source(const char *file)
 {
     const char *b = base_name(file);
-    return strcmp(b, "tests.c") == 0 || strcmp(b, "hidden_tests.c") == 0;
+    size_t folder = strlen("tests/");
+    return (size_t)(b - file) >= folder && strncmp(b - folder, "tests/", folder) == 0 &&
+           (b - file == (ptrdiff_t)folder || b[-folder - 1] == '/');
+}
+
+const char *source_name(const char *file)
+{
+    return is_test_source(file) ? base_name(file) - strlen("tests/") : base_name(file);
 }
 
 static void describe_place(const struct place *pl, char *out, size_t size)
 {
-    if (is_test_file(pl->file))
-        snprintf(out, size, "the test's %s (%s:%d)", pl->fn, base_name(pl->file), pl->line);
+    if (is_test_source(pl->file))
+        snprintf(out, size, "the test's %s (%s:%d)", pl->fn, source_name(pl->file), pl->line);
     else
         snprintf(out, size, "%s (%s:%d)", pl->fn, base_name(pl->file), pl->line);
 }
@@ -201,7 +210,7 @@ static const struct place *first_place(const unsigned long *a, int n, bool (*wan
 static const struct place *best_place(const unsigned long *a, int n)
 {
     const struct place *pl = first_place(a, n, is_student_file);
-    return pl ? pl : first_place(a, n, is_test_file);
+    return pl ? pl : first_place(a, n, is_test_source);
 }
 
 static void where_of(unsigned long a, char *out, size_t size, char *fn, size_t fn_size)

@@ -25,4 +25,14 @@ bool diagnose(const char *snapshot, const char *student_files, struct diagnosis 
  * Relative paths are taken from the kit's root.  False if not found. */
 bool call_argument(const char *file, int line, const char *call, char *out, size_t size);
 
+/* Is `file` (a path from debug information) one of the kit's tests?  A
+ * test source sits directly in a folder named tests/ (labs/NN/tests/, and
+ * the hidden tests' twin of it); a student's file sits directly in its lab's
+ * folder, wherever that is. */
+bool is_test_source(const char *file);
+
+/* How feedback names a source file: "tests/2-bank.c" for a test, so the
+ * student finds it in the lab's tests/ folder; the bare name otherwise. */
+const char *source_name(const char *file);
+
 #endif

@@ -50,9 +50,7 @@ copy "${files[@]}"
 
 for lab in "$@"; do
     mkdir -p "$stage/tests/skeletons/$lab"
-    for f in labs/$lab/*.c; do
-        case ${f##*/} in tests.c|bench.c) ;; *) cp "$f" "$stage/tests/skeletons/$lab/" ;; esac
-    done
+    for f in $(harness/student_files.sh "$lab"); do cp "labs/$lab/$f" "$stage/tests/skeletons/$lab/"; done
 done
 mkdir -p "$stage/.github/workflows"
 cp harness/github/grade.yml "$stage/.github/workflows/grade.yml"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # kit_copy.sh DIR [--visible] LAB... - copy what grading needs into DIR: the
 # Makefile, the harness, each lab's folder (skeletons, headers, visible
-# tests) and, unless --visible, its hidden tests.  Never solution code.  The
+# tests) and, unless --visible, its hidden tests (solutions/LAB/tests/).  Never solution code.  The
 # Gradescope and PrairieLearn bundles hold one such copy each.
 set -euo pipefail
 dir=$1
@@ -13,8 +13,8 @@ cp Makefile "$dir/"
 cp -r harness "$dir/"
 for lab in "$@"; do
     cp -r "labs/$lab" "$dir/labs/"
-    if [ $hidden = yes ] && [ -f "solutions/$lab/hidden_tests.c" ]; then
+    if [ $hidden = yes ] && [ -d "solutions/$lab/tests" ]; then
         mkdir -p "$dir/solutions/$lab"
-        cp "solutions/$lab/hidden_tests.c" "$dir/solutions/$lab/"
+        cp -r "solutions/$lab/tests" "$dir/solutions/$lab/"
     fi
 done

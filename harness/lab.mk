@@ -2,12 +2,13 @@
 #
 # A lab folder labs/NN-name/ holds:
 #   README.md   the handout            *.h        the API (given)
-#   *.c         the student's files    tests.c    visible tests
+#   *.c         the student's files    tests/     visible tests, a file a Part
 #   bench.c     the timing driver      plot.gp    the chart
 #   support/    given code the student does not edit (optional)
 # instructor-only
-# $(REFERENCE)/NN-name/ holds the same student files finished, and
-# hidden_tests.c.  A student's handout has no reference, and not these lines.
+# $(REFERENCE)/NN-name/ holds the same student files finished, and tests/,
+# the hidden tests (a file per Part that has any, named as in labs/NN/tests/).
+# A student's handout has no reference, and not these lines.
 REFERENCE ?= solutions
 # /instructor-only
 #
@@ -40,13 +41,21 @@ ASAN_CFLAGS  := -O1 -fsanitize=address -fno-omit-frame-pointer
 # binary; the kit's tests use it to force in harness/spurious.h.
 STUDENT_EXTRA ?=
 
-lab_student_names = $(notdir $(filter-out %/tests.c %/bench.c,$(wildcard labs/$(1)/*.c)))
+# Which files are the student's: harness/student_files.sh says, once per lab.
+$(foreach lab,$(LABS),$(eval STUDENT_NAMES_$(lab) := $(shell harness/student_files.sh $(lab))))
+lab_student_names = $(STUDENT_NAMES_$(1))
 lab_student_files = $(addprefix $(SRC)/$(1)/,$(call lab_student_names,$(1)))
 lab_support_files = $(wildcard labs/$(1)/support/*.c)
-lab_test_files    = labs/$(1)/tests.c $(if $(REFERENCE),$(wildcard $(REFERENCE)/$(1)/hidden_tests.c))
-lab_kit_objects   = $(addprefix $(KIT_BUILD)/$(1)/$(2)/,runner.o reap.o watch.o diagnose.o sanitizer.o $(patsubst %.c,%.o,$(notdir $(call lab_test_files,$(1)))))
+lab_visible_tests = $(wildcard labs/$(1)/tests/*.c)
+lab_hidden_tests  = $(if $(REFERENCE),$(wildcard $(REFERENCE)/$(1)/tests/*.c))
+# Visible and hidden files may share a name (a Part's), so their objects
+# live in tests/ and hidden/.
+lab_kit_objects   = $(addprefix $(KIT_BUILD)/$(1)/$(2)/,runner.o reap.o watch.o diagnose.o sanitizer.o \
+                      $(patsubst labs/$(1)/%.c,%.o,$(call lab_visible_tests,$(1))) \
+                      $(patsubst $(REFERENCE)/$(1)/tests/%.c,hidden/%.o,$(call lab_hidden_tests,$(1))))
 lab_includes      = -Iharness -Ilabs/$(1) $(if $(wildcard labs/$(1)/support),-Ilabs/$(1)/support)
 lab_headers       = $(wildcard labs/$(1)/*.h labs/$(1)/support/*.h) harness/lab_test.h harness/testkit.h harness/todo.h
+lab_test_headers  = $(call lab_headers,$(1)) $(wildcard labs/$(1)/tests/*.h)
 
 # The pthread calls watch.c tracks.  --wrap=F sends every call to F from the
 # objects of the link (the student's, the tests', the kit's) to __wrap_F,
@@ -95,15 +104,15 @@ $(KIT_BUILD)/$(1)/$(2)/sanitizer.o: harness/sanitizer.c harness/sanitizer.h harn
 	@mkdir -p $$(@D)
 	@echo "  CC (kit) $$@"
 	@$$(CC) $(BASE_CFLAGS) $(3) -Iharness -c $$< -o $$@
-$(KIT_BUILD)/$(1)/$(2)/%.o: labs/$(1)/%.c $(call lab_headers,$(1))
+$(KIT_BUILD)/$(1)/$(2)/tests/%.o: labs/$(1)/tests/%.c $(call lab_test_headers,$(1))
 	@mkdir -p $$(@D)
 	@echo "  CC (kit) $$@"
-	@$$(CC) $(BASE_CFLAGS) $(3) $(CHECK_CFLAGS) $(call lab_includes,$(1)) -c $$< -o $$@
+	@$$(CC) $(BASE_CFLAGS) $(3) $(CHECK_CFLAGS) $(call lab_includes,$(1)) -Ilabs/$(1)/tests -c $$< -o $$@
 ifdef REFERENCE
-$(KIT_BUILD)/$(1)/$(2)/%.o: $(REFERENCE)/$(1)/%.c $(call lab_headers,$(1))
+$(KIT_BUILD)/$(1)/$(2)/hidden/%.o: $(REFERENCE)/$(1)/tests/%.c $(call lab_test_headers,$(1))
 	@mkdir -p $$(@D)
 	@echo "  CC (kit) $$@"
-	@$$(CC) $(BASE_CFLAGS) $(3) $(CHECK_CFLAGS) $(call lab_includes,$(1)) -c $$< -o $$@
+	@$$(CC) $(BASE_CFLAGS) $(3) $(CHECK_CFLAGS) $(call lab_includes,$(1)) -Ilabs/$(1)/tests -c $$< -o $$@
 endif
 endef
 

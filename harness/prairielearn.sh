@@ -22,7 +22,7 @@ harness/kit_copy.sh "$kit" "$@"
 for lab in "$@"; do
     q=$out/questions/concurrency-labs/$lab
     mkdir -p "$q/clientFilesQuestion"
-    files=$(cd "labs/$lab" && ls *.c | grep -vx 'tests.c\|bench.c')
+    files=$(harness/student_files.sh "$lab")
     cp "labs/$lab/README.md" labs/"$lab"/*.h "$q/clientFilesQuestion/"
     for f in $files; do cp "labs/$lab/$f" "$q/clientFilesQuestion/"; done
     # A stable uuid per lab: PrairieLearn tracks a question by it.

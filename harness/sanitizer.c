@@ -56,9 +56,11 @@ static bool in_list(const char *file, const char *list)
     return false;
 }
 
-static bool is_test(const char *file)
+
+/* One of the student's files (a test may not share a student file's name). */
+static bool is_students(const char *file, const char *students)
 {
-    return in_list(file, "tests.c hidden_tests.c");
+    return !is_test_source(file) && in_list(file, students);
 }
 
 /* The kit's harness and the sanitizer's runtime are never the place to look. */
@@ -70,10 +72,10 @@ static bool is_kit(const struct frame *f)
 static const struct frame *best_frame(const struct section *s, const char *students)
 {
     for (int i = 0; i < s->nframes; i++)
-        if (in_list(s->frames[i].file, students))
+        if (is_students(s->frames[i].file, students))
             return &s->frames[i];
     for (int i = 0; i < s->nframes; i++)
-        if (is_test(s->frames[i].file))
+        if (is_test_source(s->frames[i].file))
             return &s->frames[i];
     for (int i = 0; i < s->nframes; i++)
         if (!is_kit(&s->frames[i]))
@@ -86,7 +88,7 @@ static void describe(const struct frame *f, char *out, size_t size, const char *
     if (!f)
         snprintf(out, size, "an unknown place");
     else
-        snprintf(out, size, "%s (%s:%d%s)", f->fn, base_name(f->file), f->line, extra);
+        snprintf(out, size, "%s (%s:%d%s)", f->fn, source_name(f->file), f->line, extra);
 }
 
 /* "    #2 counter_init /tmp/x/mutexes.c:15:3 (tests-tsan+0x4af8)" */
@@ -174,7 +176,7 @@ static void mutex_name(const char *id, const char *students, char *out, size_t s
                 char outer[128];
                 if (strspn(out, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") ==
                         strlen(out) && out_one < sections[i].frames + sections[i].nframes &&
-                    in_list(out_one->file, students) &&
+                    is_students(out_one->file, students) &&
                     call_argument(out_one->file, out_one->line, f->fn, outer, sizeof outer))
                     snprintf(out, size, "%s", outer);
                 return;
@@ -210,7 +212,7 @@ static void locks_held(const char *heading, const char *students, char *out, siz
 
 static void add_look(struct san_report *r, const struct frame *f, const char *students)
 {
-    if (!f || !in_list(f->file, students) || strstr(r->look_at, f->fn))
+    if (!f || !is_students(f->file, students) || strstr(r->look_at, f->fn))
         return;
     size_t used = strlen(r->look_at);
     snprintf(r->look_at + used, sizeof r->look_at - used, "%s%s", used ? ", " : "", f->fn);

@@ -1,8 +1,10 @@
 /*
  * testkit.h - small helpers shared by every lab's tests and timing drivers:
- * clocks, sleeping, the cores this process may use, the heap in use, and the
- * two ways tests wait without sleeping and hoping: a gate, and a condition
- * polled to a deadline.
+ * clocks and deadlines, sleeping, a random generator, the cores this process
+ * may use, the heap in use, and the ways tests wait without sleeping and
+ * hoping: a gate, a start line, a rendezvous, a condition polled to a
+ * deadline, a count that must keep moving, and "these threads are asleep".
+ * A call under test can run on a thread the test watches (struct watched_call).
  * Header-only on purpose so that a lab needs nothing but #include "testkit.h".
  */
 #ifndef TESTKIT_H
@@ -13,6 +15,9 @@
 #include <malloc.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -33,6 +38,18 @@ static inline double cpu_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* The CLOCK_REALTIME instant `seconds` from now, as pthread_cond_timedwait
+ * (on a default condition variable) and sem_timedwait want a deadline. */
+static inline struct timespec realtime_in(double seconds)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    long long ns = (long long)ts.tv_nsec + (long long)(seconds * 1e9);
+    ts.tv_sec += (time_t)(ns / 1000000000);
+    ts.tv_nsec = (long)(ns % 1000000000);
+    return ts;
 }
 
 /* Sleep for a duration in seconds, resuming after signals. */
@@ -113,6 +130,7 @@ struct gate {
 
 #define GATE_INIT {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, 0}
 
+/* Arrive at the gate and wait there until it is opened. */
 static inline void gate_wait(struct gate *g)
 {
     pthread_mutex_lock(&g->lock);
@@ -122,6 +140,7 @@ static inline void gate_wait(struct gate *g)
     pthread_mutex_unlock(&g->lock);
 }
 
+/* Open the gate: every waiter goes on, and later arrivals do not wait. */
 static inline void gate_open(struct gate *g)
 {
     pthread_mutex_lock(&g->lock);
@@ -143,6 +162,186 @@ static inline bool eventually(bool (*cond)(void *), void *arg, double within)
     return true;
 }
 
+/* Wait until *counter >= target; false if `within` seconds pass first.
+ * Works across processes when the counter is in shared memory. */
+static inline bool count_reaches(atomic_int *counter, int target, double within)
+{
+    double deadline = now_s() + within;
+    while (atomic_load(counter) < target) {
+        if (now_s() > deadline)
+            return false;
+        sleep_s(0.0005);
+    }
+    return true;
+}
+
+/* Wait until *done reaches goal; false if it stood still for `stall_s`
+ * seconds.  No overall deadline: slow progress is fine, none is a hang
+ * (work that takes microseconds a step does not pause for seconds unless
+ * every thread is stuck), and the test can say so instead of timing out. */
+static inline bool progresses_to(atomic_long *done, long goal, double stall_s)
+{
+    long last = -1;
+    double last_change = now_s();
+    for (long now; (now = atomic_load(done)) < goal; sleep_s(0.001)) {
+        if (now != last)
+            last = now, last_change = now_s();
+        else if (now_s() - last_change > stall_s)
+            return false;
+    }
+    return true;
+}
+
+/* The next number of a xorshift32 generator (Marsaglia 2003) kept in *state,
+ * which must not be 0: cheap, and each thread can own its state. */
+static inline uint32_t xorshift32(uint32_t *state)
+{
+    uint32_t x = *state;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    return *state = x;
+}
+
+/* Wait until each of `n` threads is asleep (blocked in the kernel) in
+ * `streak` polls in a row 1 ms apart; false if not within `within` s.
+ * tid_of(arg, i) names thread i: its kernel id, 0 if it has not started yet
+ * (not asleep), -1 if it is done (it counts as asleep).  A thread waiting
+ * for a mutex sleeps only while the holder keeps it; an unbroken streak of
+ * 10 ms means a condition variable.  A thread runnable but not scheduled (a
+ * loaded machine) shows 'R' and breaks the streak: no false "asleep". */
+static inline bool threads_asleep(int (*tid_of)(void *arg, int i), void *arg, int n,
+                                  int streak, double within)
+{
+    double deadline = now_s() + within;
+    for (int run = 0; run < streak; sleep_s(0.001)) {
+        if (now_s() > deadline)
+            return false;
+        bool all = true;
+        for (int i = 0; i < n && all; i++) {
+            int tid = tid_of(arg, i);
+            all = tid == -1 || (tid > 0 && thread_is_asleep(tid));
+        }
+        run = all ? run + 1 : 0;
+    }
+    return true;
+}
+
+/* A start line: threads spin at it, then all run at the same instant.  A
+ * gate wakes its threads one by one, and a thread that needs 20 us for its
+ * work may be done before the next one is even scheduled: no overlap, no
+ * race to see.  At a start line the threads are all awake, yielding, when
+ * the test releases them, so the ones on the cores start together. */
+struct start_line {
+    atomic_int ready;
+    atomic_bool go;
+};
+
+#define START_LINE_INIT {0, false}
+
+/* A thread's side: say it is ready, then spin until the line is released. */
+static inline void start_line_wait(struct start_line *s)
+{
+    atomic_fetch_add(&s->ready, 1);
+    while (!atomic_load(&s->go))
+        sched_yield();
+}
+
+/* The test's side: wait until `threads` are at the line, then release them. */
+static inline void start_line_release(struct start_line *s, int threads)
+{
+    while (atomic_load(&s->ready) < threads)
+        sched_yield();
+    atomic_store(&s->go, true);
+}
+
+/* One call to the code under test, on a thread of its own that the test
+ * can watch: has it returned, and is it asleep meanwhile? */
+struct watched_call {
+    pthread_t thread;
+    long (*op)(struct watched_call *);
+    void *target;           /* what op works on */
+    long arg, arg2, arg3;
+    long result;            /* what op returned: read after `returned` */
+    long out;               /* anything else op hands back */
+    atomic_int tid;         /* the thread's kernel id, once it runs */
+    atomic_bool returned;
+};
+
+/* The watched thread: note its kernel id, make the call, say it returned. */
+static inline void *run_call(void *p)
+{
+    struct watched_call *c = p;
+    atomic_store(&c->tid, (int)gettid());
+    c->result = c->op(c);
+    atomic_store(&c->returned, true);
+    return NULL;
+}
+
+/* Run op(c) on a new thread.  A thread that cannot start is the machine's
+ * fault, not the code's: the test process aborts, saying so. */
+static inline void start_call(struct watched_call *c, long (*op)(struct watched_call *),
+                              void *target, long arg, long arg2, long arg3)
+{
+    memset(c, 0, sizeof *c);
+    c->op = op;
+    c->target = target;
+    c->arg = arg, c->arg2 = arg2, c->arg3 = arg3;
+    atomic_init(&c->tid, 0);
+    atomic_init(&c->returned, false);
+    int err = pthread_create(&c->thread, NULL, run_call, c);
+    if (err) {
+        fprintf(stderr, "testkit: the test could not start a thread: %s\n", strerror(err));
+        abort();
+    }
+}
+
+/* Join the threads of calls[0..n-1]. */
+static inline void join_calls(struct watched_call *calls, int n)
+{
+    for (int i = 0; i < n; i++)
+        pthread_join(calls[i].thread, NULL);
+}
+
+/* How many of calls[0..n-1] have returned. */
+static inline int count_returned(struct watched_call *calls, int n)
+{
+    int returned = 0;
+    for (int i = 0; i < n; i++)
+        returned += atomic_load(&calls[i].returned);
+    return returned;
+}
+
+/* threads_asleep's view of calls[i]: its thread, or -1 once it returned. */
+static inline int watched_call_tid(void *calls, int i)
+{
+    struct watched_call *c = (struct watched_call *)calls + i;
+    return atomic_load(&c->returned) ? -1 : atomic_load(&c->tid);
+}
+
+/* Wait until every one of calls[0..n-1] that has not returned is asleep, in
+ * ten polls in a row (threads_asleep); false if not within `within` s. */
+static inline bool settled(struct watched_call *calls, int n, double within)
+{
+    return threads_asleep(watched_call_tid, calls, n, 10, within);
+}
+
+struct watched_calls { struct watched_call *calls; int n, want; };
+
+/* For eventually(): have `want` of the calls returned? */
+static inline bool enough_returned(void *p)
+{
+    struct watched_calls *c = p;
+    return count_returned(c->calls, c->n) >= c->want;
+}
+
+/* Wait (up to `within` s) until at least `want` of calls[0..n-1] have returned. */
+static inline bool returned_within(struct watched_call *calls, int n, int want, double within)
+{
+    struct watched_calls c = {calls, n, want};
+    return eventually(enough_returned, &c, within);
+}
+
 /* A rendezvous: each arriving thread waits (up to patience_s) until
  * `expected` threads have arrived, then counts itself in `met`.  If fewer
  * than expected ever run at once, they give up and `met` says so. */
@@ -158,9 +357,7 @@ struct rendezvous {
 
 static inline void rendezvous_meet(struct rendezvous *r)
 {
-    struct timespec deadline;
-    clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += r->patience_s;
+    struct timespec deadline = realtime_in(r->patience_s);
     pthread_mutex_lock(&r->lock);
     r->arrived++;
     pthread_cond_broadcast(&r->arrived_cv);

@@ -26,7 +26,6 @@ for patch in "$@"; do
     mkdir -p "$tree/$lab" "$out"
     rm -rf "$out/grade"
     cp solutions/"$lab"/*.c "$tree/$lab/"
-    rm -f "$tree/$lab/hidden_tests.c"
     verdict=""
     start=$(date +%s)
     # says_all FILE: every Says: line appears in FILE (results.json escapes

@@ -74,7 +74,7 @@ fi
 # --- PrairieLearn -----------------------------------------------------------------
 if out=$(make -s --no-print-directory prairielearn DIST=$T/dist LABS="$FIRST_LAB" 2>&1); then
     q=$T/dist/prairielearn/questions/concurrency-labs/$FIRST_LAB
-    files=$(cd "labs/$FIRST_LAB" && ls *.c | grep -vx 'tests.c\|bench.c')
+    files=$(harness/student_files.sh "$FIRST_LAB")
     missing=""
     for want in '"gradingMethod": "External"' '"image": "' '"timeout": ' '"entrypoint": "' '"uuid": "'; do
         grep -qF "$want" "$q/info.json" || missing+=" $want"
@@ -84,7 +84,7 @@ if out=$(make -s --no-print-directory prairielearn DIST=$T/dist LABS="$FIRST_LAB
         grep -q "<pl-file-editor file-name=\"$f\"" "$q/question.html" || missing+=" editor for $f"
         [ -s "$q/clientFilesQuestion/$f" ] || missing+=" skeleton $f"
     done
-    leaks=$(find $T/dist/prairielearn/serverFilesCourse -path '*/solutions/*' -type f ! -name hidden_tests.c)
+    leaks=$(find $T/dist/prairielearn/serverFilesCourse -path '*/solutions/*' -type f ! -path '*/solutions/*/tests/*')
     [ -z "$missing$leaks" ] && ok "make prairielearn: info.json, question.html (an editor per file), the kit; no solution code" \
         || bad "the PrairieLearn question" "missing:$missing" "$leaks"
     timeout_s=$(sed -n 's/.*"timeout": \([0-9]*\).*/\1/p' "$q/info.json")

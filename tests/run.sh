@@ -6,6 +6,8 @@
 # and bundles.  It never writes to labs/ or plots/ (a student's work and
 # charts), and the last check proves it.
 set -euo pipefail
+# A command that fails unexpectedly stops the suite: say where, not just "Error 1".
+trap 'echo "  ✗ tests/run.sh stopped at line $LINENO: $BASH_COMMAND"' ERR
 cd "$(dirname "$0")/.."
 . harness/tsv.sh
 T=build/test
@@ -118,9 +120,7 @@ POOL=$!
 # instructor-only
 section "Skeletons differ from solutions only inside function bodies"
 for lab in $LABS; do
-    for f in labs/$lab/*.c; do
-        name=$(basename "$f")
-        case $name in tests.c|bench.c) continue ;; esac
+    for name in $(harness/student_files.sh "$lab"); do f=labs/$lab/$name
         if out=$(tests/tools/same_outside_bodies.sh "$f" "solutions/$lab/$name"); then
             ok "$lab/$name"
         else
@@ -173,7 +173,7 @@ grep -q "hidden tests\? (.* points) will be graded after the deadline" "$T/skele
     && ok "the terminal says hidden tests exist, without showing them" \
     || bad "the terminal does not mention the hidden tests"
 hidden_names=$(for lab in $LABS; do
-    sed -n 's/^HIDDEN_TEST(\([a-z0-9_]*\),.*/\1/p' "solutions/$lab/hidden_tests.c" || true; done)
+    cat "solutions/$lab"/tests/*.c 2>/dev/null | sed -n 's/^HIDDEN_TEST(\([a-z0-9_]*\),.*/\1/p' || true; done)
 printed=$(grep -oFf <(echo "$hidden_names") "$T/skeleton.out" | sort -u || true)
 [ -n "$hidden_names" ] && [ -z "$printed" ] && ok "hidden test names stay out of the terminal" \
     || bad "hidden test names printed (or none found): ${printed:-none found}"
@@ -208,7 +208,7 @@ section "make batch grades a class, each submission on its own ($FEW_LABS)"
 class=$(mktemp -d)
 mkdir -p "$class/pack/ref-tar" "$class/broken/labs"
 for lab in $FEW_LABS; do cp -r "solutions/$lab" "$class/pack/ref-tar/"; done
-rm -f "$class"/pack/ref-tar/*/hidden_tests.c
+rm -rf "$class"/pack/ref-tar/*/tests
 cp -r "$class/pack/ref-tar/." "$class/broken/labs/"
 tar -czf "$class/ref-tar.tar.gz" -C "$class/pack" ref-tar && rm -rf "$class/pack"
 (cd labs && zip -qr "$class/skeleton-zip.zip" $FEW_LABS)
@@ -247,7 +247,7 @@ if out=$(make -s --no-print-directory gradescope DIST=$T/dist LABS="$FEW_LABS" 2
     listing=$(unzip -Z1 $zip)
     grep -qx setup.sh <<< "$listing" && grep -qx run_autograder <<< "$listing" \
         && ok "setup.sh and run_autograder are at the zip's root" || bad "zip root" "$listing"
-    leaks=$(grep '^kit/solutions/' <<< "$listing" | grep -v '/$' | grep -v '/hidden_tests.c$' || true)
+    leaks=$(grep '^kit/solutions/' <<< "$listing" | grep -v '/$' | grep -v '^kit/solutions/[^/]*/tests/' || true)
     [ -z "$leaks" ] && ok "the bundle holds hidden tests but no solution code" || bad "solution files in the bundle" "$leaks"
     for case in reference broken; do
         ag=$(mktemp -d)
@@ -294,7 +294,7 @@ if out=$(make -s --no-print-directory handout DIST=$T/dist BUILD=$T/handout-buil
     ho=$(mktemp -d)
     tar -xzf $T/dist/concurrency-labs-student.tar.gz -C "$ho"
     hd=$ho/concurrency-labs
-    [ ! -e "$hd/solutions" ] && ! find "$ho" -name 'hidden_tests.c' -o -name '*.patch' | grep -q . \
+    [ ! -e "$hd/solutions" ] && ! grep -rlq --include='*.c' '^HIDDEN_TEST(' "$ho" && ! find "$ho" -name '*.patch' | grep -q . \
         && ok "no solutions/, hidden tests or mutants in the handout" || bad "instructor files in the handout"
     # "solutions" as a path, a value or a word in code: nothing a student
     # gets may point at a tree they do not have.  Prose ("no better
@@ -306,9 +306,10 @@ if out=$(make -s --no-print-directory handout DIST=$T/dist BUILD=$T/handout-buil
     # characters long and not also in the kit's own code, may appear in the
     # handout.
     leaked=""
-    cat harness/* labs/*/*.[ch] 2>/dev/null | sed 's/^[[:space:]]*//' > "$T/kit-lines"
+    cat $(find harness -type f) labs/*/*.[ch] labs/*/tests/* 2>/dev/null | sed 's/^[[:space:]]*//' > "$T/kit-lines" || true
     for lab in $LABS; do
-        for f in solutions/$lab/*.c; do
+        for f in solutions/$lab/*.c solutions/$lab/tests/*.c; do
+            [ -f "$f" ] || continue
             sed 's/^[[:space:]]*//' "$f" | grep -vxFf "$T/kit-lines" |
                 awk 'length($0) >= 35' > "$T/solution-lines" || true
             [ -s "$T/solution-lines" ] || continue
@@ -330,7 +331,7 @@ if out=$(make -s --no-print-directory handout DIST=$T/dist BUILD=$T/handout-buil
     # A student who has solved every lab: their charts, then the kit's own
     # tests, which must pass on their tree and leave it as it was.
     for lab in $LABS; do
-        for f in solutions/$lab/*.c; do [ "${f##*/}" = hidden_tests.c ] || cp "$f" "$hd/labs/$lab/"; done
+        for f in $(harness/student_files.sh "$lab"); do cp "solutions/$lab/$f" "$hd/labs/$lab/"; done
     done
     if out=$(cd "$hd" && PLOTS_QUICK=1 make -s --no-print-directory plots 2>&1); then
         charts=$(ls "$hd"/plots/*.png 2>/dev/null | wc -l || true)
@@ -384,12 +385,12 @@ else
     bad "handouts disagree with their sources" "$out"
 fi
 # The check itself must catch drift: a copy with one test's points changed in
-# tests.c and one word changed in the shared paragraph.
+# its first test file and one word changed in the shared paragraph.
 drift=$(mktemp -d)
 mkdir -p "$drift/labs" "$drift/harness"
 cp -r "labs/$FIRST_LAB" "$drift/labs/"
 cp harness/grading.md "$drift/harness/"
-sed -i '0,/^TEST(\([a-z0-9_]*\), *\([0-9]*\),/s//TEST(\1, 1\2,/' "$drift/labs/$FIRST_LAB/tests.c"
+sed -i '0,/^TEST(\([a-z0-9_]*\), *\([0-9]*\),/s//TEST(\1, 1\2,/' "$drift/labs/$FIRST_LAB"/tests/1-*.c
 sed -i '0,/three passes/s//two passes/' "$drift/labs/$FIRST_LAB/README.md"
 out=$(FACTS_ROOT=$drift tests/tools/handout_facts.sh "$FIRST_LAB" 2>&1 || true)
 grep -q "points table does not match" <<< "$out" && grep -q "grading paragraph differs" <<< "$out" \

@@ -5,9 +5,11 @@
 #    in each labs/LAB/README.md is harness/grading.md, word for word
 #    (--fix writes it in);
 #  - the points table under "## How it is graded" lists the TEST lines of
-#    labs/LAB/tests.c, in their order, with their points, and ends with the
-#    hidden tests' row ("| N hidden tests | P |"), checked against
-#    hidden_tests.c where the reference is there.
+#    labs/LAB/tests/*.c, in the order they run (file by file), with their
+#    points, and ends with the hidden tests' row ("| N hidden tests | P |"),
+#    checked against the hidden tests where the reference is there;
+#  - each test file N-name.c is named for Part N of "## Your tasks" (a line
+#    "N. **...**"), and each hidden test file for a visible one.
 # Prints one line per problem; exits 1 if there is any.  FACTS_ROOT=DIR
 # checks a copy of the kit in DIR (the kit's tests break one on purpose).
 set -euo pipefail
@@ -35,21 +37,34 @@ for lab in "$@"; do
     # The points table: "| `name` | points | ..." rows, then the hidden row.
     table=$(awk '/^## How it is graded/ { on = 1; next } /^## / { on = 0 } on && /^\| `[a-z0-9_]+` \| [0-9]+ \|/' "$readme" |
             awk -F'|' '{ gsub(/[ `]/, "", $2); gsub(/ /, "", $3); print $2, $3 }')
-    tests=$(sed -nE 's/^TEST\(([a-z0-9_]+), *([0-9]+),.*/\1 \2/p' "labs/$lab/tests.c")
+    tests=$(LC_ALL=C; cat "labs/$lab"/tests/*.c | sed -nE 's/^TEST\(([a-z0-9_]+), *([0-9]+),.*/\1 \2/p')
     if [ "$table" != "$tests" ]; then
-        problem "$readme" "the points table does not match the TEST lines of labs/$lab/tests.c:
-$(diff <(echo "$table") <(echo "$tests") | sed -n 's/^</    table:/p; s/^>/    tests.c:/p')"
+        problem "$readme" "the points table does not match the TEST lines of labs/$lab/tests/:
+$(diff <(echo "$table") <(echo "$tests") | sed -n 's/^</    table:/p; s/^>/    tests:/p')"
     fi
+
+    # A test file a Part: N-name.c for a Part N of "Your tasks".
+    parts=$(awk '/^## Your tasks/ { on = 1; next } /^## / { on = 0 } on' "$readme" |
+            sed -nE 's/^([0-9]+)\. \*\*.*/\1/p')
+    for f in "labs/$lab"/tests/[0-9]*.c; do
+        n=${f##*/}; n=${n%%-*}
+        grep -qx "$n" <<< "$parts" ||
+            problem "$readme" "$f is named for Part $n, which 'Your tasks' does not have"
+    done
     hidden_row=$(awk '/^## How it is graded/ { on = 1; next } /^## / { on = 0 }
                       on && /^\| [0-9]+ hidden tests? \| [0-9]+ \|/' "$readme" |
                  awk -F'|' '{ split($2, w, " "); gsub(/ /, "", $3); print w[1], $3 }')
     # instructor-only
-    hidden=solutions/$lab/hidden_tests.c
-    if [ -f "$hidden" ]; then
-        want=$(sed -nE 's/^HIDDEN_TEST\([a-z0-9_]+, *([0-9]+),.*/\1/p' "$hidden" |
+    hidden=solutions/$lab/tests
+    if [ -d "$hidden" ]; then
+        want=$(cat "$hidden"/*.c | sed -nE 's/^HIDDEN_TEST\([a-z0-9_]+, *([0-9]+),.*/\1/p' |
                awk '{ n++; s += $1 } END { print n + 0, s + 0 }')
         [ "$hidden_row" = "$want" ] ||
-            problem "$readme" "the hidden row says '${hidden_row:-nothing}' (tests, points); $hidden has '$want'"
+            problem "$readme" "the hidden row says '${hidden_row:-nothing}' (tests, points); $hidden/ has '$want'"
+        for f in "$hidden"/*.c; do
+            [ -e "labs/$lab/tests/${f##*/}" ] ||
+                problem "$readme" "$f has no visible namesake in labs/$lab/tests/: name it for its Part"
+        done
     fi
     # /instructor-only
     visible=$(awk '{ s += $2 } END { print s + 0 }' <<< "$tests")

@@ -1,4 +1,4 @@
-/* hidden_tests.c - lab 04's hidden tests, graded after the deadline. */
+/* 2-new-gil.c - lab 04's hidden tests for Part 2, graded after the deadline. */
 #include <errno.h>
 
 #include "interp.h"
@@ -62,41 +62,4 @@ HIDDEN_TEST(many_short_lived_threads, 4, 20, "gil_acquire, gil_release, new_gil_
     ck_assert_msg(overlaps == 0, "%ld times two threads ran bytecode at once", overlaps);
     ck_assert_msg(check.drift == 0 && check.leaked == 0 && check.freed_while_referenced == 0,
                   "reference counts went wrong (drift %ld)", check.drift);
-}
-
-HIDDEN_TEST(switch_interval_can_change_while_threads_run, 3, 10,
-            "gil_set_switch_interval, new_gil_take")
-{
-    /* Two CPU threads start with a 1 ms interval; 50 ms later it becomes
-     * 50 ms.  The waiter's wait in progress ends within 1 ms, every later
-     * wait lasts 50 ms, so the next 150 ms hold at most 150/50 + 3 switches.
-     * The setter runs while waiters read the interval: ThreadSanitizer's
-     * pass checks that both sides use the mutex. */
-    struct vm *vm = vm_new(GIL_NEW);
-    ck_assert(vm != NULL);
-    ck_assert(gil_set_switch_interval(&vm->gil, 0.001) == 0);
-    struct vm_task task = {.program = VM_COUNTDOWN, .n = VM_FOREVER};
-    struct vm_thread *a = vm_start(vm, &task), *b = vm_start(vm, &task);
-    ck_assert(a && b);
-    sleep_s(0.05);
-    ck_assert(gil_set_switch_interval(&vm->gil, 0.05) == 0);
-    double changed_at = now_s();
-    pthread_mutex_lock(&vm->gil.mutex);
-    unsigned long before = vm->gil.switch_number;
-    pthread_mutex_unlock(&vm->gil.mutex);
-    sleep_s(0.15);
-    pthread_mutex_lock(&vm->gil.mutex);
-    unsigned long after = vm->gil.switch_number;
-    pthread_mutex_unlock(&vm->gil.mutex);
-    double elapsed = now_s() - changed_at;
-    vm_stop(vm);
-    vm_join(a, NULL);
-    vm_join(b, NULL);
-    double got = gil_get_switch_interval(&vm->gil);
-    vm_free(vm);
-    ck_assert_msg(got == 0.05, "gil_get_switch_interval returned %g after setting 0.05", got);
-    ck_assert_msg(after - before <= elapsed / 0.05 + 3, "after the interval went from 1 ms "
-                  "to 50 ms, %lu switches happened in %.0f ms (at most %.0f possible): "
-                  "read the interval afresh for every timed wait", after - before,
-                  elapsed * 1e3, elapsed / 0.05 + 3);
 }
