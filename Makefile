@@ -49,10 +49,10 @@ endif
 include harness/lab.mk
 
 # The CPUs this process may run on (its affinity mask), for charts, bench and batch.
-CORES := $(shell harness/cores.sh)
+CORES := $(shell harness/scripts/cores.sh)
 comma := ,
 GRADER := build/harness/grade
-GRADER_SRC := harness/grade.c harness/report.c harness/sandbox.c harness/rlimits.c harness/cgroup.c harness/reap.c
+GRADER_SRC := harness/grader/grade.c harness/grader/report.c harness/grader/sandbox.c harness/grader/rlimits.c harness/grader/cgroup.c harness/testlib/reap.c
 GRADER_FLAGS := $(if $(AUTOLAB),--autolab) $(if $(filter show,$(HIDDEN)),--show-hidden) \
                 $(if $(ONLY),--only $(ONLY)) --passes $(subst $(eval) ,$(comma),$(strip $(PASSES)))
 
@@ -74,16 +74,16 @@ help: ## list the targets and the variables
 	@sed -n 's/^#: /  /p' $(MAKEFILE_LIST)
 
 deps: ## install missing Debian packages (check, gnuplot, pkg-config)
-	@harness/deps.sh
+	@harness/scripts/deps.sh
 
 CONVERT := build/harness/convert
-$(CONVERT): harness/convert.c harness/json.c harness/json.h
+$(CONVERT): harness/grader/convert.c harness/grader/json.c harness/grader/json.h
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) -O2 -Iharness harness/convert.c harness/json.c -o $@
+	$(CC) $(BASE_CFLAGS) -O2 -Iharness/grader -Iharness/testlib harness/grader/convert.c harness/grader/json.c -o $@
 
-$(GRADER): $(GRADER_SRC) harness/grade.h harness/sandbox.h harness/rlimits.h harness/cgroup.h harness/reap.h harness/testkit.h harness/names.h
+$(GRADER): $(GRADER_SRC) harness/grader/grade.h harness/grader/sandbox.h harness/grader/rlimits.h harness/grader/cgroup.h harness/testlib/reap.h harness/testlib/testkit.h harness/testlib/names.h
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) -O2 -Iharness $(GRADER_SRC) -o $@
+	$(CC) $(BASE_CFLAGS) -O2 -Iharness/grader -Iharness/testlib $(GRADER_SRC) -o $@
 
 build: $(lab_binaries) $(GRADER) ## build every lab's test programs without grading
 # grade-now, plots-now and bench-now are the work of grade, plots and bench
@@ -96,7 +96,7 @@ grade-now: build
 	@$(GRADER) --build $(BUILD) --out $(GRADE_OUT) $(GRADER_FLAGS) $(LABS)
 
 test: ## run the kit's own tests (tests/), installing what they use (clang, the peers)
-	@harness/deps.sh --for-tests
+	@harness/scripts/deps.sh --for-tests
 	@$(MAKE) --no-print-directory build/harness/grade
 	@tests/run.sh
 
@@ -104,7 +104,7 @@ plots: deps ## time your code and draw each lab's chart in plots/ (and in the te
 	@$(MAKE) --no-print-directory plots-now
 
 plots-now: $(foreach lab,$(LABS),$(BUILD)/$(lab)/bench)
-	@PLOTS_DIR="$(PLOTS_DIR)" harness/plots.sh "$(BUILD)" "$(SRC)" "$(CORES)" $(LABS)
+	@PLOTS_DIR="$(PLOTS_DIR)" harness/scripts/plots.sh "$(BUILD)" "$(SRC)" "$(CORES)" $(LABS)
 
 # make bench times your code (labs/, or SRC=); in the instructors' kit it
 # times the reference unless SRC= says otherwise.  BENCH_WHO labels its row.
@@ -116,7 +116,7 @@ BENCH_WHO := $(if $(and $(REFERENCE),$(filter $(REFERENCE),$(SRC))),this lab's r
 BENCH_LABS := $(foreach lab,$(LABS),$(if $(wildcard labs/$(lab)/compare.sh),$(lab)))
 
 bench: deps ## time your code against its peers (Python, GLib) and print the ratios
-	@harness/deps.sh --for-bench
+	@harness/scripts/deps.sh --for-bench
 	@$(MAKE) --no-print-directory bench-now SRC=$(BENCH_SRC)
 
 bench-now: $(foreach lab,$(BENCH_LABS),$(BUILD)/$(lab)/bench)
@@ -132,27 +132,27 @@ kit: $(kit_objects) $(GRADER) $(CONVERT) ## build the kit's side of every test p
 
 handout: deps ## write dist/concurrency-labs-student.tar.gz: skeletons, visible tests, no reference
 	@$(MAKE) --no-print-directory $(foreach lab,$(LABS),$(BUILD)/$(lab)/list) SRC=labs
-	@DIST="$(DIST)" harness/handout.sh $(BUILD) $(LABS)
+	@DIST="$(DIST)" harness/scripts/handout.sh $(BUILD) $(LABS)
 
 gradescope: deps ## write dist/gradescope-autograder.zip (setup.sh, run_autograder, hidden tests)
-	@harness/deps.sh --for-instructors
-	@DIST="$(DIST)" harness/gradescope.sh $(LABS)
+	@harness/scripts/deps.sh --for-instructors
+	@DIST="$(DIST)" harness/scripts/gradescope.sh $(LABS)
 
 prairielearn: deps ## write dist/prairielearn/: a question per lab, the kit in serverFilesCourse/
-	@DIST="$(DIST)" harness/prairielearn.sh $(LABS)
+	@DIST="$(DIST)" harness/scripts/prairielearn.sh $(LABS)
 
 classroom50: deps ## write dist/classroom50/: an autograder.py that writes Classroom 50's result.json
-	@DIST="$(DIST)" harness/classroom50.sh $(LABS)
+	@DIST="$(DIST)" harness/scripts/classroom50.sh $(LABS)
 
 batch: deps ## grade a class: SUBMISSIONS=DIR [JOBS=N] -> build/batch/gradebook.csv
 	@[ -n "$(SUBMISSIONS)" ] || { echo "usage: make batch SUBMISSIONS=DIR [JOBS=N]" >&2; exit 2; }
-	@harness/deps.sh --for-instructors
+	@harness/scripts/deps.sh --for-instructors
 	@$(MAKE) --no-print-directory kit
-	@BATCH_OUT="$(BATCH_OUT)" harness/batch.sh "$(SUBMISSIONS)" "$(or $(JOBS),$(CORES))" $(LABS)
+	@BATCH_OUT="$(BATCH_OUT)" harness/scripts/batch.sh "$(SUBMISSIONS)" "$(or $(JOBS),$(CORES))" $(LABS)
 
 stress: deps ## grade the reference N times (N=100) with every core busy; count false failures
 	@$(MAKE) --no-print-directory build SRC=$(REFERENCE)
-	@harness/stress.sh $(or $(N),100)
+	@harness/scripts/stress.sh $(or $(N),100)
 # /instructor-only
 
 clean: ## remove build outputs: build/, dist/ and your charts (plots/*.png, plots/data/)

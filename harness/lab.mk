@@ -38,11 +38,11 @@ TSAN_CFLAGS  := -O1 -fsanitize=thread
 ASAN_CFLAGS  := -O1 -fsanitize=address -fno-omit-frame-pointer
 
 # STUDENT_EXTRA: more flags and sources for the student's side of every test
-# binary; the kit's tests use it to force in harness/spurious.h.
+# binary; the kit's tests use it to force in harness/testlib/spurious.h.
 STUDENT_EXTRA ?=
 
-# Which files are the student's: harness/student_files.sh says, once per lab.
-$(foreach lab,$(LABS),$(eval STUDENT_NAMES_$(lab) := $(shell harness/student_files.sh $(lab))))
+# Which files are the student's: harness/scripts/student_files.sh says, once per lab.
+$(foreach lab,$(LABS),$(eval STUDENT_NAMES_$(lab) := $(shell harness/scripts/student_files.sh $(lab))))
 lab_student_names = $(STUDENT_NAMES_$(1))
 lab_student_files = $(addprefix $(SRC)/$(1)/,$(call lab_student_names,$(1)))
 lab_support_files = $(wildcard labs/$(1)/support/*.c)
@@ -53,8 +53,8 @@ lab_hidden_tests  = $(if $(REFERENCE),$(wildcard $(REFERENCE)/$(1)/tests/*.c))
 lab_kit_objects   = $(addprefix $(KIT_BUILD)/$(1)/$(2)/,runner.o reap.o watch.o diagnose.o sanitizer.o \
                       $(patsubst labs/$(1)/%.c,%.o,$(call lab_visible_tests,$(1))) \
                       $(patsubst $(REFERENCE)/$(1)/tests/%.c,hidden/%.o,$(call lab_hidden_tests,$(1))))
-lab_includes      = -Iharness -Ilabs/$(1) $(if $(wildcard labs/$(1)/support),-Ilabs/$(1)/support)
-lab_headers       = $(wildcard labs/$(1)/*.h labs/$(1)/support/*.h) harness/lab_test.h harness/testkit.h harness/todo.h
+lab_includes      = -Iharness/testlib -Ilabs/$(1) $(if $(wildcard labs/$(1)/support),-Ilabs/$(1)/support)
+lab_headers       = $(wildcard labs/$(1)/*.h labs/$(1)/support/*.h) harness/testlib/lab_test.h harness/testlib/testkit.h harness/testlib/todo.h
 lab_test_headers  = $(call lab_headers,$(1)) $(wildcard labs/$(1)/tests/*.h)
 
 # The pthread calls watch.c tracks.  --wrap=F sends every call to F from the
@@ -83,27 +83,27 @@ endef
 # student's files, so it also depends on the lab folder (a file added or
 # removed changes the folder's time).
 define kit_objects
-$(KIT_BUILD)/$(1)/$(2)/runner.o: harness/runner.c harness/names.h harness/watch.h harness/diagnose.h harness/sanitizer.h $(call lab_headers,$(1)) labs/$(1)
+$(KIT_BUILD)/$(1)/$(2)/runner.o: harness/testlib/runner.c harness/testlib/names.h harness/testlib/watch.h harness/testlib/diagnose.h harness/testlib/sanitizer.h $(call lab_headers,$(1)) labs/$(1)
 	@mkdir -p $$(@D)
 	@echo "  CC (kit) $$@"
 	@$$(CC) $(BASE_CFLAGS) $(3) $(CHECK_CFLAGS) $(call lab_includes,$(1)) -DLAB_NAME='"$(1)"' \
 	  -DLAB_STUDENT_FILES='"$(addprefix labs/$(1)/,$(call lab_student_names,$(1)))"' -c $$< -o $$@
-$(KIT_BUILD)/$(1)/$(2)/reap.o: harness/reap.c harness/reap.h harness/testkit.h
+$(KIT_BUILD)/$(1)/$(2)/reap.o: harness/testlib/reap.c harness/testlib/reap.h harness/testlib/testkit.h
 	@mkdir -p $$(@D)
 	@echo "  CC (kit) $$@"
-	@$$(CC) $(BASE_CFLAGS) $(3) -Iharness -c $$< -o $$@
-$(KIT_BUILD)/$(1)/$(2)/watch.o: harness/watch.c harness/watch.h
+	@$$(CC) $(BASE_CFLAGS) $(3) -Iharness/testlib -c $$< -o $$@
+$(KIT_BUILD)/$(1)/$(2)/watch.o: harness/testlib/watch.c harness/testlib/watch.h
 	@mkdir -p $$(@D)
 	@echo "  CC (kit) $$@"
-	@$$(CC) $(BASE_CFLAGS) $(3) -Iharness -c $$< -o $$@
-$(KIT_BUILD)/$(1)/$(2)/diagnose.o: harness/diagnose.c harness/diagnose.h
+	@$$(CC) $(BASE_CFLAGS) $(3) -Iharness/testlib -c $$< -o $$@
+$(KIT_BUILD)/$(1)/$(2)/diagnose.o: harness/testlib/diagnose.c harness/testlib/diagnose.h
 	@mkdir -p $$(@D)
 	@echo "  CC (kit) $$@"
-	@$$(CC) $(BASE_CFLAGS) $(3) -Iharness -DKIT_ROOT='"$(CURDIR)"' -c $$< -o $$@
-$(KIT_BUILD)/$(1)/$(2)/sanitizer.o: harness/sanitizer.c harness/sanitizer.h harness/diagnose.h
+	@$$(CC) $(BASE_CFLAGS) $(3) -Iharness/testlib -DKIT_ROOT='"$(CURDIR)"' -c $$< -o $$@
+$(KIT_BUILD)/$(1)/$(2)/sanitizer.o: harness/testlib/sanitizer.c harness/testlib/sanitizer.h harness/testlib/diagnose.h
 	@mkdir -p $$(@D)
 	@echo "  CC (kit) $$@"
-	@$$(CC) $(BASE_CFLAGS) $(3) -Iharness -c $$< -o $$@
+	@$$(CC) $(BASE_CFLAGS) $(3) -Iharness/testlib -c $$< -o $$@
 $(KIT_BUILD)/$(1)/$(2)/tests/%.o: labs/$(1)/tests/%.c $(call lab_test_headers,$(1))
 	@mkdir -p $$(@D)
 	@echo "  CC (kit) $$@"
@@ -143,12 +143,12 @@ $(BUILD)/$(1)/tests-asan: $(call lab_kit_objects,$(1),asan) $(call lab_headers,$
 	  $(call lab_student_files,$(1)) $(call lab_support_files,$(1)) $(STUDENT_EXTRA) \
 	  $(call lab_kit_objects,$(1),asan) $(WATCH_LDFLAGS) $(CHECK_LIBS))
 
-$(BUILD)/$(1)/bench: labs/$(1)/bench.c harness/todo_exit.c harness/benchkit.c harness/benchkit.h \
+$(BUILD)/$(1)/bench: labs/$(1)/bench.c harness/testlib/todo_exit.c harness/testlib/benchkit.c harness/testlib/benchkit.h \
                      $(call lab_headers,$(1)) \
                      $(call lab_support_files,$(1)) $(wildcard $(call lab_student_files,$(1)))
 	$$(call compile_logged,$(BASE_CFLAGS) $(PLAIN_CFLAGS) $(call lab_includes,$(1)) \
 	  $(call lab_student_files,$(1)) $(call lab_support_files,$(1)) labs/$(1)/bench.c \
-	  harness/todo_exit.c harness/benchkit.c -lm)
+	  harness/testlib/todo_exit.c harness/testlib/benchkit.c -lm)
 endef
 
 $(foreach lab,$(LABS),$(eval $(call lab_rules,$(lab))))

@@ -10,7 +10,7 @@
 # process behind.  Prints one line per patch; exits 1 if any check failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. harness/tsv.sh
+. harness/scripts/tsv.sh
 status=0
 for patch in "$@"; do
     lab=$(basename "$(dirname "$patch")")

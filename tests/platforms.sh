@@ -21,12 +21,12 @@ if [ -z "${T:-}" ]; then   # run alone: what run.sh would have set
     bad() { echo "  ✗ $1"; shift; [ $# -gt 0 ] && printf '%s\n' "$@" | head -25 | sed 's/^/      /'; failed=$((failed + 1)); }
     PLATFORMS_ALONE=1
 fi
-. harness/tsv.sh
+. harness/scripts/tsv.sh
 P=$PWD/$T/platforms
 rm -rf "$P"
 mkdir -p "$P"
 platforms_start=$(date +%s)
-cc -std=c11 -O2 -Wall -Wextra -Werror -Iharness tests/tools/check_platform.c harness/json.c -lm \
+cc -std=c11 -O2 -Wall -Wextra -Werror -Iharness/grader -Iharness/testlib tests/tools/check_platform.c harness/grader/json.c -lm \
     -o "$P/check_platform" && make -s --no-print-directory build/harness/convert \
     || { bad "check_platform or convert does not build"; return 1 2>/dev/null || exit 1; }
 # The kit's objects for these gradings, shared by all of them.
@@ -40,7 +40,7 @@ hits=$(git ls-files -z 2>/dev/null | xargs -0 grep -l -e "classroom-resources/""
     || bad "files still use Classroom's autograding actions" "$hits"
 
 # --- GitHub Actions -------------------------------------------------------------
-wf=harness/github/grade.yml
+wf=harness/scripts/github/grade.yml
 py=""
 for p in python3 /usr/bin/python3; do "$p" -c 'import yaml' 2>/dev/null && { py=$p; break; }; done
 if [ -z "$py" ]; then
@@ -74,7 +74,7 @@ fi
 # --- PrairieLearn -----------------------------------------------------------------
 if out=$(make -s --no-print-directory prairielearn DIST=$T/dist LABS="$FIRST_LAB" 2>&1); then
     q=$T/dist/prairielearn/questions/concurrency-labs/$FIRST_LAB
-    files=$(harness/student_files.sh "$FIRST_LAB")
+    files=$(harness/scripts/student_files.sh "$FIRST_LAB")
     missing=""
     for want in '"gradingMethod": "External"' '"image": "' '"timeout": ' '"entrypoint": "' '"uuid": "'; do
         grep -qF "$want" "$q/info.json" || missing+=" $want"
@@ -198,7 +198,7 @@ if out=$(make -s --no-print-directory classroom50 DIST=$T/dist LABS="$FIRST_LAB"
     # A buggy implementation, so that the result has passes and failures to
     # add up (for lab 01's first mutant; another lab's may escape the plain pass).
     (cd "$c/checkout/labs/$FIRST_LAB" && git apply -p1 "$OLDPWD/$mutant")
-    runner=(bash "$c/bundle/kit/harness/classroom50/grade.sh")
+    runner=(bash "$c/bundle/kit/harness/scripts/classroom50/grade.sh")
     command -v python3 > /dev/null && runner=(python3 "$c/bundle/autograder.py")
     rc=0
     (cd "$c/checkout" && CLASSROOM=os-fall-2026 ASSIGNMENT=$FIRST_LAB OWNER=student1 \

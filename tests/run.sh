@@ -9,7 +9,7 @@ set -euo pipefail
 # A command that fails unexpectedly stops the suite: say where, not just "Error 1".
 trap 'echo "  ✗ tests/run.sh stopped at line $LINENO: $BASH_COMMAND"' ERR
 cd "$(dirname "$0")/.."
-. harness/tsv.sh
+. harness/scripts/tsv.sh
 T=build/test
 mkdir -p "$T"
 # The kit's own checks use pristine skeletons: labs/ in the kit, and in a
@@ -24,7 +24,7 @@ UNTOUCHED=$(fingerprint)
 export CC=gcc KIT_BUILD=$T/kit-gcc
 passed=0
 failed=0
-JOBS=${JOBS:-$(harness/cores.sh)}
+JOBS=${JOBS:-$(harness/scripts/cores.sh)}
 # TEST_LABS="01-threads 02-races" limits the suite to some labs.
 LABS=${TEST_LABS:-$(cd labs && ls -d [0-9][0-9]-* | tr '\n' ' ')}
 LABS=${LABS% }
@@ -120,7 +120,7 @@ POOL=$!
 # instructor-only
 section "Skeletons differ from solutions only inside function bodies"
 for lab in $LABS; do
-    for name in $(harness/student_files.sh "$lab"); do f=labs/$lab/$name
+    for name in $(harness/scripts/student_files.sh "$lab"); do f=labs/$lab/$name
         if out=$(tests/tools/same_outside_bodies.sh "$f" "solutions/$lab/$name"); then
             ok "$lab/$name"
         else
@@ -147,7 +147,7 @@ else bad "junit.xml is invalid" "$out"; fi
 section "The reference survives spurious wakeups, which POSIX allows"
 # Spurious wakeups are about waiting logic: the plain and ThreadSanitizer
 # passes exercise it; the AddressSanitizer pass would add time, not coverage.
-grade spurious SRC=solutions STUDENT_EXTRA="-include harness/spurious.h harness/spurious.c" \
+grade spurious SRC=solutions STUDENT_EXTRA="-include harness/testlib/spurious.h harness/testlib/spurious.c" \
     PASSES="tests tests-tsan" || true
 failing=$(tsv_awk 'status == "failed" { print lab ": " test }' "$T/spurious/grade/results.tsv" 2>/dev/null || true)
 if [ -s "$T/spurious/grade/results.tsv" ] && [ -z "$failing" ]; then
@@ -319,7 +319,7 @@ if out=$(make -s --no-print-directory handout DIST=$T/dist BUILD=$T/handout-buil
         done
     done
     [ -z "$leaked" ] && ok "no line of solution code appears in the handout" || bad "solution text in the handout" "$leaked"
-    cmp -s harness/github/grade.yml "$hd/.github/workflows/grade.yml" \
+    cmp -s harness/scripts/github/grade.yml "$hd/.github/workflows/grade.yml" \
         && ok "the handout carries the GitHub Actions workflow (.github/workflows/grade.yml)" \
         || bad "no GitHub Actions workflow in the handout"
     if (cd "$hd" && make LAB=$FIRST_LAB > "$OLDPWD/$T/handout-make.out" 2>&1) &&
@@ -331,7 +331,7 @@ if out=$(make -s --no-print-directory handout DIST=$T/dist BUILD=$T/handout-buil
     # A student who has solved every lab: their charts, then the kit's own
     # tests, which must pass on their tree and leave it as it was.
     for lab in $LABS; do
-        for f in $(harness/student_files.sh "$lab"); do cp "solutions/$lab/$f" "$hd/labs/$lab/"; done
+        for f in $(harness/scripts/student_files.sh "$lab"); do cp "solutions/$lab/$f" "$hd/labs/$lab/"; done
     done
     if out=$(cd "$hd" && PLOTS_QUICK=1 make -s --no-print-directory plots 2>&1); then
         charts=$(ls "$hd"/plots/*.png 2>/dev/null | wc -l || true)

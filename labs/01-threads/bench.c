@@ -4,7 +4,7 @@
  *
  *   bench FILE     writes two blocks (gnuplot `index`), each a row per K of
  *                  wall and CPU seconds, median and spread of the rounds
- *                  (harness/benchkit.h): 0 I/O-bound, 1 CPU-bound
+ *                  (harness/testlib/benchkit.h): 0 I/O-bound, 1 CPU-bound
  *
  * PLOTS_QUICK=1 shortens the run (used by the kit's own tests).
  */

@@ -1,5 +1,5 @@
-# plot.gp - lab 01's chart.  The caller sets the terminal; harness/chart.gp gives the rest.
-load 'harness/chart.gp'
+# plot.gp - lab 01's chart.  The caller sets the terminal; harness/scripts/chart.gp gives the rest.
+load 'harness/scripts/chart.gp'
 set multiplot layout 1,2 title page("Lab 01: threads")
 set xlabel "worker threads K"
 set xtics 1

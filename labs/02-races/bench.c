@@ -3,7 +3,7 @@
  * and what each counter costs.
  *
  *   bench FILE     writes three data blocks (gnuplot `index` 0, 1, 2), each
- *                  the median and spread of several rounds (harness/benchkit.h):
+ *                  the median and spread of several rounds (harness/testlib/benchkit.h):
  *     0, 1   percent of updates lost against iterations per thread, for 2 and
  *            4 threads
  *     2      wall-clock nanoseconds per increment against threads: racy,

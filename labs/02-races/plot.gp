@@ -1,5 +1,5 @@
-# plot.gp - lab 02's chart.  The caller sets the terminal; harness/chart.gp gives the rest.
-load 'harness/chart.gp'
+# plot.gp - lab 02's chart.  The caller sets the terminal; harness/scripts/chart.gp gives the rest.
+load 'harness/scripts/chart.gp'
 set multiplot layout 1,2 title page("Lab 02: races")
 
 set title "Racy x += 1: updates lost (bars: all the rounds)"

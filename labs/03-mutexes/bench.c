@@ -11,7 +11,7 @@
  *
  * Each point runs the threads for a fixed time and counts what they got
  * done, once a round; the chart shows the median of the rounds and their
- * spread (harness/benchkit.h).
+ * spread (harness/testlib/benchkit.h).
  *
  * PLOTS_QUICK=1 shortens the run (used by the kit's own tests).
  */

@@ -1,7 +1,7 @@
 /*
  * bench.c - lab 04's timing driver: what a GIL does to threads, measured on
  * your GIL.  `bench FILE` writes six gnuplot data blocks (select with index);
- * 0-3 are medians and spreads of interleaved rounds (harness/benchkit.h):
+ * 0-3 are medians and spreads of interleaved rounds (harness/testlib/benchkit.h):
  *
  *   0  countdown   threads, then new old none_atomic processes   seconds, fixed work
  *   1  convoy      interval_s, then 0, 1, 2 CPU threads          I/O ops/s
@@ -106,7 +106,7 @@ static double io_rate(double interval, int cpu_threads, long io_us, double secon
     return (double)stats.io_ops / took;
 }
 
-/* ---- the charts, one round at a time (harness/benchkit.h) --------------------------- */
+/* ---- the charts, one round at a time (harness/testlib/benchkit.h) --------------------------- */
 
 static const int countdown_threads[] = {1, 2, 4};
 static const int sweep_threads[] = {1, 2, 4, 8};

@@ -1,11 +1,11 @@
-# plot.gp - lab 04's charts.  The caller sets the terminal; harness/chart.gp gives the rest.
+# plot.gp - lab 04's charts.  The caller sets the terminal; harness/scripts/chart.gp gives the rest.
 # Data blocks (bench.c): 0 countdown, 1 convoy, 2 sweep, 3 price (medians of rounds, with
 # their spread), 4 timeline, 5 corruption (one run each).
 # Published figures are drawn as hollow black markers, above the data.
-# Five panels, legends below them: a bigger page (harness/plots.sh reads these).
+# Five panels, legends below them: a bigger page (harness/scripts/plots.sh reads these).
 # png size: 1200,1000
 # text size: 120,80
-load 'harness/chart.gp'
+load 'harness/scripts/chart.gp'
 
 # Published anchors (README: "The chart" gives the sources).
 $cpython_threads << EOD
@@ -44,7 +44,7 @@ freed4 = STATS_max
 
 set multiplot title page("Lab 04: the GIL, measured on your GIL")
 anchor = "pt 6 ps 2 lw 2 lc rgb 'black'"
-# Every legend goes below its panel, never over the data (harness/chart.gp);
+# Every legend goes below its panel, never over the data (harness/scripts/chart.gp);
 # as text a key sample is drawn a row high, so leave it a row more, and a
 # title must fit in a third of the width (shorter titles there).
 belowkey = "set key default; set key below Left reverse noenhanced font ',9'" . (text ? "; set key height 2" : "")

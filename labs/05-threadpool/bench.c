@@ -2,7 +2,7 @@
  * bench.c - lab 05's timing driver.
  *
  *   bench FILE        the chart's data, in three blocks (gnuplot `index`),
- *                     medians and spreads of rounds (harness/benchkit.h):
+ *                     medians and spreads of rounds (harness/testlib/benchkit.h):
  *                     0: K, then wall time in units of the seeds' I/O
  *                        workloads on K workers (seed 003's map, seed 004's
  *                        map and as_completed, seed 000's ten sleeps)

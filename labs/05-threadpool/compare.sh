@@ -25,7 +25,7 @@
 set -u
 build=$1
 lab=$(cd "$(dirname "$0")" && pwd)
-workers=$("$lab/../../harness/cores.sh")
+workers=$("$lab/../../harness/scripts/cores.sh")
 reference="this lab's reference"
 who=${BENCH_WHO:-$reference}
 rounds=${ROUNDS:-5}

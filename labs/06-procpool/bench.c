@@ -2,7 +2,7 @@
  * bench.c - lab 06's timing driver.
  *
  *   bench FILE      writes the chart's data, four blocks (gnuplot `index`);
- *                   0 to 2 are medians and spreads of rounds (harness/benchkit.h):
+ *                   0 to 2 are medians and spreads of rounds (harness/testlib/benchkit.h):
  *                     0: chunksize, then thousand tasks/s of a map of no-op tasks on 2 workers
  *                     1: chunksize, then thousand tasks/s of Python's
  *                        ProcessPoolExecutor.map on the same work, in the same rounds

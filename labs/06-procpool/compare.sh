@@ -55,7 +55,7 @@ else
     python_note="python3 not found: Python skipped"
 fi
 
-echo "map of no-op tasks on 2 worker processes, $("$(dirname "$0")/../../harness/cores.sh") cores; C is ${BENCH_WHO:-the reference} ($python_note)"
+echo "map of no-op tasks on 2 worker processes, $("$(dirname "$0")/../../harness/scripts/cores.sh") cores; C is ${BENCH_WHO:-the reference} ($python_note)"
 printf "%-10s %10s %16s %16s %10s  %s\n" chunksize tasks "C tasks/s" "Python tasks/s" "C/Python" target
 for run in $runs; do
     cs=${run%%:*} n=${run##*:}

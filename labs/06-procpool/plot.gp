@@ -1,5 +1,5 @@
-# plot.gp - lab 06's chart.  The caller sets the terminal; harness/chart.gp gives the rest.
-load 'harness/chart.gp'
+# plot.gp - lab 06's chart.  The caller sets the terminal; harness/scripts/chart.gp gives the rest.
+load 'harness/scripts/chart.gp'
 set multiplot layout 1,2 title page("Lab 06: process pool")
 
 set title "map(noop), 2 workers: chunks cut messages (seed 004)"

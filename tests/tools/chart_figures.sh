@@ -12,7 +12,7 @@
 # replacing busy figures with idle ones is: two idle runs that
 # tests/tools/plots_agree.sh says agree, then this on one of them.
 # MACHINE defaults to what this machine says it is.
-# (The students' handout gets only this header: harness/handout.sh cuts the
+# (The students' handout gets only this header: harness/scripts/handout.sh cuts the
 # script between the markers, and the figures are the reference's.)
 # instructor-only
 # For example:

@@ -11,7 +11,7 @@ chmod 755 "$out"   # the sandboxed tests read its source lines to name locks
 for lab in labs/[0-9][0-9]-*/; do
     name=$(basename "$lab")
     mkdir -p "$out/$name"
-    for f in $(harness/student_files.sh "$name"); do
+    for f in $(harness/scripts/student_files.sh "$name"); do
         f=$lab$f
         # After the last #include: replace how an unfinished body fails.
         awk '{ lines[NR] = $0 } /^#include/ { last = NR }

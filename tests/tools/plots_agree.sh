@@ -3,7 +3,7 @@
 #
 # DIR1 and DIR2 are the data folders of two runs (PLOTS_DIR=/tmp/p1 make plots
 # writes /tmp/p1/data; /tmp/p1 itself will do).  For every lab's data file in either,
-# every panel drawn from rounds (a block harness/benchkit.c wrote: median,
+# every panel drawn from rounds (a block harness/testlib/benchkit.c wrote: median,
 # smallest, largest of each point) and every point of it: the two runs agree
 # on the point when each run's median lies inside the other run's spread
 # (smallest to largest), widened by the table's resolution (the "# resolution:"

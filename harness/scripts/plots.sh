@@ -3,9 +3,9 @@
 #
 # For lab NN-name: $BUILD/NN-name/bench writes $PLOTS_DIR/data/NN-name.dat and
 # prints its numbers as tables, with a note on how busy the machine was
-# (harness/benchkit.c); this script shows them, then labs/NN-name/plot.gp draws
+# (harness/testlib/benchkit.c); this script shows them, then labs/NN-name/plot.gp draws
 # the data twice: $PLOTS_DIR/NN-name.png (pngcairo) and the same chart as text
-# in this terminal (dumb), for anyone on SSH.  plot.gp loads harness/chart.gp,
+# in this terminal (dumb), for anyone on SSH.  plot.gp loads harness/scripts/chart.gp,
 # gets `datafile`, `cores`, `source`, `note`, `untrusted` and `text`, and must
 # not set a terminal; a line "# png size: W,H" or "# text size: COLUMNS,ROWS"
 # in it asks for a bigger chart than 1200,800 or 120,40.  PLOTS_QUICK=1 asks the

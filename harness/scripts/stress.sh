@@ -3,9 +3,9 @@
 # every core busy, and count false failures per test.  The target is 0 of N.
 # Writes build/stress/report.txt.
 set -euo pipefail
-. harness/tsv.sh
+. harness/scripts/tsv.sh
 runs=${1:-100}
-cores=$(harness/cores.sh)
+cores=$(harness/scripts/cores.sh)
 out=build/stress
 rm -rf "$out"
 mkdir -p "$out"

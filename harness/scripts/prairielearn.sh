@@ -17,12 +17,12 @@ image=${PL_IMAGE:-prairielearn/grader-c}
 timeout=${PL_TIMEOUT:-300}
 rm -rf "$out"
 kit=$out/serverFilesCourse/concurrency-labs
-harness/kit_copy.sh "$kit" "$@"
+harness/scripts/kit_copy.sh "$kit" "$@"
 
 for lab in "$@"; do
     q=$out/questions/concurrency-labs/$lab
     mkdir -p "$q/clientFilesQuestion"
-    files=$(harness/student_files.sh "$lab")
+    files=$(harness/scripts/student_files.sh "$lab")
     cp "labs/$lab/README.md" labs/"$lab"/*.h "$q/clientFilesQuestion/"
     for f in $files; do cp "labs/$lab/$f" "$q/clientFilesQuestion/"; done
     # A stable uuid per lab: PrairieLearn tracks a question by it.
@@ -42,7 +42,7 @@ for lab in "$@"; do
     "enabled": true,
     "image": "$image",
     "serverFilesCourse": ["concurrency-labs/"],
-    "entrypoint": "/bin/bash /grade/serverFilesCourse/concurrency-labs/harness/prairielearn/run.sh $lab",
+    "entrypoint": "/bin/bash /grade/serverFilesCourse/concurrency-labs/harness/scripts/prairielearn/run.sh $lab",
     "timeout": $timeout
   }
 }
@@ -80,6 +80,6 @@ FROM prairielearn/grader-c
 COPY deps.sh /tmp/deps.sh
 RUN bash /tmp/deps.sh && rm -rf /tmp/deps.sh /var/lib/apt/lists/*
 DOCKER
-cp harness/deps.sh "$out/deps.sh"
+cp harness/scripts/deps.sh "$out/deps.sh"
 echo "prairielearn: $out/ for $*: copy questions/ and serverFilesCourse/ into your course;" \
      "image $image (or build $out/Dockerfile for charts)"

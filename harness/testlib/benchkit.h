@@ -88,7 +88,7 @@ void bench_write(FILE *out, const struct bench_table *t);
 void bench_print(const struct bench_table *t);
 
 /* End the run: print how busy the machine was, and write it into the data
- * file as "# note: ..." and "# busy: 0|1" (harness/plots.sh puts the note on
+ * file as "# note: ..." and "# busy: 0|1" (harness/scripts/plots.sh puts the note on
  * the chart). */
 void bench_end(FILE *out);
 

@@ -11,7 +11,7 @@
 # A submission whose files (and the kit) have not changed since it was last
 # graded is not graded again.
 set -euo pipefail
-. harness/tsv.sh
+. harness/scripts/tsv.sh
 dir=$1 jobs=$2
 shift 2
 labs="$*"

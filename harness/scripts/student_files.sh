@@ -4,7 +4,7 @@
 # tests live in labs/LAB/tests/).  The one place this rule is written: lab.mk
 # and every script ask here.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 for f in labs/"$1"/*.c; do
     if [ -e "$f" ] && [ "${f##*/}" != bench.c ]; then echo "${f##*/}"; fi
 done

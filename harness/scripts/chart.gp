@@ -1,9 +1,9 @@
 # chart.gp - what every lab's chart shares; each plot.gp loads it first.
-# Given by harness/plots.sh: datafile, cores, source; note (how busy the
+# Given by harness/scripts/plots.sh: datafile, cores, source; note (how busy the
 # machine was, from the data file), untrusted (1 if a point is marked);
 # text (1 for the chart printed in the terminal).
 
-# A data block from harness/benchkit.c holds x, then for each series s
+# A data block from harness/testlib/benchkit.c holds x, then for each series s
 # (from 1): median of the rounds, smallest, largest, untrusted (0 or 1).
 m(s)   = column(4*s - 2)
 lo(s)  = column(4*s - 1)

@@ -8,14 +8,14 @@
 # an error instead of a score).
 set -euo pipefail
 checkout=$(pwd)
-kit=$(cd "$(dirname "$0")/../.." && pwd)
+kit=$(cd "$(dirname "$0")/../../.." && pwd)
 cd "$kit" || exit 1
 labs=$(cat LABS)
-harness/deps.sh || exit 1
+harness/scripts/deps.sh || exit 1
 work=$(mktemp -d)
 chmod 755 "$work"   # reachable by the user that runs student code, when we are root
 trap 'rm -rf "$work"' EXIT
-missing=$(harness/collect.sh "$checkout" "$work/tree" $labs)
+missing=$(harness/scripts/collect.sh "$checkout" "$work/tree" $labs)
 [ -n "$missing" ] && echo "classroom50: not in the submission: $missing"
 NO_COLOR=1 make -s --no-print-directory grade-now SUBMISSION="$work/tree" BUILD="$work/build" \
     GRADE_OUT="$work/grade" LABS="$labs" || true

@@ -145,7 +145,7 @@ int write_results_json(const struct grading *g, const char *path)
 
 /* A header row naming the columns, then one test a line:
  *   lab <TAB> test <TAB> score <TAB> max <TAB> passed|failed <TAB> visible|hidden
- * Scripts read it by column name through harness/tsv.sh, so a column added
+ * Scripts read it by column name through harness/scripts/tsv.sh, so a column added
  * here breaks no reader; the names must stay awk identifiers. */
 int write_results_tsv(const struct grading *g, const char *path)
 {

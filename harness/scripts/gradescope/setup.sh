@@ -3,5 +3,5 @@
 # install the Debian packages, then build the kit's side of every test.
 set -euo pipefail
 cd /autograder/source/kit
-harness/deps.sh
+harness/scripts/deps.sh
 make -s kit

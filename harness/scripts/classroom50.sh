@@ -11,8 +11,8 @@ slug=$([ $# -eq 1 ] && echo "$1" || echo concurrency-labs)
 out=${DIST:-dist}/classroom50/$slug
 rm -rf "${DIST:-dist}/classroom50"
 mkdir -p "$out"
-cp harness/classroom50/autograder.py "$out/"
-harness/kit_copy.sh "$out/kit" --visible "$@"
+cp harness/scripts/classroom50/autograder.py "$out/"
+harness/scripts/kit_copy.sh "$out/kit" --visible "$@"
 echo "$*" > "$out/kit/LABS"
 echo "classroom50: $out/ for $*: copy it to CLASSROOM/autograders/$slug/ in your classroom50" \
      "repository (visible tests only)"

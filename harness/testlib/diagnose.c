@@ -2,7 +2,7 @@
  * diagnose.c - a stopped test's snapshot (written by watch.c) in words.
  *
  * Addresses become `function (file:line)` through addr2line from binutils,
- * which comes with gcc on Debian (harness/deps.sh checks): one run for the
+ * which comes with gcc on Debian (harness/scripts/deps.sh checks): one run for the
  * whole snapshot.  Each thread is placed at its innermost frame in the
  * student's files; failing that, in the test's own file.  Locks and condition
  * variables are named by the argument of the call on the source line that

@@ -21,9 +21,9 @@ dist=${DIST:-dist}
 stage_root=$(mktemp -d)
 trap 'rm -rf "$stage_root"' EXIT
 stage=$stage_root/$name
-INSTRUCTOR_FILES="harness/batch.sh harness/kit_copy.sh harness/gradescope.sh harness/gradescope harness/handout.sh
-                  harness/stress.sh harness/prairielearn.sh harness/prairielearn
-                  harness/classroom50.sh harness/classroom50 harness/collect.sh"
+INSTRUCTOR_FILES="harness/scripts/batch.sh harness/scripts/kit_copy.sh harness/scripts/gradescope.sh harness/scripts/gradescope harness/scripts/handout.sh
+                  harness/scripts/stress.sh harness/scripts/prairielearn.sh harness/scripts/prairielearn
+                  harness/scripts/classroom50.sh harness/scripts/classroom50 harness/scripts/collect.sh"
 mkdir -p "$stage" "$dist"
 
 # copy FILE...: into the stage, instructor-only lines cut from text files.
@@ -50,10 +50,10 @@ copy "${files[@]}"
 
 for lab in "$@"; do
     mkdir -p "$stage/tests/skeletons/$lab"
-    for f in $(harness/student_files.sh "$lab"); do cp "labs/$lab/$f" "$stage/tests/skeletons/$lab/"; done
+    for f in $(harness/scripts/student_files.sh "$lab"); do cp "labs/$lab/$f" "$stage/tests/skeletons/$lab/"; done
 done
 mkdir -p "$stage/.github/workflows"
-cp harness/github/grade.yml "$stage/.github/workflows/grade.yml"
+cp harness/scripts/github/grade.yml "$stage/.github/workflows/grade.yml"
 
 tar -czf "$dist/$name-student.tar.gz" -C "$stage_root" "$name"
 echo "handout: $dist/$name-student.tar.gz ($(du -h "$dist/$name-student.tar.gz" | cut -f1)):" \

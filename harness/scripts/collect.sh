@@ -10,7 +10,7 @@ shift 2
 missing=""
 for lab in "$@"; do
     mkdir -p "$tree/$lab"
-    for name in $(harness/student_files.sh "$lab"); do
+    for name in $(harness/scripts/student_files.sh "$lab"); do
         found=$(find "$from" -type f -name "$name" -path "*$lab*" 2>/dev/null | head -1 || true)
         [ -n "$found" ] || found=$(find "$from" -type f -name "$name" 2>/dev/null | head -1 || true)
         if [ -n "$found" ]; then cp "$found" "$tree/$lab/$name"; else missing+=" $lab/$name"; fi

@@ -12,7 +12,7 @@
 set -euo pipefail
 lab=$1
 root=${PL_ROOT:-/grade}
-kit_src=$(cd "$(dirname "$0")/../.." && pwd)
+kit_src=$(cd "$(dirname "$0")/../../.." && pwd)
 results=$root/results
 mkdir -p "$results"
 
@@ -32,7 +32,7 @@ chmod 755 "$work"
 trap 'rm -rf "$work"' EXIT
 cp -rp "$kit_src" "$work/kit" && chmod -R a+rX "$work/kit" && cd "$work/kit" ||
     not_gradable "cannot copy the kit"
-. harness/tsv.sh
+. harness/scripts/tsv.sh
 
 lacking=""
 for tool in cc make pkg-config; do command -v $tool > /dev/null || lacking+=" $tool,"; done
@@ -42,7 +42,7 @@ cc -fsanitize=thread "$work/probe.c" -o "$work/probe" 2> /dev/null || lacking+="
 [ -z "$lacking" ] || not_gradable "The grading image lacks${lacking%,}: build it from the course's Dockerfile (concurrency-labs/Dockerfile)."
 
 tree=$work/submission
-missing=$(harness/collect.sh "$root/student" "$tree" "$lab")
+missing=$(harness/scripts/collect.sh "$root/student" "$tree" "$lab")
 NO_COLOR=1 make -s --no-print-directory grade-now SUBMISSION="$tree" BUILD="$work/build" \
     GRADE_OUT="$work/grade" LABS="$lab" > "$results/terminal.txt" 2>&1 || true
 [ -s "$work/grade/results.json" ] ||
@@ -71,7 +71,7 @@ elif make -s --no-print-directory "$work/build/$lab/bench" SUBMISSION="$tree" BU
     fi
     mkdir -p plots/data
     [ "$(id -u)" = 0 ] && chown -R $uid:$uid plots
-    PLOTS_QUICK=1 as_student timeout -s KILL 60 harness/plots.sh "$work/build" "your code" \
+    PLOTS_QUICK=1 as_student timeout -s KILL 60 harness/scripts/plots.sh "$work/build" "your code" \
         "$(nproc 2> /dev/null || echo 1)" "$lab" > "$results/plots.txt" 2>&1 || true
     as_student cat "plots/$lab.png" > "$work/chart.png" 2> /dev/null || true
     [ "$(id -u)" = 0 ] && command -v setpriv > /dev/null &&

@@ -7,8 +7,8 @@ dist=${DIST:-dist}
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$dist"
-cp harness/gradescope/setup.sh harness/gradescope/run_autograder "$stage/"
-harness/kit_copy.sh "$stage/kit" "$@"
+cp harness/scripts/gradescope/setup.sh harness/scripts/gradescope/run_autograder "$stage/"
+harness/scripts/kit_copy.sh "$stage/kit" "$@"
 echo "$*" > "$stage/kit/LABS"
 zip=$(cd "$dist" && pwd)/gradescope-autograder.zip
 rm -f "$zip"
