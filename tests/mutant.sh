@@ -4,6 +4,8 @@
 #
 #   Caught-by: t1, t2   these tests must score 0 ("none": no test may fail)
 #   Exact: yes          every other test must still pass: the damage is contained
+#                       (a mutant: in the plain and ThreadSanitizer passes;
+#                       a hostile fixture: in all three)
 #   Says: text          some feedback must contain this text (every Says: line)
 #
 # For every patch it also checks that grading wrote results.json and left no
@@ -44,10 +46,13 @@ for patch in "$@"; do
         # A mutant climbs the passes: plain first, then ThreadSanitizer, then
         # AddressSanitizer, and stops at the first grading that catches it and
         # says its Says: words.  Most bugs are caught in the plain pass, and
-        # building a sanitizer binary for them would only cost time.  Exact
-        # fixtures always get all three: nothing else may fail in any pass.
+        # building a sanitizer binary for them would only cost time.  An Exact
+        # mutant (a concurrency bug) is judged whole from the plain and
+        # ThreadSanitizer passes, where its damage shows; a hostile fixture
+        # (crashes, floods, memory) gets all three: nothing else may fail in any.
         ladder=("tests" "tests tests-tsan" "tests tests-tsan tests-asan")
-        [ "$exact" = yes ] && ladder=("tests tests-tsan tests-asan")
+        [ "$exact" = yes ] && ladder=("tests tests-tsan" "tests tests-tsan tests-asan")
+        [ "$exact" = yes ] && [ "$kind" = hostile ] && ladder=("tests tests-tsan tests-asan")
         for passes in "${ladder[@]}"; do
             make -s --no-print-directory grade-now SUBMISSION="$tree" BUILD="$out/build" \
                 GRADE_OUT="$out/grade" LAB="$lab" ONLY="$([ "$exact" = yes ] || echo "$caught_by")" \

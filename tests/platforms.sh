@@ -124,7 +124,8 @@ if out=$(make -s --no-print-directory prairielearn DIST=$T/dist LABS="$FIRST_LAB
     # timeout in the background (with kit objects of its own, so that two
     # builds never write the same file) while the others are graded.
     hung=$(sed -n 's/^Caught-by: *//p' "$hang_patch" 2>/dev/null || true)
-    [ -n "$hang_patch" ] && { kit_build=$kit_build-hang pl hang PASSES=tests ONLY="$hung" > "$P/pl-hang.seconds" & }
+    pl_hang=""
+    [ -n "$hang_patch" ] && { kit_build=$kit_build-hang pl hang PASSES=tests ONLY="$hung" > "$P/pl-hang.seconds" & pl_hang=$!; }
     seconds=$(pl reference PASSES=tests)
     res=$P/pl-reference/grade/results/results.json
     check=$("$P/check_platform" prairielearn "$res" || true)
@@ -154,7 +155,7 @@ if out=$(make -s --no-print-directory prairielearn DIST=$T/dist LABS="$FIRST_LAB
         || bad "PrairieLearn, a build failure: $check" "$(head -c 600 "$res")"
 
     if [ -n "$hang_patch" ]; then
-        wait
+        wait "$pl_hang" || true   # this job only: run.sh has its own in the background
         seconds=$(cat "$P/pl-hang.seconds")
         res=$P/pl-hang/grade/results/results.json
         check=$("$P/check_platform" prairielearn "$res" || true)

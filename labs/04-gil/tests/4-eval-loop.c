@@ -34,19 +34,26 @@ static double four_blocking_calls(enum gil_mode mode)
 TEST(blocking_io_runs_without_the_gil, 10, 20,
      "gil_begin_allow_threads, gil_end_allow_threads")
 {
-    /* Baseline: how late a 100 ms sleep ends on this machine right now.
-     * The bound, 250 ms plus twice that, sits between 100 ms (in parallel)
-     * and 400 ms (one after another); a second try absorbs one stall. */
-    double before = now_s();
-    sleep_s(0.1);
-    double lateness = now_s() - before - 0.1;
+    /* Baseline: how late a 100 ms sleep ends on this machine right now,
+     * taken just before and just after each try (the larger counts: one
+     * sample can miss a burst of load the try met).  The bound, 250 ms plus
+     * twice that, sits between 100 ms (in parallel) and 400 ms (one after
+     * another); three tries absorb stalls, which a serial GIL never passes. */
     const enum gil_mode modes[] = {GIL_NEW, GIL_OLD};
     const char *mode_names[] = {"new GIL", "old GIL"};
     for (int m = 0; m < 2; m++) {
-        double took = four_blocking_calls(modes[m]);
-        if (took > 0.25 + 2 * lateness)
-            took = fmin(took, four_blocking_calls(modes[m]));
-        ck_assert_msg(took <= 0.25 + 2 * lateness, "%s: 4 threads that each block for "
+        double took = 0, bound = 0;
+        for (int try = 0; try < 3 && (try == 0 || took > bound); try++) {
+            double before = now_s();
+            sleep_s(0.1);
+            double lateness = now_s() - before - 0.1;
+            took = four_blocking_calls(modes[m]);
+            before = now_s();
+            sleep_s(0.1);
+            lateness = fmax(lateness, now_s() - before - 0.1);
+            bound = 0.25 + 2 * lateness;
+        }
+        ck_assert_msg(took <= bound, "%s: 4 threads that each block for "
                       "100 ms took %.0f ms; with the GIL released while blocked they "
                       "overlap and take about 100 ms, one after another 400 ms.  "
                       "Py_BEGIN_ALLOW_THREADS releases the GIL", mode_names[m], took * 1e3);
