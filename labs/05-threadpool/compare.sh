@@ -29,7 +29,7 @@ workers=$("$lab/../../harness/scripts/cores.sh")
 reference="this lab's reference"
 who=${BENCH_WHO:-$reference}
 rounds=${ROUNDS:-5}
-fmt() { awk -v r="$1" 'BEGIN { if (r >= 1e6) printf "%.2f M", r / 1e6; else printf "%.0f k", r / 1e3 }'; }
+fmt() { awk -v r="$1" 'BEGIN { if (r >= 999500) printf "%.2f M", r / 1e6; else printf "%.0f k", r / 1e3 }'; }
 # The median and the spread of a list of rates: "MEDIAN MIN MAX".
 stats() { tr ' ' '\n' <<< "$1" | grep . | sort -g |
           awk '{ v[NR] = $1 } END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
