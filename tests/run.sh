@@ -115,7 +115,7 @@ make -s --no-print-directory kit LABS="$pool_labs" > "$T/kit.out" 2>&1 || bad "m
 (
     ls tests/hostile/*/*.patch | xargs -r -P "$JOBS" -n 1 tests/mutant.sh > "$T/hostile.out" 2>&1 &
     for lab in $LABS; do ls tests/mutants/$lab/*.patch 2>/dev/null; done |
-        xargs -r -P $((JOBS + 1)) -n 1 tests/mutant.sh > "$T/mutants.out" 2>&1 &
+        xargs -r -P "$JOBS" -n 1 tests/mutant.sh > "$T/mutants.out" 2>&1 &
     wait
 ) &
 POOL=$!

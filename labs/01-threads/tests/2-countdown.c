@@ -35,44 +35,49 @@ TEST(countdown_ticks_in_order_one_interval_apart, 10, 5,
      "countdown_start, countdown_body, countdown_join")
 {
     const double interval = 0.03;
-    struct tick_log log = TICK_LOG_INIT;
-    struct countdown c;
+    double took = 0, bound = 0;
+    /* Every try must tick in order and never early; only the upper bound,
+     * which load can only push up, is judged on the best of three tries. */
+    for (int try = 0; try < 3 && (try == 0 || took > bound); try++) {
+        struct tick_log log = TICK_LOG_INIT;
+        struct countdown c;
 
-    /* Baseline from this run: how late a plain 30 ms sleep wakes on this
-     * machine right now, taken just before and just after the countdown (the
-     * larger counts: one sample can miss a burst of load that the countdown
-     * met).  The upper bound below allows 4 such delays plus 100 ms, so a
-     * loaded machine passes while waiting twice as long per tick (another
-     * 120 ms) does not. */
-    double before = now_s();
-    sleep_s(interval);
-    double lateness = now_s() - before - interval;
+        /* Baseline from this run: how late a plain 30 ms sleep wakes on this
+         * machine right now, taken just before and just after the countdown
+         * (the larger counts: one sample can miss a burst of load that the
+         * countdown met).  The upper bound allows 4 such delays plus 100 ms,
+         * so a loaded machine passes while waiting twice as long per tick
+         * (another 120 ms) does not. */
+        double before = now_s();
+        sleep_s(interval);
+        double lateness = now_s() - before - interval;
 
-    double start = now_s();
-    ck_assert_int_eq(countdown_start(&c, 4, interval, log_tick, &log), 0);
-    int ticks = countdown_join(&c);
-    double took = now_s() - start;
+        double start = now_s();
+        ck_assert_int_eq(countdown_start(&c, 4, interval, log_tick, &log), 0);
+        int ticks = countdown_join(&c);
+        took = now_s() - start;
 
-    before = now_s();
-    sleep_s(interval);
-    lateness = fmax(lateness, now_s() - before - interval);
+        before = now_s();
+        sleep_s(interval);
+        lateness = fmax(lateness, now_s() - before - interval);
+        bound = 4 * interval + 4 * lateness + 0.1;
 
-    ck_assert_msg(log.count == 4, "expected 4 ticks (4, 3, 2, 1), got %d", log.count);
-    ck_assert_msg(ticks == 4, "expected countdown_join to return 4 ticks, got %d", ticks);
-    for (int i = 0; i < 4; i++) {
-        ck_assert_msg(log.n[i] == 4 - i, "tick %d: expected T-minus %d, got %d",
-                      i + 1, 4 - i, log.n[i]);
-        double due = start + i * interval;
-        ck_assert_msg(log.at[i] >= due - 0.001, "tick %d came %.1f ms early: "
-                      "wait for the whole interval, also after a spurious wakeup",
-                      i + 1, (due - log.at[i]) * 1e3);
+        ck_assert_msg(log.count == 4, "expected 4 ticks (4, 3, 2, 1), got %d", log.count);
+        ck_assert_msg(ticks == 4, "expected countdown_join to return 4 ticks, got %d", ticks);
+        for (int i = 0; i < 4; i++) {
+            ck_assert_msg(log.n[i] == 4 - i, "tick %d: expected T-minus %d, got %d",
+                          i + 1, 4 - i, log.n[i]);
+            double due = start + i * interval;
+            ck_assert_msg(log.at[i] >= due - 0.001, "tick %d came %.1f ms early: "
+                          "wait for the whole interval, also after a spurious wakeup",
+                          i + 1, (due - log.at[i]) * 1e3);
+        }
+        ck_assert_msg(took >= 4 * interval - 0.001, "expected the countdown to last "
+                      "4 intervals (it waits after the last tick too), it took %.0f ms",
+                      took * 1e3);
     }
-    ck_assert_msg(took >= 4 * interval - 0.001, "expected the countdown to last "
-                  "4 intervals (it waits after the last tick too), it took %.0f ms",
-                  took * 1e3);
-    ck_assert_msg(took <= 4 * interval + 4 * lateness + 0.1,
-                  "expected about %.0f ms for 4 ticks, took %.0f ms", 4 * interval * 1e3,
-                  took * 1e3);
+    ck_assert_msg(took <= bound, "expected about %.0f ms for 4 ticks, took %.0f ms "
+                  "(in each of 3 tries)", 4 * interval * 1e3, took * 1e3);
 }
 
 static bool ticked_once(void *log)
