@@ -10,6 +10,13 @@
 #
 # For every patch it also checks that grading wrote results.json and left no
 # process behind.  Prints one line per patch; exits 1 if any check failed.
+#
+# REACH=DIR (a map from tests/tools/reach.sh, as make test makes): an Exact
+# patch's gradings run only the tests that can run the code it changes (its
+# Caught-by tests, and those the map saw enter a function it changes).  A
+# test that never enters changed code runs as it does on the reference, so
+# grading it again could only repeat the reference's pass.  Without a map, or
+# for a change beyond function bodies, every test runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . harness/scripts/tsv.sh
@@ -28,10 +35,21 @@ for patch in "$@"; do
     mkdir -p "$tree/$lab" "$out"
     rm -rf "$out/grade"
     cp solutions/"$lab"/*.c "$tree/$lab/"
-    verdict=""
+    verdict="" only=""
     start=$(date +%s)
     # says_all FILE: every Says: line appears in FILE (results.json escapes
     # only quotes, backslashes and control characters, none of them in a Says).
+    # tests_reaching LAB TREE CAUGHT_BY: the tests an Exact grading must run,
+    # comma-separated ("": all of them; see REACH above).
+    tests_reaching() {
+        local map=${REACH:-/nonexistent}/$1.tsv funcs
+        [ -s "$map" ] || return 0
+        funcs=$(tests/tools/changed_functions.sh "solutions/$1" "$2")
+        [ -n "$funcs" ] && ! grep -qxF '*' <<< "$funcs" || return 0
+        { tr ',' '\n' <<< "$3"
+          awk -F'\t' 'NR == FNR { f[$1] = 1; next } ($2 in f) || $2 == "*" { print $1 }' <(echo "$funcs") "$map"
+        } | grep . | sort -u | paste -sd, - || true
+    }
     says_all() {
         local line
         while IFS= read -r line; do
@@ -43,6 +61,8 @@ for patch in "$@"; do
     elif ! (cd "$tree/$lab" && git apply -p1 "$OLDPWD/$patch") 2> "$out/apply.log"; then
         verdict="does not apply: $(head -c 300 "$out/apply.log")"
     else
+        only=$caught_by
+        [ "$exact" = yes ] && only=$(tests_reaching "$lab" "$tree/$lab" "$caught_by")
         # A mutant climbs the passes: plain first, then ThreadSanitizer, then
         # AddressSanitizer, and stops at the first grading that catches it and
         # says its Says: words.  Most bugs are caught in the plain pass, and
@@ -55,7 +75,7 @@ for patch in "$@"; do
         [ "$exact" = yes ] && [ "$kind" = hostile ] && ladder=("tests tests-tsan tests-asan")
         for passes in "${ladder[@]}"; do
             make -s --no-print-directory grade-now SUBMISSION="$tree" BUILD="$out/build" \
-                GRADE_OUT="$out/grade" LAB="$lab" ONLY="$([ "$exact" = yes ] || echo "$caught_by")" \
+                GRADE_OUT="$out/grade" LAB="$lab" ONLY="$only" \
                 PASSES="$passes" > "$out/grade.log" 2>&1 || true
             escaped=$(tsv_awk -v list=",$caught_by," 'status == "passed" && index(list, "," test ",")' \
                       "$out/grade/results.tsv" 2>/dev/null || true)
@@ -83,7 +103,7 @@ for patch in "$@"; do
             # Caught-by counts only if it fails again in a second grading.
             if [ -n "$extra" ]; then
                 make -s --no-print-directory grade-now SUBMISSION="$tree" BUILD="$out/build" \
-                    GRADE_OUT="$out/grade-again" LAB="$lab" PASSES="$passes" > "$out/grade-again.log" 2>&1 || true
+                    GRADE_OUT="$out/grade-again" LAB="$lab" ONLY="$only" PASSES="$passes" > "$out/grade-again.log" 2>&1 || true
                 extra=$(comm -12 <(sort <<< "$extra") <(others_failed "$out/grade-again/results.tsv" | sort) |
                         head -3 | tr '\n' ' ' || true)
                 [ -n "$extra" ] && verdict="cost more than it should: ${extra% } also failed, twice"
@@ -93,7 +113,7 @@ for patch in "$@"; do
         # other words; the verdict stands, so the wording gets one more try.
         if [ -z "$verdict" ] && [ -n "$says" ] && ! says_all "$out/grade/results.json"; then
             make -s --no-print-directory grade-now SUBMISSION="$tree" BUILD="$out/build" \
-                GRADE_OUT="$out/grade-again" LAB="$lab" ONLY="$([ "$exact" = yes ] || echo "$caught_by")" \
+                GRADE_OUT="$out/grade-again" LAB="$lab" ONLY="$only" \
                 PASSES="$passes" > "$out/grade-again.log" 2>&1 || true
             says_all "$out/grade-again/results.json" ||
                 verdict="was caught, but no feedback says \"$missing_says\" (in two gradings)"
@@ -106,6 +126,7 @@ for patch in "$@"; do
     fi
     rm -rf "$tree"
     took=$(($(date +%s) - start))
+    [ "$exact" = yes ] && [ -n "${only:-}" ] && took="$(tr , '\n' <<< "$only" | wc -l) tests reach it; $took"
     if [ -n "$verdict" ]; then
         echo "  ✗ $lab/$bug $verdict (log: $out/grade.log)"
         status=1

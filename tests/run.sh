@@ -44,13 +44,22 @@ REFERENCE=solutions
 
 ok() { echo "  ✓ $1"; passed=$((passed + 1)); }
 bad() { echo "  ✗ $1"; shift; [ $# -gt 0 ] && printf '%s\n' "$@" | head -25 | sed 's/^/      /'; failed=$((failed + 1)); }
-# cpu_s: CPU seconds used so far by everything this script has waited for
-# (the second line of bash's `times`: its children's user and system time).
-# `times` runs in this shell, not in a subshell, which has no children yet.
-cpu_s() {
-    awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, t, /[ms]/); s += t[1] * 60 + t[2] } print int(s) }' "$T/times"
+# busy: the share of the machine's CPU time that was not idle since START
+# (/proc/stat: every process's, the sandboxed tests' included).
+busy_since() { awk 'NR == 1 { t = 0; for (i = 2; i <= NF; i++) t += $i; print t, $5 + $6 }' /proc/stat; }
+BUSY0=$(busy_since)
+busy() { busy_since | awk -v b="$BUSY0" '{ split(b, s, " "); t = $1 - s[1]; if (t > 0) printf "%d%%", 100 * (t - ($2 - s[2])) / t }'; }
+section() { echo; echo "$1  [$(($(date +%s) - START)) s]"; }
+# replay NAME PID FILE: wait for a lane and print its lines, counting its
+# checks; a lane that stopped early (a command failed) is a failure too.
+replay() {
+    local lane_status=0
+    wait "$2" || lane_status=$?
+    cat "$3"
+    passed=$((passed + $(grep -c '^  ✓' "$3" || true)))
+    failed=$((failed + $(grep -c '^  ✗' "$3" || true)))
+    [ "$lane_status" -eq 0 ] || bad "the $1 lane stopped early (exit $lane_status): see its last lines above"
 }
-section() { times > "$T/times"; echo; echo "$1  [$(($(date +%s) - START)) s, $(cpu_s) s CPU]"; }
 
 # grade NAME ARGS...: run the real `make grade` into $T/NAME; keep its terminal output.
 # Its gcc build is the one the compile check below made, so nothing is built twice.
@@ -112,7 +121,14 @@ pool_labs=$( (echo $LABS | tr ' ' '\n'; ls -d tests/hostile/*/ | xargs -n 1 base
 make -s --no-print-directory kit LABS="$pool_labs" > "$T/kit.out" 2>&1 || bad "make kit failed" "$(tail -5 "$T/kit.out")"
 # The fixtures (long waits for hangs to be called) and the mutants run side
 # by side, so that neither leaves a core idle while the other finishes.
+# An Exact patch must leave every other test passing; the reach map (which
+# tests enter which functions, from one instrumented run of the reference)
+# lets it regrade only the tests that can run the code it changes.
+export REACH=$T/reach
 (
+    exact_labs=$(grep -l '^Exact: *yes' $(for lab in $pool_labs; do ls tests/mutants/$lab/*.patch tests/hostile/$lab/*.patch 2>/dev/null; done) |
+                 xargs -r -n 1 dirname | xargs -r -n 1 basename | sort -u || true)
+    tests/tools/reach.sh "$REACH" $exact_labs > "$T/reach.out" 2>&1 || true   # no map: every test regrades
     ls tests/hostile/*/*.patch | xargs -r -P "$JOBS" -n 1 tests/mutant.sh > "$T/hostile.out" 2>&1 &
     for lab in $LABS; do ls tests/mutants/$lab/*.patch 2>/dev/null; done |
         xargs -r -P "$JOBS" -n 1 tests/mutant.sh > "$T/mutants.out" 2>&1 &
@@ -120,6 +136,196 @@ make -s --no-print-directory kit LABS="$pool_labs" > "$T/kit.out" 2>&1 || bad "m
 ) &
 POOL=$!
 # /instructor-only
+
+# instructor-only
+# The packaging checks (batch, platforms, Gradescope) and the handout's run
+# in two lanes beside the sections below: each waits mostly on gradings
+# that sleep, and the reference must bear the load anyway (students grade on
+# busy laptops).  Their lines are kept and printed in their place.
+lane_packaging() {
+section "make batch grades a class, each submission on its own ($FEW_LABS)"
+class=$(mktemp -d)
+mkdir -p "$class/pack/ref-tar" "$class/broken/labs"
+for lab in $FEW_LABS; do cp -r "solutions/$lab" "$class/pack/ref-tar/"; done
+rm -rf "$class"/pack/ref-tar/*/tests
+cp -r "$class/pack/ref-tar/." "$class/broken/labs/"
+tar -czf "$class/ref-tar.tar.gz" -C "$class/pack" ref-tar && rm -rf "$class/pack"
+(cd labs && zip -qr "$class/skeleton-zip.zip" $FEW_LABS)
+for f in "$class/broken/labs/$FIRST_LAB"/*.c; do echo 'int broken = ;' >> "$f"; done
+if out=$(make -s --no-print-directory batch SUBMISSIONS="$class" BATCH_OUT=$T/batch LABS="$FEW_LABS" JOBS=2 2>&1); then
+    book=$T/batch/gradebook.csv
+    full=$(($(wc -w <<< "$FEW_LABS") * 100))
+    row() { grep "^$1," "$book" | awk -F, '{ print $NF }'; }
+    [ "$(head -1 "$book")" = "student,${FEW_LABS// /,},total" ] && ok "gradebook.csv has a column per lab and a total" \
+        || bad "gradebook header: $(head -1 "$book")"
+    [ "$(row ref-tar)" = "$full" ] && ok "the reference, as a .tar.gz of one folder, scores $full/$full" \
+        || bad "the reference scored $(row ref-tar) of $full" "$(cat "$book")"
+    [ "$(row skeleton-zip)" = 0 ] && ok "a skeleton (.zip) scores 0" || bad "the skeleton scored $(row skeleton-zip)"
+    broken_first=$(grep "^broken," "$book" | cut -d, -f2 || true)
+    [ "$broken_first" = 0 ] && [ "$(row broken)" = $((full - 100)) ] \
+        && ok "a build failure in $FIRST_LAB (a folder holding labs/) costs that lab only ($(row broken)/$full)" \
+        || bad "the broken submission scored $(grep "^broken," "$book")"
+    for s in ref-tar skeleton-zip broken; do
+        [ -s "$T/batch/students/$s/results.json" ] && [ -s "$T/batch/students/$s/feedback.txt" ] || missing_files+=" $s"
+    done
+    [ -z "${missing_files:-}" ] && ok "every student has results.json and feedback.txt" || bad "missing files for:$missing_files"
+    again=$(make -s --no-print-directory batch SUBMISSIONS="$class" BATCH_OUT=$T/batch LABS="$FEW_LABS" JOBS=2 2>&1 | tr '\r' '\n' | grep "submissions in" || true)
+    grep -q "0 graded, 3 unchanged" <<< "$again" && ok "a re-run grades nothing unchanged ($again)" \
+        || bad "a re-run regraded unchanged submissions" "$again"
+else
+    bad "make batch failed" "$out"
+fi
+rm -rf "$class"
+
+section "Instructor platforms: GitHub Actions, PrairieLearn and Classroom 50 bundles, each simulated"
+. tests/platforms.sh
+
+section "make gradescope: the bundle grades a submission in a simulated /autograder ($FEW_LABS)"
+zip=$T/dist/gradescope-autograder.zip
+if out=$(make -s --no-print-directory gradescope DIST=$T/dist LABS="$FEW_LABS" 2>&1) && [ -s $zip ]; then
+    listing=$(unzip -Z1 $zip)
+    grep -qx setup.sh <<< "$listing" && grep -qx run_autograder <<< "$listing" \
+        && ok "setup.sh and run_autograder are at the zip's root" || bad "zip root" "$listing"
+    leaks=$(grep '^kit/solutions/' <<< "$listing" | grep -v '/$' | grep -v '^kit/solutions/[^/]*/tests/' || true)
+    [ -z "$leaks" ] && ok "the bundle holds hidden tests but no solution code" || bad "solution files in the bundle" "$leaks"
+    for case in reference broken; do
+        ag=$(mktemp -d)
+        chmod 755 "$ag"
+        mkdir -p "$ag/source" "$ag/submission/repo/labs"
+        (cd "$ag/source" && unzip -q "$OLDPWD/$zip")
+        # The broken upload needs only the lab it breaks; the others grade
+        # as the skeletons they fall back to, in a second instead of 30.
+        for lab in $([ $case = reference ] && echo "$FEW_LABS" || echo "$FIRST_LAB"); do
+            cp -r "solutions/$lab" "$ag/submission/repo/labs/"
+        done
+        [ $case = broken ] && echo 'int broken = ;' >> "$(ls "$ag"/submission/repo/labs/$FIRST_LAB/*.c | grep -v hidden | head -1)"
+        AUTOGRADER_ROOT=$ag "$ag/source/run_autograder" || true
+        res=$("$T/tools/check_results" "$ag/results/results.json" 2>&1 || true)
+        if [ $case = reference ]; then
+            grep -q "ok: $full/$full" <<< "$res" && ok "a repository upload of the reference: $res" \
+                || bad "reference on Gradescope: $res" \
+                       "$(grep -A4 '  ✗ ' "$ag/results/terminal.txt" | head -20)"
+            grep -q '"output_format": "md"' "$ag/results/results.json" \
+                && ok "Gradescope renders the feedback as markdown (output_format md)" \
+                || bad "results.json does not ask Gradescope for markdown"
+            grep -q "runs as an unprivileged user" "$ag/results/terminal.txt" \
+                && ok "student code ran as a non-root user" || bad "student code ran as root" "$(tail -2 "$ag/results/terminal.txt")"
+            for lab in $FEW_LABS; do
+                grep -q '^# Leaderboard:' "labs/$lab/compare.sh" 2>/dev/null || continue
+                entry=$(grep -o "{\"name\": \"$lab: tasks/s[^}]*}" "$ag/results/results.json" || true)
+                [ -n "$entry" ] && ok "a full-marks $lab gets an ungraded leaderboard entry: $entry" \
+                    || bad "no leaderboard entry for $lab" "$(grep -A3 leaderboard "$ag/results/results.json")"
+            done
+        else
+            grep -q "^ok:" <<< "$res" && grep -q "did not compile" "$ag/results/results.json" \
+                && ok "a build failure still writes results.json, with the compiler's errors" \
+                || bad "a build failure on Gradescope: $res"
+        fi
+        rm -rf "$ag"
+    done
+else
+    bad "make gradescope failed" "$out"
+fi
+
+return 0
+}
+lane_handout() {
+section "make handout: what students get works, holds no reference, and never touches their work"
+if out=$(make -s --no-print-directory handout DIST=$T/dist BUILD=$T/handout-build LABS="$LABS" 2>&1) &&
+   [ -s $T/dist/concurrency-labs-student.tar.gz ]; then
+    ho=$(mktemp -d)
+    tar -xzf $T/dist/concurrency-labs-student.tar.gz -C "$ho"
+    hd=$ho/concurrency-labs
+    [ ! -e "$hd/solutions" ] && ! grep -rlq --include='*.c' '^HIDDEN_TEST(' "$ho" && ! find "$ho" -name '*.patch' | grep -q . \
+        && ok "no solutions/, hidden tests or mutants in the handout" || bad "instructor files in the handout"
+    # "solutions" as a path, a value or a word in code: nothing a student
+    # gets may point at a tree they do not have.  Prose ("no better
+    # solutions that ...", a seed's words) may say the word.
+    mentions=$(grep -rnIw solutions "$hd" | grep -vE '[a-z] solutions [a-z]' | sed "s|$hd/||" | head -5 || true)
+    [ -z "$mentions" ] && ok "nothing in the handout refers to solutions/" \
+        || bad "the handout refers to solutions/" "$mentions"
+    # No whole line of solution code (or hidden test), at least 35
+    # characters long and not also in the kit's own code, may appear in the
+    # handout.
+    leaked=""
+    cat $(find harness -type f) $(find labs -type f -name '*.[ch]') 2>/dev/null | sed 's/^[[:space:]]*//' > "$T/kit-lines" || true
+    for lab in $LABS; do
+        for f in solutions/$lab/*.c solutions/$lab/tests/*.c; do
+            [ -f "$f" ] || continue
+            sed 's/^[[:space:]]*//' "$f" | grep -vxFf "$T/kit-lines" |
+                awk 'length($0) >= 35' > "$T/solution-lines" || true
+            [ -s "$T/solution-lines" ] || continue
+            hit=$(find "$ho" -type f -exec cat {} + | sed 's/^[[:space:]]*//' |
+                  grep -xFf "$T/solution-lines" | head -2 || true)
+            [ -n "$hit" ] && leaked+="$f: $hit"$'\n'
+        done
+    done
+    [ -z "$leaked" ] && ok "no line of solution code appears in the handout" || bad "solution text in the handout" "$leaked"
+    cmp -s harness/scripts/github/grade.yml "$hd/.github/workflows/grade.yml" \
+        && ok "the handout carries the GitHub Actions workflow (.github/workflows/grade.yml)" \
+        || bad "no GitHub Actions workflow in the handout"
+    if (cd "$hd" && make LAB=$FIRST_LAB > "$OLDPWD/$T/handout-make.out" 2>&1) &&
+       grep -q "^TOTAL 0/" "$T/handout-make.out"; then
+        ok "make in the unpacked handout grades a skeleton at 0 ($FIRST_LAB)"
+    else
+        bad "make in the handout" "$(tail -15 "$T/handout-make.out")"
+    fi
+    # A student who has solved every lab: their charts, then the kit's own
+    # tests, which must pass on their tree and leave it as it was.
+    for lab in $LABS; do
+        for f in $(harness/scripts/student_files.sh "$lab"); do cp "solutions/$lab/$f" "$hd/labs/$lab/"; done
+    done
+    if out=$(cd "$hd" && PLOTS_QUICK=1 make -s --no-print-directory plots 2>&1); then
+        charts=$(ls "$hd"/plots/*.png 2>/dev/null | wc -l || true)
+        [ "$charts" -eq "$(wc -w <<< "$LABS")" ] && ok "make plots on solved labs draws $charts charts in plots/" \
+            || bad "make plots on solved labs drew $charts charts" "$out"
+        grep -q "[0-9] cores" <<< "$out" && ok "the charts say how many cores the machine had" \
+            || bad "no chart mentions the core count"
+    else
+        bad "make plots failed on solved labs" "$out"
+    fi
+    before=$(cd "$hd" && find labs plots -type f -print0 | sort -z | xargs -0 sha256sum)
+    if (cd "$hd" && TEST_LABS="$LABS" HANDOUT_QUICK=1 make test > "$OLDPWD/$T/handout-test.out" 2>&1); then
+        ok "make test in the solved handout: $(grep -E '^[0-9]+ passed' "$T/handout-test.out" | tail -1)"
+    else
+        bad "make test in the solved handout" "$(grep '✗' "$T/handout-test.out" | head -10)"
+    fi
+    changed=$(diff <(echo "$before") <(cd "$hd" && find labs plots -type f -print0 | sort -z | xargs -0 sha256sum) |
+              sed -n 's/^[<>] [0-9a-f]*  //p' | sort -u | head -5 || true)
+    [ -z "$changed" ] && ok "make test left the student's labs/ and plots/ byte for byte as they were" \
+        || bad "make test changed the student's files" "$changed"
+    # make bench, one round: every lab's benchmark prints what its
+    # compare.sh promises ("# Prints: ..."), and calls the code the student's.
+    if out=$(cd "$hd" && ROUNDS=1 make -s --no-print-directory bench 2>&1); then
+        for lab in $LABS; do
+            [ -x "labs/$lab/compare.sh" ] || continue
+            want=$(sed -n 's/^# Prints: //p' "labs/$lab/compare.sh" || true)
+            got=$(awk -v lab="== $lab" '$0 == lab { on = 1; next } /^== / { on = 0 } on' <<< "$out")
+            if [ -n "$want" ] && grep -qF "$want" <<< "$got" && grep -q "your code" <<< "$got" &&
+               ! grep -qi "did not\|error" <<< "$got"; then
+                ok "$lab: make bench prints its table, for your code ($(grep -c . <<< "$got") lines)"
+            else
+                bad "$lab: make bench printed no table naming your code (want \"${want:-# Prints: in compare.sh}\")" "$got"
+            fi
+        done
+    else
+        bad "make bench failed in the solved handout" "$out"
+    fi
+    rm -rf "$ho"
+else
+    bad "make handout failed" "$out"
+fi
+who=$(make -n --no-print-directory bench LABS="$LABS" 2>/dev/null | grep -o "BENCH_WHO=\"[^\"]*\"" | sort -u || true)
+[ "$who" = 'BENCH_WHO="this lab'"'"'s reference"' ] && ok "in the kit, make bench measures the reference" \
+    || bad "in the kit, make bench would measure: ${who:-nothing}"
+return 0
+}
+lane_packaging > "$T/lane-packaging.out" 2>&1 &
+LANE_PACKAGING=$!
+lane_handout > "$T/lane-handout.out" 2>&1 &
+LANE_HANDOUT=$!
+# /instructor-only
+
 
 # instructor-only
 section "Skeletons differ from solutions only inside function bodies"
@@ -210,178 +416,8 @@ out=$(PLOTS_QUICK=1 PLOTS_DIR=$T/plots-skeleton make -s --no-print-directory plo
     || bad "make plots on skeletons" "$out"
 
 # instructor-only
-section "make batch grades a class, each submission on its own ($FEW_LABS)"
-class=$(mktemp -d)
-mkdir -p "$class/pack/ref-tar" "$class/broken/labs"
-for lab in $FEW_LABS; do cp -r "solutions/$lab" "$class/pack/ref-tar/"; done
-rm -rf "$class"/pack/ref-tar/*/tests
-cp -r "$class/pack/ref-tar/." "$class/broken/labs/"
-tar -czf "$class/ref-tar.tar.gz" -C "$class/pack" ref-tar && rm -rf "$class/pack"
-(cd labs && zip -qr "$class/skeleton-zip.zip" $FEW_LABS)
-for f in "$class/broken/labs/$FIRST_LAB"/*.c; do echo 'int broken = ;' >> "$f"; done
-if out=$(make -s --no-print-directory batch SUBMISSIONS="$class" BATCH_OUT=$T/batch LABS="$FEW_LABS" JOBS=2 2>&1); then
-    book=$T/batch/gradebook.csv
-    full=$(($(wc -w <<< "$FEW_LABS") * 100))
-    row() { grep "^$1," "$book" | awk -F, '{ print $NF }'; }
-    [ "$(head -1 "$book")" = "student,${FEW_LABS// /,},total" ] && ok "gradebook.csv has a column per lab and a total" \
-        || bad "gradebook header: $(head -1 "$book")"
-    [ "$(row ref-tar)" = "$full" ] && ok "the reference, as a .tar.gz of one folder, scores $full/$full" \
-        || bad "the reference scored $(row ref-tar) of $full" "$(cat "$book")"
-    [ "$(row skeleton-zip)" = 0 ] && ok "a skeleton (.zip) scores 0" || bad "the skeleton scored $(row skeleton-zip)"
-    broken_first=$(grep "^broken," "$book" | cut -d, -f2 || true)
-    [ "$broken_first" = 0 ] && [ "$(row broken)" = $((full - 100)) ] \
-        && ok "a build failure in $FIRST_LAB (a folder holding labs/) costs that lab only ($(row broken)/$full)" \
-        || bad "the broken submission scored $(grep "^broken," "$book")"
-    for s in ref-tar skeleton-zip broken; do
-        [ -s "$T/batch/students/$s/results.json" ] && [ -s "$T/batch/students/$s/feedback.txt" ] || missing_files+=" $s"
-    done
-    [ -z "${missing_files:-}" ] && ok "every student has results.json and feedback.txt" || bad "missing files for:$missing_files"
-    again=$(make -s --no-print-directory batch SUBMISSIONS="$class" BATCH_OUT=$T/batch LABS="$FEW_LABS" JOBS=2 2>&1 | tr '\r' '\n' | grep "submissions in" || true)
-    grep -q "0 graded, 3 unchanged" <<< "$again" && ok "a re-run grades nothing unchanged ($again)" \
-        || bad "a re-run regraded unchanged submissions" "$again"
-else
-    bad "make batch failed" "$out"
-fi
-rm -rf "$class"
-
-section "Instructor platforms: GitHub Actions, PrairieLearn and Classroom 50 bundles, each simulated"
-. tests/platforms.sh
-
-section "make gradescope: the bundle grades a submission in a simulated /autograder ($FEW_LABS)"
-zip=$T/dist/gradescope-autograder.zip
-if out=$(make -s --no-print-directory gradescope DIST=$T/dist LABS="$FEW_LABS" 2>&1) && [ -s $zip ]; then
-    listing=$(unzip -Z1 $zip)
-    grep -qx setup.sh <<< "$listing" && grep -qx run_autograder <<< "$listing" \
-        && ok "setup.sh and run_autograder are at the zip's root" || bad "zip root" "$listing"
-    leaks=$(grep '^kit/solutions/' <<< "$listing" | grep -v '/$' | grep -v '^kit/solutions/[^/]*/tests/' || true)
-    [ -z "$leaks" ] && ok "the bundle holds hidden tests but no solution code" || bad "solution files in the bundle" "$leaks"
-    for case in reference broken; do
-        ag=$(mktemp -d)
-        chmod 755 "$ag"
-        mkdir -p "$ag/source" "$ag/submission/repo/labs"
-        (cd "$ag/source" && unzip -q "$OLDPWD/$zip")
-        # The broken upload needs only the lab it breaks; the others grade
-        # as the skeletons they fall back to, in a second instead of 30.
-        for lab in $([ $case = reference ] && echo "$FEW_LABS" || echo "$FIRST_LAB"); do
-            cp -r "solutions/$lab" "$ag/submission/repo/labs/"
-        done
-        [ $case = broken ] && echo 'int broken = ;' >> "$(ls "$ag"/submission/repo/labs/$FIRST_LAB/*.c | grep -v hidden | head -1)"
-        AUTOGRADER_ROOT=$ag "$ag/source/run_autograder" || true
-        res=$("$T/tools/check_results" "$ag/results/results.json" 2>&1 || true)
-        if [ $case = reference ]; then
-            grep -q "ok: $full/$full" <<< "$res" && ok "a repository upload of the reference: $res" \
-                || bad "reference on Gradescope: $res" \
-                       "$(grep -A4 '  ✗ ' "$ag/results/terminal.txt" | head -20)"
-            grep -q '"output_format": "md"' "$ag/results/results.json" \
-                && ok "Gradescope renders the feedback as markdown (output_format md)" \
-                || bad "results.json does not ask Gradescope for markdown"
-            grep -q "runs as an unprivileged user" "$ag/results/terminal.txt" \
-                && ok "student code ran as a non-root user" || bad "student code ran as root" "$(tail -2 "$ag/results/terminal.txt")"
-            for lab in $FEW_LABS; do
-                grep -q '^# Leaderboard:' "labs/$lab/compare.sh" 2>/dev/null || continue
-                entry=$(grep -o "{\"name\": \"$lab: tasks/s[^}]*}" "$ag/results/results.json" || true)
-                [ -n "$entry" ] && ok "a full-marks $lab gets an ungraded leaderboard entry: $entry" \
-                    || bad "no leaderboard entry for $lab" "$(grep -A3 leaderboard "$ag/results/results.json")"
-            done
-        else
-            grep -q "^ok:" <<< "$res" && grep -q "did not compile" "$ag/results/results.json" \
-                && ok "a build failure still writes results.json, with the compiler's errors" \
-                || bad "a build failure on Gradescope: $res"
-        fi
-        rm -rf "$ag"
-    done
-else
-    bad "make gradescope failed" "$out"
-fi
-
-section "make handout: what students get works, holds no reference, and never touches their work"
-if out=$(make -s --no-print-directory handout DIST=$T/dist BUILD=$T/handout-build LABS="$LABS" 2>&1) &&
-   [ -s $T/dist/concurrency-labs-student.tar.gz ]; then
-    ho=$(mktemp -d)
-    tar -xzf $T/dist/concurrency-labs-student.tar.gz -C "$ho"
-    hd=$ho/concurrency-labs
-    [ ! -e "$hd/solutions" ] && ! grep -rlq --include='*.c' '^HIDDEN_TEST(' "$ho" && ! find "$ho" -name '*.patch' | grep -q . \
-        && ok "no solutions/, hidden tests or mutants in the handout" || bad "instructor files in the handout"
-    # "solutions" as a path, a value or a word in code: nothing a student
-    # gets may point at a tree they do not have.  Prose ("no better
-    # solutions that ...", a seed's words) may say the word.
-    mentions=$(grep -rnIw solutions "$hd" | grep -vE '[a-z] solutions [a-z]' | sed "s|$hd/||" | head -5 || true)
-    [ -z "$mentions" ] && ok "nothing in the handout refers to solutions/" \
-        || bad "the handout refers to solutions/" "$mentions"
-    # No whole line of solution code (or hidden test), at least 35
-    # characters long and not also in the kit's own code, may appear in the
-    # handout.
-    leaked=""
-    cat $(find harness -type f) $(find labs -type f -name '*.[ch]') 2>/dev/null | sed 's/^[[:space:]]*//' > "$T/kit-lines" || true
-    for lab in $LABS; do
-        for f in solutions/$lab/*.c solutions/$lab/tests/*.c; do
-            [ -f "$f" ] || continue
-            sed 's/^[[:space:]]*//' "$f" | grep -vxFf "$T/kit-lines" |
-                awk 'length($0) >= 35' > "$T/solution-lines" || true
-            [ -s "$T/solution-lines" ] || continue
-            hit=$(find "$ho" -type f -exec cat {} + | sed 's/^[[:space:]]*//' |
-                  grep -xFf "$T/solution-lines" | head -2 || true)
-            [ -n "$hit" ] && leaked+="$f: $hit"$'\n'
-        done
-    done
-    [ -z "$leaked" ] && ok "no line of solution code appears in the handout" || bad "solution text in the handout" "$leaked"
-    cmp -s harness/scripts/github/grade.yml "$hd/.github/workflows/grade.yml" \
-        && ok "the handout carries the GitHub Actions workflow (.github/workflows/grade.yml)" \
-        || bad "no GitHub Actions workflow in the handout"
-    if (cd "$hd" && make LAB=$FIRST_LAB > "$OLDPWD/$T/handout-make.out" 2>&1) &&
-       grep -q "^TOTAL 0/" "$T/handout-make.out"; then
-        ok "make in the unpacked handout grades a skeleton at 0 ($FIRST_LAB)"
-    else
-        bad "make in the handout" "$(tail -15 "$T/handout-make.out")"
-    fi
-    # A student who has solved every lab: their charts, then the kit's own
-    # tests, which must pass on their tree and leave it as it was.
-    for lab in $LABS; do
-        for f in $(harness/scripts/student_files.sh "$lab"); do cp "solutions/$lab/$f" "$hd/labs/$lab/"; done
-    done
-    if out=$(cd "$hd" && PLOTS_QUICK=1 make -s --no-print-directory plots 2>&1); then
-        charts=$(ls "$hd"/plots/*.png 2>/dev/null | wc -l || true)
-        [ "$charts" -eq "$(wc -w <<< "$LABS")" ] && ok "make plots on solved labs draws $charts charts in plots/" \
-            || bad "make plots on solved labs drew $charts charts" "$out"
-        grep -q "[0-9] cores" <<< "$out" && ok "the charts say how many cores the machine had" \
-            || bad "no chart mentions the core count"
-    else
-        bad "make plots failed on solved labs" "$out"
-    fi
-    before=$(cd "$hd" && find labs plots -type f -print0 | sort -z | xargs -0 sha256sum)
-    if (cd "$hd" && TEST_LABS="$LABS" HANDOUT_QUICK=1 make test > "$OLDPWD/$T/handout-test.out" 2>&1); then
-        ok "make test in the solved handout: $(grep -E '^[0-9]+ passed' "$T/handout-test.out" | tail -1)"
-    else
-        bad "make test in the solved handout" "$(grep '✗' "$T/handout-test.out" | head -10)"
-    fi
-    changed=$(diff <(echo "$before") <(cd "$hd" && find labs plots -type f -print0 | sort -z | xargs -0 sha256sum) |
-              sed -n 's/^[<>] [0-9a-f]*  //p' | sort -u | head -5 || true)
-    [ -z "$changed" ] && ok "make test left the student's labs/ and plots/ byte for byte as they were" \
-        || bad "make test changed the student's files" "$changed"
-    # make bench, one round: every lab's benchmark prints what its
-    # compare.sh promises ("# Prints: ..."), and calls the code the student's.
-    if out=$(cd "$hd" && ROUNDS=1 make -s --no-print-directory bench 2>&1); then
-        for lab in $LABS; do
-            [ -x "labs/$lab/compare.sh" ] || continue
-            want=$(sed -n 's/^# Prints: //p' "labs/$lab/compare.sh" || true)
-            got=$(awk -v lab="== $lab" '$0 == lab { on = 1; next } /^== / { on = 0 } on' <<< "$out")
-            if [ -n "$want" ] && grep -qF "$want" <<< "$got" && grep -q "your code" <<< "$got" &&
-               ! grep -qi "did not\|error" <<< "$got"; then
-                ok "$lab: make bench prints its table, for your code ($(grep -c . <<< "$got") lines)"
-            else
-                bad "$lab: make bench printed no table naming your code (want \"${want:-# Prints: in compare.sh}\")" "$got"
-            fi
-        done
-    else
-        bad "make bench failed in the solved handout" "$out"
-    fi
-    rm -rf "$ho"
-else
-    bad "make handout failed" "$out"
-fi
-who=$(make -n --no-print-directory bench LABS="$LABS" 2>/dev/null | grep -o "BENCH_WHO=\"[^\"]*\"" | sort -u || true)
-[ "$who" = 'BENCH_WHO="this lab'"'"'s reference"' ] && ok "in the kit, make bench measures the reference" \
-    || bad "in the kit, make bench would measure: ${who:-nothing}"
+replay "Packaging" $LANE_PACKAGING "$T/lane-packaging.out"
+replay "Handout" $LANE_HANDOUT "$T/lane-handout.out"
 # /instructor-only
 
 section "Handouts take their shared facts from one source"
@@ -447,5 +483,5 @@ section "make test wrote nothing in labs/ or plots/"
     || bad "labs/ or plots/ changed during make test" "$(git status --short labs plots 2>/dev/null | head -5)"
 
 echo
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed  ($(($(date +%s) - START)) s; the machine was $(busy) busy)"
 [ "$failed" -eq 0 ] || exit 1
