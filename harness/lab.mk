@@ -54,7 +54,7 @@ lab_kit_objects   = $(addprefix $(KIT_BUILD)/$(1)/$(2)/,runner.o reap.o watch.o 
                       $(patsubst labs/$(1)/%.c,%.o,$(call lab_visible_tests,$(1))) \
                       $(patsubst $(REFERENCE)/$(1)/tests/%.c,hidden/%.o,$(call lab_hidden_tests,$(1))))
 lab_includes      = -Iharness/testlib -Ilabs/$(1) $(if $(wildcard labs/$(1)/support),-Ilabs/$(1)/support)
-lab_headers       = $(wildcard labs/$(1)/*.h labs/$(1)/support/*.h) harness/testlib/lab_test.h harness/testlib/testkit.h harness/testlib/todo.h
+lab_headers       = $(wildcard labs/$(1)/*.h labs/$(1)/support/*.h) harness/testlib/lab_test.h harness/testlib/testkit.h harness/testlib/todo.h harness/testlib/clock.h
 lab_test_headers  = $(call lab_headers,$(1)) $(wildcard labs/$(1)/tests/*.h)
 
 # The pthread calls watch.c tracks.  --wrap=F sends every call to F from the

@@ -5,7 +5,8 @@
  * hoping: a gate, a start line, a rendezvous, a condition polled to a
  * deadline, a count that must keep moving, and "these threads are asleep".
  * A call under test can run on a thread the test watches (struct watched_call).
- * Header-only on purpose so that a lab needs nothing but #include "testkit.h".
+ * Header-only on purpose so that a lab needs nothing but #include "testkit.h"
+ * (which brings clock.h, shared with the labs' given code).
  */
 #ifndef TESTKIT_H
 #define TESTKIT_H
@@ -24,6 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"   /* clock_in: deadlines for timed waits */
+
 /* Monotonic wall-clock seconds: immune to NTP steps, unlike gettimeofday(). */
 static inline double now_s(void)
 {
@@ -38,18 +41,6 @@ static inline double cpu_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* The CLOCK_REALTIME instant `seconds` from now, as pthread_cond_timedwait
- * (on a default condition variable) and sem_timedwait want a deadline. */
-static inline struct timespec realtime_in(double seconds)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    long long ns = (long long)ts.tv_nsec + (long long)(seconds * 1e9);
-    ts.tv_sec += (time_t)(ns / 1000000000);
-    ts.tv_nsec = (long)(ns % 1000000000);
-    return ts;
 }
 
 /* Sleep for a duration in seconds, resuming after signals. */
@@ -357,7 +348,7 @@ struct rendezvous {
 
 static inline void rendezvous_meet(struct rendezvous *r)
 {
-    struct timespec deadline = realtime_in(r->patience_s);
+    struct timespec deadline = clock_in(CLOCK_REALTIME, r->patience_s);
     pthread_mutex_lock(&r->lock);
     r->arrived++;
     pthread_cond_broadcast(&r->arrived_cv);

@@ -6,26 +6,16 @@
 #include <errno.h>
 #include <time.h>
 
+#include "clock.h"
 #include "gil.h"
 
 /* ---- Part 1: setting up ---------------------------------------------------- */
 
-/* An absolute CLOCK_MONOTONIC deadline `seconds` from now, for
- * pthread_cond_timedwait on a condition variable set up with that clock. */
-static struct timespec deadline_in(double seconds)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    long long ns = ts.tv_nsec + (long long)(seconds * 1e9);
-    ts.tv_sec += (time_t)(ns / 1000000000);
-    ts.tv_nsec = (long)(ns % 1000000000);
-    return ts;
-}
-
 void gil_init(struct gil *g, enum gil_mode mode)
 {
     /* TODO: set the mode; initialise the mutex and both condition variables
-     * (the conditions on CLOCK_MONOTONIC, to match deadline_in); the GIL
+     * (the conditions on CLOCK_MONOTONIC, the clock of the deadlines you
+     * will wait for: clock_in(CLOCK_MONOTONIC, s), from clock.h); the GIL
      * starts free, with no last holder and no switches; interval
      * GIL_DEFAULT_INTERVAL_S; drop_request false and check_interval
      * GIL_DEFAULT_CHECK_INTERVAL (atomic_init for the atomics). */
@@ -84,12 +74,12 @@ static void note_new_holder(struct gil *g, struct gil_thread *me)
 static void new_gil_take(struct gil *g, struct gil_thread *me)
 {
     /* TODO: CPython's take_gil.  Under the mutex, while the GIL is locked:
-     * remember switch_number, then wait on `released` until deadline_in(one
-     * interval).  If the wait timed out, the GIL is still locked and no
+     * remember switch_number, then wait on `released` until one interval
+     * from now (clock_in).  If the wait timed out, the GIL is still locked and no
      * switch happened meanwhile, set drop_request.  Then take the GIL
      * (locked, note_new_holder), clear drop_request - it has been answered -
      * and wake a forced dropper waiting on `switched`. */
-    (void)g, (void)me, (void)deadline_in, (void)note_new_holder;
+    (void)g, (void)me, (void)note_new_holder;
     NOT_IMPLEMENTED();
 }
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "clock.h"
 #include "procpool.h"
 
 struct future {
@@ -26,23 +27,12 @@ static bool is_settled(enum future_state state)
     return state == FUTURE_FINISHED || state == FUTURE_CANCELLED;
 }
 
-/* The monotonic clock, timeout_s from now. */
-static struct timespec deadline_after(double timeout_s)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    long long ns = ts.tv_nsec + (long long)(timeout_s * 1e9);
-    ts.tv_sec += (time_t)(ns / 1000000000);
-    ts.tv_nsec = (long)(ns % 1000000000);
-    return ts;
-}
-
 struct future *future_new(void)
 {
     /* TODO: calloc a future; initialise its mutex, and its condition variable
      * on CLOCK_MONOTONIC (a pthread_condattr_t with pthread_condattr_setclock)
-     * to match deadline_after(); state PENDING; one reference.  NULL if out
-     * of memory. */
+     * to match the deadlines of clock_in(CLOCK_MONOTONIC, s), from clock.h;
+     * state PENDING; one reference.  NULL if out of memory. */
     NOT_IMPLEMENTED();
 }
 
@@ -94,11 +84,11 @@ void future_finish(struct future *f, int status, void *data, size_t len)
 int future_result(struct future *f, double timeout_s, const void **data, size_t *len)
 {
     /* TODO: wait on the condition variable until the future is settled:
-     * forever if timeout_s < 0, else until deadline_after(timeout_s), and
+     * forever if timeout_s < 0, else until timeout_s from now (clock_in), and
      * return PROCPOOL_TIMEOUT if it is still not settled then.  Return
      * PROCPOOL_CANCELLED for a cancelled future, else its status; on
      * PROCPOOL_OK fill in *data and *len (either may be NULL: skip it). */
-    (void)f, (void)timeout_s, (void)data, (void)len, (void)deadline_after;
+    (void)f, (void)timeout_s, (void)data, (void)len;
     NOT_IMPLEMENTED();
 }
 

@@ -6,21 +6,10 @@
 #include <errno.h>
 #include <time.h>
 
+#include "clock.h"
 #include "gil.h"
 
 /* ---- Part 1: setting up ---------------------------------------------------- */
-
-/* An absolute CLOCK_MONOTONIC deadline `seconds` from now, for
- * pthread_cond_timedwait on a condition variable set up with that clock. */
-static struct timespec deadline_in(double seconds)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    long long ns = ts.tv_nsec + (long long)(seconds * 1e9);
-    ts.tv_sec += (time_t)(ns / 1000000000);
-    ts.tv_nsec = (long)(ns % 1000000000);
-    return ts;
-}
 
 void gil_init(struct gil *g, enum gil_mode mode)
 {
@@ -97,7 +86,7 @@ static void new_gil_take(struct gil *g, struct gil_thread *me)
     pthread_mutex_lock(&g->mutex);
     while (g->locked) {
         unsigned long switches_before = g->switch_number;
-        struct timespec deadline = deadline_in(g->interval_s);
+        struct timespec deadline = clock_in(CLOCK_MONOTONIC, g->interval_s);
         int rc = pthread_cond_timedwait(&g->released, &g->mutex, &deadline);
         if (rc == ETIMEDOUT && g->locked && g->switch_number == switches_before)
             atomic_store_explicit(&g->drop_request, true, memory_order_relaxed);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "clock.h"
 #include "procpool.h"
 
 struct future {
@@ -24,17 +25,6 @@ struct future {
 static bool is_settled(enum future_state state)
 {
     return state == FUTURE_FINISHED || state == FUTURE_CANCELLED;
-}
-
-/* The monotonic clock, timeout_s from now. */
-static struct timespec deadline_after(double timeout_s)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    long long ns = ts.tv_nsec + (long long)(timeout_s * 1e9);
-    ts.tv_sec += (time_t)(ns / 1000000000);
-    ts.tv_nsec = (long)(ns % 1000000000);
-    return ts;
 }
 
 struct future *future_new(void)
@@ -111,7 +101,7 @@ void future_finish(struct future *f, int status, void *data, size_t len)
 
 int future_result(struct future *f, double timeout_s, const void **data, size_t *len)
 {
-    struct timespec deadline = deadline_after(timeout_s < 0 ? 0 : timeout_s);
+    struct timespec deadline = clock_in(CLOCK_MONOTONIC, timeout_s < 0 ? 0 : timeout_s);
     pthread_mutex_lock(&f->lock);
     while (!is_settled(f->state)) {
         if (timeout_s < 0) {

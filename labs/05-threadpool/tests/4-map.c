@@ -22,7 +22,7 @@ static void *finish_after_next(void *arg, struct task_error *error)
 {
     (void)error;
     intptr_t i = (intptr_t)arg;
-    struct timespec deadline = realtime_in(2.0);
+    struct timespec deadline = clock_in(CLOCK_REALTIME, 2.0);
     pthread_mutex_lock(&relay.lock);
     while (relay.finished_from != i + 1 &&
            pthread_cond_timedwait(&relay.cv, &relay.lock, &deadline) == 0)
