@@ -50,9 +50,12 @@ lab_visible_tests = $(wildcard labs/$(1)/tests/*.c)
 lab_hidden_tests  = $(if $(REFERENCE),$(wildcard $(REFERENCE)/$(1)/tests/*.c))
 # Visible and hidden files may share a name (a Part's), so their objects
 # live in tests/ and hidden/.
-lab_kit_objects   = $(addprefix $(KIT_BUILD)/$(1)/$(2)/,runner.o reap.o watch.o diagnose.o sanitizer.o \
+# The tracker's objects are the same for every lab: built once per variant.
+common_kit_objects = $(addprefix $(KIT_BUILD)/common/$(1)/,reap.o watch.o diagnose.o sanitizer.o)
+lab_kit_objects   = $(addprefix $(KIT_BUILD)/$(1)/$(2)/,runner.o \
                       $(patsubst labs/$(1)/%.c,%.o,$(call lab_visible_tests,$(1))) \
-                      $(patsubst $(REFERENCE)/$(1)/tests/%.c,hidden/%.o,$(call lab_hidden_tests,$(1))))
+                      $(patsubst $(REFERENCE)/$(1)/tests/%.c,hidden/%.o,$(call lab_hidden_tests,$(1)))) \
+                    $(call common_kit_objects,$(2))
 lab_includes      = -Iharness/testlib -Ilabs/$(1) $(if $(wildcard labs/$(1)/support),-Ilabs/$(1)/support)
 lab_headers       = $(wildcard labs/$(1)/*.h labs/$(1)/support/*.h) harness/testlib/lab_test.h harness/testlib/testkit.h harness/testlib/todo.h harness/testlib/clock.h
 lab_test_headers  = $(call lab_headers,$(1)) $(wildcard labs/$(1)/tests/*.h)
@@ -77,7 +80,7 @@ define compile_logged
 	@if $(CC) $(1) -o $@ 2> $@.log; then :; else rm -f $@; fi
 endef
 
-# $(call kit_objects,LAB,VARIANT,FLAGS): the kit's side of a test binary -
+# $(call kit_objects,LAB,VARIANT,FLAGS): the lab's side of the kit in a test binary -
 # runner and tests - compiled on its own, so a kit bug stops make loudly
 # instead of posing as the student's compile error.  runner.o names the
 # student's files, so it also depends on the lab folder (a file added or
@@ -88,22 +91,6 @@ $(KIT_BUILD)/$(1)/$(2)/runner.o: harness/testlib/runner.c harness/testlib/names.
 	@echo "  CC (kit) $$@"
 	@$$(CC) $(BASE_CFLAGS) $(3) $(CHECK_CFLAGS) $(call lab_includes,$(1)) -DLAB_NAME='"$(1)"' \
 	  -DLAB_STUDENT_FILES='"$(addprefix labs/$(1)/,$(call lab_student_names,$(1)))"' -c $$< -o $$@
-$(KIT_BUILD)/$(1)/$(2)/reap.o: harness/testlib/reap.c harness/testlib/reap.h harness/testlib/testkit.h
-	@mkdir -p $$(@D)
-	@echo "  CC (kit) $$@"
-	@$$(CC) $(BASE_CFLAGS) $(3) -Iharness/testlib -c $$< -o $$@
-$(KIT_BUILD)/$(1)/$(2)/watch.o: harness/testlib/watch.c harness/testlib/watch.h
-	@mkdir -p $$(@D)
-	@echo "  CC (kit) $$@"
-	@$$(CC) $(BASE_CFLAGS) $(3) -Iharness/testlib -c $$< -o $$@
-$(KIT_BUILD)/$(1)/$(2)/diagnose.o: harness/testlib/diagnose.c harness/testlib/diagnose.h
-	@mkdir -p $$(@D)
-	@echo "  CC (kit) $$@"
-	@$$(CC) $(BASE_CFLAGS) $(3) -Iharness/testlib -DKIT_ROOT='"$(CURDIR)"' -c $$< -o $$@
-$(KIT_BUILD)/$(1)/$(2)/sanitizer.o: harness/testlib/sanitizer.c harness/testlib/sanitizer.h harness/testlib/diagnose.h
-	@mkdir -p $$(@D)
-	@echo "  CC (kit) $$@"
-	@$$(CC) $(BASE_CFLAGS) $(3) -Iharness/testlib -c $$< -o $$@
 $(KIT_BUILD)/$(1)/$(2)/tests/%.o: labs/$(1)/tests/%.c $(call lab_test_headers,$(1))
 	@mkdir -p $$(@D)
 	@echo "  CC (kit) $$@"
@@ -115,6 +102,29 @@ $(KIT_BUILD)/$(1)/$(2)/hidden/%.o: $(REFERENCE)/$(1)/tests/%.c $(call lab_test_h
 	@$$(CC) $(BASE_CFLAGS) $(3) $(CHECK_CFLAGS) $(call lab_includes,$(1)) -Ilabs/$(1)/tests -c $$< -o $$@
 endif
 endef
+
+# $(call common_objects,VARIANT,FLAGS): the tracker's objects, which no lab changes.
+define common_objects
+$(KIT_BUILD)/common/$(1)/reap.o: harness/testlib/reap.c harness/testlib/reap.h harness/testlib/testkit.h
+	@mkdir -p $$(@D)
+	@echo "  CC (kit) $$@"
+	@$$(CC) $(BASE_CFLAGS) $(2) -Iharness/testlib -c $$< -o $$@
+$(KIT_BUILD)/common/$(1)/watch.o: harness/testlib/watch.c harness/testlib/watch.h
+	@mkdir -p $$(@D)
+	@echo "  CC (kit) $$@"
+	@$$(CC) $(BASE_CFLAGS) $(2) -Iharness/testlib -c $$< -o $$@
+$(KIT_BUILD)/common/$(1)/diagnose.o: harness/testlib/diagnose.c harness/testlib/diagnose.h
+	@mkdir -p $$(@D)
+	@echo "  CC (kit) $$@"
+	@$$(CC) $(BASE_CFLAGS) $(2) -Iharness/testlib -DKIT_ROOT='"$(CURDIR)"' -c $$< -o $$@
+$(KIT_BUILD)/common/$(1)/sanitizer.o: harness/testlib/sanitizer.c harness/testlib/sanitizer.h harness/testlib/diagnose.h
+	@mkdir -p $$(@D)
+	@echo "  CC (kit) $$@"
+	@$$(CC) $(BASE_CFLAGS) $(2) -Iharness/testlib -c $$< -o $$@
+endef
+$(eval $(call common_objects,plain,$(PLAIN_CFLAGS)))
+$(eval $(call common_objects,tsan,$(TSAN_CFLAGS)))
+$(eval $(call common_objects,asan,$(ASAN_CFLAGS)))
 
 define lab_rules
 $(call kit_objects,$(1),plain,$(PLAIN_CFLAGS))
