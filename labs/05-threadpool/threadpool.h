@@ -91,9 +91,10 @@ struct sleeper;       /* a thread blocked in future_result or future_exception (
 
 /* The fields are the implementation's; use the functions.  What the worker
  * touches comes first; the rest is for listeners.  Small on purpose: 120
- * bytes on 64-bit Linux, the largest block glibc's malloc recycles on a
+ * bytes on x86-64 Linux, the largest block glibc's malloc recycles on a
  * per-size free list (a fastbin) without merging it with its neighbours or
- * giving memory back to the system (the README's benchmark says why). */
+ * giving memory back to the system (the README's benchmark says why).  On
+ * arm64 a mutex is 8 bytes bigger, and so is the future: it misses. */
 struct future {
     _Atomic int state;            /* enum future_state; read without the lock */
     atomic_int refs;              /* owners; the last future_release frees it */
