@@ -8,6 +8,11 @@
  * A thread holding a future's lock may take a waiter's lock, never the
  * reverse, so the two can never deadlock.  No user code (task, callback) ever
  * runs with either lock held.
+ *
+ * A future is small (threadpool.h says why): it has no condition variable of
+ * its own.  A thread that must wait for it brings one, on its stack (struct
+ * sleeper), and hangs it on the future while it waits, as as_completed hangs
+ * a waiter_link.  Most futures are never waited for, so most never need one.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -21,6 +26,13 @@ struct callback {
     done_callback fn;
     void *ctx;
     struct callback *next;
+};
+
+/* A thread blocked in future_result or future_exception: its own condition
+ * variable, on its own stack, linked on the future while it waits. */
+struct sleeper {
+    pthread_cond_t wake;        /* signalled once, when the future becomes done */
+    struct sleeper *next;       /* the next thread waiting for the same future */
 };
 
 /* One as_completed or futures_wait call watching a set of futures. */
@@ -165,10 +177,8 @@ struct future *future_new(task_fn fn, void *arg)
 {
     /* TODO: malloc a future (errno = ENOMEM and NULL if that fails) and fill
      * in every field: PENDING and one reference (atomic_init), an unlocked
-     * mutex, fn and arg, an empty callback list (callbacks_end points at
-     * callbacks), and zero or NULL for the rest.  Leave done_cv for the first
-     * thread that has to wait (cv_ready false): most futures are never
-     * waited for. */
+     * mutex, fn and arg, and zero or NULL for the rest (no sleepers, no
+     * callbacks, no watchers). */
     (void)fn, (void)arg;
     NOT_IMPLEMENTED();
 }
@@ -184,7 +194,7 @@ void future_release(struct future *f)
 {
     /* TODO: drop one reference atomically (atomic_fetch_sub).  Only the
      * caller that drops the last one frees: the callbacks that never ran, the
-     * condition variable (if it was set up), the mutex, then the future.  Why
+     * mutex, then the future.  Why
      * must the decrement be one atomic step, and not a load followed by a
      * store? */
     (void)f;
@@ -207,8 +217,8 @@ static void notify_waiter(struct waiter_link *link, bool failed)
  * caller to run once it has let go of f->lock.  Called with f->lock held. */
 static struct callback *announce_done(struct future *f)
 {
-    /* TODO: if threads wait in future_result, wake them all (which call
-     * wakes them all?), notify_waiter each waiter_link on f->waiters (failed
+    /* TODO: wake every thread waiting in future_result (signal each
+     * sleeper's own condition variable), notify_waiter each waiter_link on f->waiters (failed
      * means FINISHED with a nonzero error code), then detach the callback
      * list and return it: the caller runs it after unlocking. */
     (void)f, (void)notify_waiter;
@@ -243,11 +253,13 @@ static int wait_done(struct future *f, double timeout_s)
 {
     /* TODO: return the state at once if f is done (an acquire load, no
      * lock; state_of drops the LISTENED bit) or timeout_s is 0.  Otherwise
-     * compute the deadline once (deadline_in), then under f->lock: set up
-     * done_cv if nobody has yet (monotonic_cond_init), count yourself in
-     * f->waiting, listen(f) so that the worker announces, and wait
+     * compute the deadline once (deadline_in) and set up a struct sleeper
+     * on your stack (monotonic_cond_init).  Under f->lock: push it on
+     * f->sleepers, listen(f) so that the worker announces, and wait on it
      * (wait_until) in a loop until f is done or the wait returns ETIMEDOUT.
-     * Read the state again before unlocking and return it. */
+     * Read the state again, take your sleeper off the list (why must you,
+     * before you return?), unlock, destroy its condition variable and
+     * return the state. */
     (void)f, (void)timeout_s, (void)is_done, (void)deadline_in, (void)wait_until;
     (void)monotonic_cond_init, (void)listen;
     NOT_IMPLEMENTED();
@@ -308,7 +320,7 @@ int future_add_done_callback(struct future *f, done_callback fn, void *ctx)
 {
     /* TODO: allocate the node first (ENOMEM if that fails).  Under f->lock:
      * listen(f); if the state it returns is not done, append the node at
-     * callbacks_end and return 0.  Otherwise unlock, free the node and call
+     * end of f->callbacks (walk the list) and return 0.  Otherwise unlock, free the node and call
      * fn(f, ctx) right here. */
     (void)f, (void)fn, (void)ctx;
     NOT_IMPLEMENTED();

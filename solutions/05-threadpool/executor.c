@@ -5,18 +5,23 @@
  * One mutex guards the queue and the counts below; idle workers sleep on one
  * condition variable.  A task that does nothing costs about 100 ns of work;
  * a worker that sleeps and is woken costs two system calls and two context
- * switches, tens of times more.  So the design is about not sleeping, not
- * waking and not waiting for the lock (the README's benchmark measures it):
+ * switches, tens of times more, and on a machine with as many workers as
+ * cores, a thread that spins takes its core from one that has work.  So the
+ * design is about waking little and never spinning (the README's benchmark
+ * measures each point):
  *  - a sleeping worker is woken only for a task that no awake worker will
- *    take (wakeups counts the awake ones), never one per submit regardless;
- *  - one idle worker spins for a few microseconds before it sleeps
- *    (spin_for_work): a busy producer submits again within that time;
- *  - the lock spins briefly before it sleeps too (an adaptive mutex): it is
- *    only ever held for a few instructions;
+ *    take (wakeups counts the awake idle ones), never once per submit;
+ *  - a woken worker does not take the core of the thread that woke it: the
+ *    workers are batch threads (become_batch_thread), which the scheduler
+ *    runs on a free core or when the submitter's time slice ends, but does
+ *    not let preempt it at wakeup.  The submitter keeps submitting instead
+ *    of being switched out for a worker that would find the lock taken;
+ *  - no spinning: an idle worker sleeps at once, and the lock is a plain
+ *    mutex (it sleeps, not spins, when taken);
  *  - no thundering herd: one signal per task, never a broadcast (except at
  *    shutdown, when every worker must wake);
- *  - no allocation per task beyond the future itself: the queue is linked
- *    through the futures (next_in_queue);
+ *  - no allocation per task beyond the future itself, which is small (see
+ *    threadpool.h): the queue is linked through the futures (next_in_queue);
  *  - executor_map queues all its tasks under one lock and wakes the workers
  *    it needs in one go.
  */
@@ -33,10 +38,8 @@ struct executor {
     pthread_cond_t work_ready;    /* idle workers wait here for a task or for shutdown */
     struct future *head, *tail;   /* queued tasks, oldest first, linked by next_in_queue */
     size_t queued;
-    atomic_size_t pending;        /* a copy of queued that spinning workers read unlocked */
-    int idle;                     /* workers waiting for a task (spinning or asleep) */
-    int wakeups;                  /* idle workers already awake: woken, or spinning */
-    bool spinning;                /* an idle worker is spinning (one at most) */
+    int idle;                     /* workers waiting for a task */
+    int wakeups;                  /* idle workers signalled and not yet back from the wait */
     bool shutting_down;           /* this pool's own flag: never one shared by all pools */
     int max_workers;
     int nthreads;                 /* worker threads started, at most max_workers */
@@ -47,28 +50,20 @@ struct executor {
 
 /* ---- given helpers ---------------------------------------------------------- */
 
-/* A mutex that spins for a moment before it sleeps, where the C library has
- * one (glibc): the pool's lock is held for a few instructions at a time, so
- * a thread that finds it taken usually gets it a moment later. */
-static void adaptive_mutex_init(pthread_mutex_t *m)
+/* Make the calling thread a batch thread (Linux's SCHED_BATCH; nothing
+ * elsewhere): same priority and share of the CPU, but when it is woken it
+ * waits for a free core or for the running thread's time slice to end,
+ * instead of preempting the thread that woke it.  A worker woken by submit
+ * would otherwise take the submitter's core at once, and often only to find
+ * the submitter holding the pool's lock.  The cost: when every core is busy,
+ * a task waits a little longer to start (at most a time slice, a few ms). */
+static void become_batch_thread(void)
 {
-    pthread_mutexattr_t attr;
-    pthread_mutexattr_init(&attr);
-#ifdef PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP
-    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ADAPTIVE_NP);
+#ifdef SCHED_BATCH
+    struct sched_param param = {0};
+    pthread_setschedparam(pthread_self(), SCHED_BATCH, &param);   /* best effort */
 #endif
-    pthread_mutex_init(m, &attr);
-    pthread_mutexattr_destroy(&attr);
 }
-
-/* "This is a spin loop": the CPU saves power and lets a sibling hyperthread run. */
-#if defined(__x86_64__) || defined(__i386__)
-#define cpu_relax() __builtin_ia32_pause()
-#else
-#define cpu_relax() ((void)0)
-#endif
-
-enum { SPIN_NS = 20000 };   /* 20 us: many submits' worth, a few context switches' worth */
 
 static double monotonic_now(void)
 {
@@ -88,49 +83,15 @@ static double seconds_left(double end)
 
 /* ---- the workers ------------------------------------------------------------ */
 
-/* Called with ex->lock held by an idle worker that found the queue empty.
- * Unless another worker is spinning already, spin (without the lock) for up
- * to SPIN_NS, watching ex->pending.  Returns, with the lock held again,
- * whether there is a task or a shutdown to see to; false means "go to sleep".
- * While it spins the worker counts as idle and as awake (wakeups), so submit
- * neither starts a thread nor wakes a sleeper for the task it will take. */
-static bool spin_for_work(struct executor *ex)
-{
-    if (ex->spinning)
-        return false;   /* one spinner is enough; more would take CPU from the producer */
-    ex->spinning = true;
-    ex->idle++;
-    ex->wakeups++;
-    pthread_mutex_unlock(&ex->lock);
-
-    struct timespec start, now;
-    clock_gettime(CLOCK_MONOTONIC, &start);
-    for (int i = 1; atomic_load_explicit(&ex->pending, memory_order_relaxed) == 0; i++) {
-        cpu_relax();
-        if (i % 64 == 0) {
-            clock_gettime(CLOCK_MONOTONIC, &now);
-            if ((now.tv_sec - start.tv_sec) * 1000000000L + now.tv_nsec - start.tv_nsec > SPIN_NS)
-                break;
-        }
-    }
-
-    pthread_mutex_lock(&ex->lock);
-    ex->spinning = false;
-    ex->idle--;
-    if (ex->wakeups > 0)
-        ex->wakeups--;
-    return ex->head || ex->shutting_down;
-}
-
 static void *worker_main(void *arg)
 {
     struct executor *ex = arg;
+    become_batch_thread();
     pthread_mutex_lock(&ex->lock);
     for (;;) {
-        /* Sleep while there is nothing to do (after a short spin, if no other
-         * worker is spinning).  A while loop: the wait can end early (a
-         * spurious wakeup), or another worker may take the task. */
-        while (!ex->head && !ex->shutting_down && !spin_for_work(ex)) {
+        /* Sleep while there is nothing to do.  A while loop: the wait can end
+         * early (a spurious wakeup), or another worker may take the task. */
+        while (!ex->head && !ex->shutting_down) {
             ex->idle++;
             pthread_cond_wait(&ex->work_ready, &ex->lock);
             ex->idle--;
@@ -148,7 +109,6 @@ static void *worker_main(void *arg)
         else   /* the next task's line comes from the submitter: fetch it now */
             __builtin_prefetch(ex->head, 1);
         ex->queued--;
-        atomic_store_explicit(&ex->pending, ex->queued, memory_order_relaxed);
         pthread_mutex_unlock(&ex->lock);
 
         future_run(f);        /* does nothing if f was cancelled meanwhile */
@@ -184,7 +144,6 @@ static int enqueue(struct executor *ex, struct future *first, struct future *las
     ex->tail = last;
     last->next_in_queue = NULL;
     ex->queued += n;
-    atomic_store_explicit(&ex->pending, ex->queued, memory_order_relaxed);
 
     /* Wake sleeping workers, one signal each, until the awake idle workers
      * cover the queued tasks or none is left asleep (idle - wakeups of them).
@@ -208,7 +167,6 @@ static int enqueue(struct executor *ex, struct future *first, struct future *las
         else
             ex->head = NULL;
         ex->queued -= n;
-        atomic_store_explicit(&ex->pending, ex->queued, memory_order_relaxed);
         return EAGAIN;
     }
     return 0;
@@ -245,10 +203,9 @@ struct executor *executor_new(int max_workers)
         errno = ENOMEM;
         return NULL;
     }
-    adaptive_mutex_init(&ex->lock);
+    pthread_mutex_init(&ex->lock, NULL);
     pthread_cond_init(&ex->work_ready, NULL);
     pthread_mutex_init(&ex->join_lock, NULL);
-    atomic_init(&ex->pending, 0);
     ex->max_workers = max_workers;
     ex->threads = threads;
     return ex;   /* no thread yet: submit starts them */
@@ -337,7 +294,6 @@ void executor_shutdown(struct executor *ex, bool wait, bool cancel_futures)
         dropped = ex->head;
         ex->head = ex->tail = NULL;
         ex->queued = 0;
-        atomic_store_explicit(&ex->pending, 0, memory_order_relaxed);
     }
     /* Set and broadcast under the lock: a worker that has just seen the flag
      * false holds the lock until it sleeps, so it cannot miss the wakeup. */

@@ -8,6 +8,11 @@
  * A thread holding a future's lock may take a waiter's lock, never the
  * reverse, so the two can never deadlock.  No user code (task, callback) ever
  * runs with either lock held.
+ *
+ * A future is small (threadpool.h says why): it has no condition variable of
+ * its own.  A thread that must wait for it brings one, on its stack (struct
+ * sleeper), and hangs it on the future while it waits, as as_completed hangs
+ * a waiter_link.  Most futures are never waited for, so most never need one.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -21,6 +26,13 @@ struct callback {
     done_callback fn;
     void *ctx;
     struct callback *next;
+};
+
+/* A thread blocked in future_result or future_exception: its own condition
+ * variable, on its own stack, linked on the future while it waits. */
+struct sleeper {
+    pthread_cond_t wake;        /* signalled once, when the future becomes done */
+    struct sleeper *next;       /* the next thread waiting for the same future */
 };
 
 /* One as_completed or futures_wait call watching a set of futures. */
@@ -168,14 +180,11 @@ struct future *future_new(task_fn fn, void *arg)
         errno = ENOMEM;
         return NULL;
     }
-    /* Everything else starts zeroed: no value, no error, no waiters.  The
-     * condition variable is left for the first thread that has to wait:
-     * most futures are never waited for (their result is there when asked),
-     * and setting one up and tearing it down costs more than a small task. */
+    /* Everything else starts zeroed: no value, no error, no sleepers,
+     * callbacks or watchers. */
     *f = (struct future){.lock = PTHREAD_MUTEX_INITIALIZER, .fn = fn, .arg = arg};
     atomic_init(&f->state, FUTURE_PENDING);
     atomic_init(&f->refs, 1);
-    f->callbacks_end = &f->callbacks;
     return f;
 }
 
@@ -199,8 +208,6 @@ void future_release(struct future *f)
         next = c->next;
         free(c);
     }
-    if (f->cv_ready)
-        pthread_cond_destroy(&f->done_cv);
     pthread_mutex_destroy(&f->lock);
     free(f);
 }
@@ -223,15 +230,15 @@ static void notify_waiter(struct waiter_link *link, bool failed)
  * caller to run once it has let go of f->lock.  Called with f->lock held. */
 static struct callback *announce_done(struct future *f)
 {
-    /* Broadcast, not signal: every thread blocked in result() must wake. */
-    if (f->waiting > 0)
-        pthread_cond_broadcast(&f->done_cv);
+    /* Every thread blocked in result() must wake, not just one: each sleeps
+     * on its own condition variable, so each gets a signal. */
+    for (struct sleeper *s = f->sleepers; s; s = s->next)
+        pthread_cond_signal(&s->wake);
     bool failed = state_of(atomic_load(&f->state)) == FUTURE_FINISHED && f->error.code != 0;
     for (struct waiter_link *link = f->waiters; link; link = link->next)
         notify_waiter(link, failed);
     struct callback *to_run = f->callbacks;
     f->callbacks = NULL;
-    f->callbacks_end = &f->callbacks;
     return to_run;
 }
 
@@ -285,21 +292,27 @@ static int wait_done(struct future *f, double timeout_s)
 
     struct timespec ts;
     const struct timespec *deadline = deadline_in(timeout_s, &ts);
+    struct sleeper me;
+    monotonic_cond_init(&me.wake);
     pthread_mutex_lock(&f->lock);
-    if (!f->cv_ready) {
-        monotonic_cond_init(&f->done_cv);
-        f->cv_ready = true;
-    }
-    f->waiting++;
+    me.next = f->sleepers;
+    f->sleepers = &me;
     listen(f);
     /* A while loop, not an if: a wait may end early (a spurious wakeup), and
      * the deadline is absolute, so waiting again only waits for what is left. */
     while (!is_done(atomic_load(&f->state)) &&
-           wait_until(&f->done_cv, &f->lock, deadline) != ETIMEDOUT)
+           wait_until(&me.wake, &f->lock, deadline) != ETIMEDOUT)
         ;
-    f->waiting--;
+    /* Unhook before the stack frame that holds `me` goes away. */
+    for (struct sleeper **p = &f->sleepers; *p; p = &(*p)->next) {
+        if (*p == &me) {
+            *p = me.next;
+            break;
+        }
+    }
     state = state_of(atomic_load(&f->state));   /* it may have finished at the deadline */
     pthread_mutex_unlock(&f->lock);
+    pthread_cond_destroy(&me.wake);
     return state;
 }
 
@@ -382,9 +395,13 @@ int future_add_done_callback(struct future *f, done_callback fn, void *ctx)
 
     pthread_mutex_lock(&f->lock);
     if (!is_done(listen(f))) {
-        /* Appended at the end: callbacks run in the order they were added. */
-        *f->callbacks_end = c;
-        f->callbacks_end = &c->next;
+        /* Appended at the end: callbacks run in the order they were added.
+         * The walk is short (a future has few callbacks), and a pointer to
+         * the end would make every future bigger for the few that have any. */
+        struct callback **end = &f->callbacks;
+        while (*end)
+            end = &(*end)->next;
+        *end = c;
         pthread_mutex_unlock(&f->lock);
         return 0;
     }
