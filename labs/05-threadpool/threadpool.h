@@ -96,7 +96,7 @@ struct sleeper;       /* a thread blocked in future_result or future_exception (
  * giving memory back to the system (the README's benchmark says why).  On
  * arm64 a mutex is 8 bytes bigger, and so is the future: it misses. */
 struct future {
-    _Atomic int state;            /* enum future_state; read without the lock */
+    _Atomic int state;            /* enum future_state, and future.c's LISTENED bit; read without the lock */
     atomic_int refs;              /* owners; the last future_release frees it */
     task_fn fn;                   /* the call future_run makes */
     void *arg;
