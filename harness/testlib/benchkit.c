@@ -1,5 +1,6 @@
 /* benchkit.c - rounds, medians, spreads and the busy note (see benchkit.h). */
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +11,12 @@ static int rounds_run;
 static double share[BENCH_MAX_ROUNDS];   /* CPU share of the cores, per round */
 static double load_before;
 static bool any_untrusted;
+
+/* BENCH_PASS=J/N (see benchkit.h): this process is pass J of N, and keeps its
+ * rounds in DATAFILE.passJ for the passes after it. */
+static int pass, passes = 1;
+static char pass_path[4096 + 16];
+static const char *data_path;
 
 bool bench_quick(void)
 {
@@ -36,6 +43,42 @@ int bench_begin(int rounds)
     return rounds < 1 ? 1 : rounds > BENCH_MAX_ROUNDS ? BENCH_MAX_ROUNDS : rounds;
 }
 
+/* Reads BENCH_PASS=J/N; false if it is set but malformed. */
+static bool read_pass(void)
+{
+    const char *p = getenv("BENCH_PASS");
+    int j, n;
+    char end;
+    if (!p || !*p)
+        return true;
+    if (sscanf(p, "%d/%d%c", &j, &n, &end) != 2 || n < 1 || j < 0 || j >= n)
+        return false;
+    pass = j, passes = n;
+    return true;
+}
+
+/* The file where pass j keeps its rounds. */
+static void pass_file(char *buf, size_t size, int j)
+{
+    snprintf(buf, size, "%s.pass%d", data_path, j);
+}
+
+/* Append one line to this pass's file (only when there are several passes). */
+static void pass_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void pass_note(const char *fmt, ...)
+{
+    if (passes == 1)
+        return;
+    FILE *f = fopen(pass_path, "a");
+    if (!f)
+        return;   /* the later passes then miss these rounds: fewer rounds, not wrong ones */
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(f, fmt, ap);
+    va_end(ap);
+    fclose(f);
+}
+
 struct bench_run bench_start(int argc, char **argv, int rounds, int quick_rounds,
                              int (*compare)(int nargs, char **args), const char *compare_args)
 {
@@ -47,12 +90,27 @@ struct bench_run bench_start(int argc, char **argv, int rounds, int quick_rounds
             fprintf(stderr, "       %s --compare %s\n", argv[0], compare_args ? compare_args : "");
         exit(2);
     }
-    struct bench_run run = {.quick = bench_quick()};
+    if (!read_pass()) {
+        fprintf(stderr, "%s: BENCH_PASS=%s is not J/N with 0 <= J < N\n", argv[0],
+                getenv("BENCH_PASS"));
+        exit(2);
+    }
+    struct bench_run run = {.quick = bench_quick(), .last_pass = pass == passes - 1};
     /* Read the load average before this run adds to it. */
-    run.rounds = bench_begin(run.quick ? quick_rounds : rounds);
+    int total = bench_begin(run.quick ? quick_rounds : rounds);
+    /* Pass J runs rounds J, J + N, J + 2N, ...: possibly none. */
+    run.rounds = pass < total ? (total - pass + passes - 1) / passes : 0;
     if (!(run.out = fopen(argv[1], "w"))) {
         perror(argv[1]);
         exit(1);
+    }
+    data_path = argv[1];
+    pass_file(pass_path, sizeof pass_path, pass);
+    if (passes > 1) {
+        FILE *f = fopen(pass_path, "w");   /* a fresh file: this pass's rounds only */
+        if (f)
+            fclose(f);
+        pass_note("load\t%.17g\n", load_before);
     }
     return run;
 }
@@ -157,8 +215,80 @@ double bench_median(const struct bench_table *t, int series, double x)
                ? 0 : point(t, series, i, &lo, &hi, &untrusted);
 }
 
-void bench_write(FILE *out, const struct bench_table *t)
+/* Calls seen(line, arg) for every line of the earlier passes' files, in order. */
+static void earlier_passes(void (*seen)(const char *line, void *arg), void *arg)
 {
+    for (int j = 0; j < pass; j++) {
+        char path[sizeof pass_path], line[1024];
+        pass_file(path, sizeof path, j);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;   /* that pass failed: its rounds are missing, the others stand */
+        while (fgets(line, sizeof line, f))
+            seen(line, arg);
+        fclose(f);
+    }
+}
+
+struct recall {
+    const char *name;
+    double *value;
+    bool found;
+};
+
+/* A "keep" line of an earlier pass: the first one under the name wins. */
+static void find_kept(const char *line, void *arg)
+{
+    struct recall *r = arg;
+    size_t len = strlen(r->name);
+    if (!r->found && strncmp(line, "keep\t", 5) == 0 && strncmp(line + 5, r->name, len) == 0 &&
+        line[5 + len] == '\t' && sscanf(line + 6 + len, "%lf", r->value) == 1)
+        r->found = true;
+}
+
+bool bench_recall(const char *name, double *value)
+{
+    struct recall r = {name, value, false};
+    earlier_passes(find_kept, &r);
+    return r.found;
+}
+
+void bench_keep(const char *name, double value)
+{
+    pass_note("keep\t%s\t%.17g\n", name, value);
+}
+
+/* A "value" line of an earlier pass: add it to the table it names. */
+static void add_earlier_value(const char *line, void *arg)
+{
+    struct bench_table *t = arg;
+    size_t len = strlen(t->title);
+    int series;
+    double x, value;
+    if (strncmp(line, "value\t", 6) == 0 && strncmp(line + 6, t->title, len) == 0 &&
+        line[6 + len] == '\t' &&
+        sscanf(line + 7 + len, "%d\t%lf\t%lf", &series, &x, &value) == 3)
+        bench_add(t, series, x, value);
+}
+
+/* Keep this pass's rounds of t for the later passes, then add the earlier
+ * passes' rounds to t: from here on t holds every pass's rounds. */
+static void merge_passes(struct bench_table *t)
+{
+    if (passes == 1 || t->merged)
+        return;
+    t->merged = true;
+    int ns = series_count(t);
+    for (int s = 0; s < ns; s++)
+        for (int i = 0; i < t->nx; i++)
+            for (int r = 0; r < t->n[s][i]; r++)
+                pass_note("value\t%s\t%d\t%.17g\t%.17g\n", t->title, s, t->x[i], t->v[s][i][r]);
+    earlier_passes(add_earlier_value, t);
+}
+
+void bench_write(FILE *out, struct bench_table *t)
+{
+    merge_passes(t);
     int ns = series_count(t);
     fprintf(out, "# %s: median of the rounds, smallest, largest, untrusted\n# %s", t->title,
             t->x_name);
@@ -211,13 +341,37 @@ void bench_print(const struct bench_table *t)
     printf("\n");
 }
 
+/* A "load" or "share" line of an earlier pass: the first pass's load average
+ * before, and every round's share of the cores. */
+struct shares {
+    double *got;
+    int *n;
+    bool load_seen;
+};
+
+static void add_earlier_share(const char *line, void *arg)
+{
+    struct shares *acc = arg;
+    double v;
+    if (sscanf(line, "share\t%lf", &v) == 1 && *acc->n < BENCH_MAX_ROUNDS)
+        acc->got[(*acc->n)++] = v;
+    else if (sscanf(line, "load\t%lf", &v) == 1 && !acc->load_seen)
+        load_before = v, acc->load_seen = true;
+}
+
 void bench_end(FILE *out)
 {
     double load_after = load_average(), got[BENCH_MAX_ROUNDS], lo = 0, hi = 0;
     int n = rounds_run;
-    if (n == 0)
+    if (n == 0 && passes == 1)
         share[n++] = cpu_share();   /* a driver without rounds: one look */
+    for (int r = 0; r < n; r++)
+        pass_note("share\t%.17g\n", share[r]);
     memcpy(got, share, sizeof got);
+    struct shares acc = {got, &n, false};
+    earlier_passes(add_earlier_share, &acc);
+    if (n == 0)
+        got[n++] = cpu_share();   /* no pass ran a round: one look */
     double median = median_of(got, n, &lo, &hi);
     bool busy = median < BENCH_BUSY_SHARE;
     /* Short enough for one line of the chart's title. */

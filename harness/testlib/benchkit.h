@@ -9,6 +9,17 @@
  * Each point is the median of its rounds, drawn with its spread (smallest to
  * largest); a point whose spread is wide is marked as not to be trusted.
  *
+ * A process's rounds share its memory layout, its threads' placement and a
+ * few seconds of the machine's life, so they agree with each other better
+ * than with the next run's: on a VM the CPU's speed drifts over minutes.
+ * harness/scripts/plots.sh therefore runs each driver in N passes, the labs
+ * taking turns (lab 01's pass 1, lab 02's pass 1, ..., lab 01's pass 2, ...),
+ * with BENCH_PASS=J/N set: pass J runs rounds J, J + N, ... of the driver's
+ * rounds, keeps them in DATAFILE.passJ, and bench_write() adds the earlier
+ * passes' rounds, so the last pass's data file and tables hold every round.
+ * A point's spread then covers the whole `make plots` run and several
+ * processes, not a few seconds of one.  Without BENCH_PASS: one pass.
+ *
  * bench_round() also spins a thread on every core for a few milliseconds and
  * measures the CPU time it got: the share of the machine this run really
  * had.  The load average alone cannot say that: it counts this kit's own
@@ -20,7 +31,15 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-enum { BENCH_MAX_X = 16, BENCH_MAX_SERIES = 6, BENCH_MAX_ROUNDS = 15 };
+enum { BENCH_MAX_X = 16, BENCH_MAX_SERIES = 6, BENCH_MAX_ROUNDS = 32 };
+
+/* The rounds of a full run.  Why so many: if two runs' rounds come from the
+ * same spread, the median of one run of n rounds still falls outside the
+ * other's smallest-largest with probability about 4 C(2n-m, n-m) / C(2n, n),
+ * m = n/2 + 1: 1 in 3 points at n = 5, 1 in 230 at 15, 1 in 3000 at 21.
+ * Two runs are compared on about 250 points, so fewer rounds make runs that
+ * tell the same story look as if they did not. */
+#define BENCH_ROUNDS 21
 
 /* A point whose spread (largest - smallest) exceeds this share of its median,
  * and the table's resolution, is marked "?" in the terminal and circled on
@@ -44,6 +63,7 @@ struct bench_table {
     double x[BENCH_MAX_X];
     int n[BENCH_MAX_SERIES][BENCH_MAX_X];
     double v[BENCH_MAX_SERIES][BENCH_MAX_X][BENCH_MAX_ROUNDS];
+    bool merged;                           /* the earlier passes' rounds are in */
 };
 
 /* PLOTS_QUICK=1: the kit's own tests ask for a short run. */
@@ -54,10 +74,12 @@ struct bench_run {
     FILE *out;     /* DATAFILE, open for writing */
     bool quick;    /* PLOTS_QUICK=1: a short run */
     int rounds;    /* the rounds to run (bench_begin has been called) */
+    bool last_pass; /* the pass whose data file is kept: draw one-run pictures here */
 };
 
 /* Every driver's preamble.  `bench DATAFILE` opens DATAFILE and begins a run
- * of `rounds` rounds (`quick_rounds` under PLOTS_QUICK=1).  A lab with a peer
+ * of `rounds` rounds (`quick_rounds` under PLOTS_QUICK=1); under BENCH_PASS=J/N
+ * run.rounds is this pass's share of them (possibly 0).  A lab with a peer
  * benchmark (compare.sh) passes `compare`: `bench --compare ARGS...` then runs
  * compare(nargs, args) on the words after --compare and exits with its
  * status; compare_args names them in the usage line.  Other labs pass NULL.
@@ -65,6 +87,13 @@ struct bench_run {
  * opened. */
 struct bench_run bench_start(int argc, char **argv, int rounds, int quick_rounds,
                              int (*compare)(int nargs, char **args), const char *compare_args);
+
+/* Under BENCH_PASS: a value measured once, by the first pass, for every
+ * pass to use (a work size, so that every round does the same work).
+ * bench_recall() gives an earlier pass's bench_keep(name, value); false if
+ * none (then measure it and keep it).  Names have no tabs. */
+bool bench_recall(const char *name, double *value);
+void bench_keep(const char *name, double value);
 
 /* Start a run of `rounds` rounds (at most BENCH_MAX_ROUNDS): reads the load
  * average.  Returns rounds. */
@@ -80,8 +109,10 @@ void bench_add(struct bench_table *t, int series, double x, double value);
 double bench_median(const struct bench_table *t, int series, double x);
 
 /* Write the table as one gnuplot data block: x, then for each series
- * median, smallest, largest and untrusted (0 or 1); two blank lines after. */
-void bench_write(FILE *out, const struct bench_table *t);
+ * median, smallest, largest and untrusted (0 or 1); two blank lines after.
+ * Under BENCH_PASS, first keeps this pass's rounds and adds the earlier
+ * passes' (call it before bench_print and bench_median). */
+void bench_write(FILE *out, struct bench_table *t);
 
 /* Print the table in the terminal: median (smallest-largest), "?" on a point
  * not to be trusted. */

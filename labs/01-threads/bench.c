@@ -42,7 +42,7 @@ static void cpu_task(int i, void *ctx)
 
 int main(int argc, char **argv)
 {
-    struct bench_run run = bench_start(argc, argv, 5, 2, NULL, NULL);
+    struct bench_run run = bench_start(argc, argv, BENCH_ROUNDS, 2, NULL, NULL);
     FILE *out = run.out;
     unit_s = run.quick ? 0.01 : 0.03;
     spin_iterations = run.quick ? 1000000 : 10000000;

@@ -44,7 +44,7 @@ static double ns_per_increment(int (*count)(const struct counter_run *, long *),
 
 int main(int argc, char **argv)
 {
-    struct bench_run run = bench_start(argc, argv, 7, 2, NULL, NULL);
+    struct bench_run run = bench_start(argc, argv, BENCH_ROUNDS, 2, NULL, NULL);
     FILE *out = run.out;
     long max_iterations = run.quick ? 100000 : 3000000;
     long timed_iterations = run.quick ? 200000 : 2000000;

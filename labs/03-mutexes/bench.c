@@ -196,7 +196,7 @@ static long sum_of_shards(void)
 
 int main(int argc, char **argv)
 {
-    struct bench_run run = bench_start(argc, argv, 5, 2, NULL, NULL);
+    struct bench_run run = bench_start(argc, argv, BENCH_ROUNDS, 2, NULL, NULL);
     FILE *out = run.out;
     run_s = run.quick ? 0.02 : 0.04;
     if (counter_init(&mutex_counter, 0) != 0 || bank_init(&bank, ACCOUNTS, 1000) != 0) {
