@@ -13,6 +13,9 @@ ALL_LABS := $(sort $(notdir $(wildcard labs/[0-9][0-9]-*)))
 #: TEST_LABS="01-threads 02-races"   make test for some labs only
 #: CC=clang          build with another compiler
 #: NO_COLOR=1        feedback without colours
+#: PLOTS_QUICK=1     make plots in seconds: one pass, few rounds (noisier charts)
+#: PLOTS_PASSES=N    make plots: take the 21 rounds in N passes (default 21, one a pass)
+#: ROUNDS=N          make bench, lab 05: rounds each pool takes, in turns (default 5)
 # instructor-only
 #: SUBMISSION=DIR    grade a submission anywhere (same as SRC=DIR, its own build folder)
 #: HIDDEN=show       also print the hidden tests' feedback
