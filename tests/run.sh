@@ -119,8 +119,6 @@ done
 # The hostile fixtures' labs too: they run whatever TEST_LABS says.
 pool_labs=$( (echo $LABS | tr ' ' '\n'; ls -d tests/hostile/*/ | xargs -n 1 basename) | sort -u | tr '\n' ' ')
 make -s --no-print-directory kit LABS="$pool_labs" > "$T/kit.out" 2>&1 || bad "make kit failed" "$(tail -5 "$T/kit.out")"
-# The fixtures (long waits for hangs to be called) and the mutants run side
-# by side, so that neither leaves a core idle while the other finishes.
 # An Exact patch must leave every other test passing; the reach map (which
 # tests enter which functions, from one instrumented run of the reference)
 # lets it regrade only the tests that can run the code it changes.
@@ -129,10 +127,15 @@ export REACH=$T/reach
     exact_labs=$(grep -l '^Exact: *yes' $(for lab in $pool_labs; do ls tests/mutants/$lab/*.patch tests/hostile/$lab/*.patch 2>/dev/null; done) |
                  xargs -r -n 1 dirname | xargs -r -n 1 basename | sort -u || true)
     tests/tools/reach.sh "$REACH" $exact_labs > "$T/reach.out" 2>&1 || true   # no map: every test regrades
-    ls tests/hostile/*/*.patch | xargs -r -P "$JOBS" -n 1 tests/mutant.sh > "$T/hostile.out" 2>&1 &
-    for lab in $LABS; do ls tests/mutants/$lab/*.patch 2>/dev/null; done |
-        xargs -r -P "$JOBS" -n 1 tests/mutant.sh > "$T/mutants.out" 2>&1 &
-    wait
+    # One queue, two gradings a core (most of a grading is waiting for a
+    # test's deadline), the longest first so that no core idles at the end:
+    # the fixtures (hangs waited out), then the labs from the last (whose
+    # tests take longest).  Each line lands in hostile.out or mutants.out.
+    : > "$T/hostile.out"; : > "$T/mutants.out"
+    { ls tests/hostile/*/*.patch
+      for lab in $(tr ' ' '\n' <<< "$LABS" | sort -r); do ls tests/mutants/$lab/*.patch 2>/dev/null || true; done
+    } | xargs -r -P "$((2 * JOBS))" -I{} bash -c \
+        'kind=$(basename "$(dirname "$(dirname "$1")")"); tests/mutant.sh "$1" >> "$2/$kind.out" 2>&1' _ {} "$T" || true
 ) &
 POOL=$!
 # /instructor-only
