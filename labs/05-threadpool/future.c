@@ -194,9 +194,8 @@ void future_release(struct future *f)
 {
     /* TODO: drop one reference atomically (atomic_fetch_sub).  Only the
      * caller that drops the last one frees: the callbacks that never ran, the
-     * mutex, then the future.  Why
-     * must the decrement be one atomic step, and not a load followed by a
-     * store? */
+     * mutex, then the future.  Why must the decrement be one atomic step, and
+     * not a load followed by a store? */
     (void)f;
     NOT_IMPLEMENTED();
 }
