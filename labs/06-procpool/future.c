@@ -38,18 +38,19 @@ struct future *future_new(void)
 
 void future_retain(struct future *f)
 {
-    /* TODO: one more reference (an atomic add). */
-    (void)f;
-    NOT_IMPLEMENTED();
+    atomic_fetch_add(&f->refs, 1);
 }
 
 void future_release(struct future *f)
 {
-    /* TODO: drop a reference (atomic_fetch_sub_explicit, memory_order_acq_rel);
-     * whoever drops the last one destroys the mutex and condition variable
-     * and frees the result's bytes and the future. */
-    (void)f;
-    NOT_IMPLEMENTED();
+    /* The last reference frees.  acq_rel: every write another holder made
+     * before releasing happens before the free. */
+    if (atomic_fetch_sub_explicit(&f->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    pthread_cond_destroy(&f->settled_cv);
+    pthread_mutex_destroy(&f->lock);
+    free(f->data);
+    free(f);
 }
 
 bool future_set_sent(struct future *f, atomic_int *start)
