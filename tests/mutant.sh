@@ -37,8 +37,6 @@ for patch in "$@"; do
     cp solutions/"$lab"/*.c "$tree/$lab/"
     verdict="" only=""
     start=$(date +%s)
-    # says_all FILE: every Says: line appears in FILE (results.json escapes
-    # only quotes, backslashes and control characters, none of them in a Says).
     # tests_reaching LAB TREE CAUGHT_BY: the tests an Exact grading must run,
     # comma-separated ("": all of them; see REACH above).
     tests_reaching() {
@@ -50,6 +48,8 @@ for patch in "$@"; do
           awk -F'\t' 'NR == FNR { f[$1] = 1; next } ($2 in f) || $2 == "*" { print $1 }' <(echo "$funcs") "$map"
         } | grep . | sort -u | paste -sd, - || true
     }
+    # says_all FILE: every Says: line appears in FILE (results.json escapes
+    # only quotes, backslashes and control characters, none of them in a Says).
     says_all() {
         local line
         while IFS= read -r line; do
