@@ -100,7 +100,7 @@ struct future {
     atomic_int refs;              /* owners; the last future_release frees it */
     task_fn fn;                   /* the call future_run makes */
     void *arg;
-    struct future *next_in_queue; /* free for an executor's queue: no extra allocation */
+    _Atomic(struct future *) next_in_queue; /* an executor's queue link: no extra allocation */
     void *value;                  /* set once, before state becomes FINISHED */
     struct task_error error;
     pthread_mutex_t lock;         /* guards the fields below */

@@ -2,31 +2,38 @@
  * executor.c - lab 05, Part 3: a thread pool that hands out futures
  * (Python's ThreadPoolExecutor).  The API is in threadpool.h.
  *
- * One mutex guards the queue and the counts below; idle workers sleep on one
- * condition variable.  A task that does nothing costs about 100 ns of work;
- * a worker that sleeps and is woken costs two system calls and two context
- * switches, tens of times more, and on a machine with as many workers as
- * cores, a thread that spins takes its core from one that has work.  So the
- * design is about waking little and never spinning (the README's benchmark
- * measures each point):
- *  - a sleeping worker is woken only for a task that no awake worker will
- *    take (wakeups counts the awake idle ones), never once per submit;
+ * The queue has two ends and a lock for each: submitters append under
+ * tail_lock, workers take from the front under head_lock (the two-lock queue
+ * of Michael and Scott, 1996; Java's LinkedBlockingQueue is built the same
+ * way).  A task that does nothing costs about 100 ns of work, and one lock
+ * shared by both ends cost more than that in traffic alone: each submit and
+ * each take pulled the lock's cache line over from the other core.  With two
+ * locks, a submitter and a worker never wait for each other, and each lock
+ * stays on the side that uses it (the README's benchmark measures it):
+ *  - the queue always holds one future more than its tasks: head is the task
+ *    taken last (or `start`), and the tasks are head->next_in_queue onwards.
+ *    So an append touches only the tail and a take only the head, even when
+ *    the queue is empty;
+ *  - each link is atomic: it is written under one lock and read under the
+ *    other;
+ *  - a worker about to sleep says so (asleep) and then looks at the queue
+ *    once more; a submitter appends and then reads asleep.  Either the
+ *    worker sees the task or the submitter sees the worker, so no wakeup is
+ *    lost, and a submitter takes head_lock only when a worker sleeps;
+ *  - a sleeping worker is woken for each new task, one signal each, while
+ *    some are asleep and not yet signalled; a broadcast only at shutdown;
  *  - a woken worker does not take the core of the thread that woke it: the
- *    workers are batch threads (become_batch_thread), which the scheduler
- *    runs on a free core or when the submitter's time slice ends, but does
- *    not let preempt it at wakeup.  The submitter keeps submitting instead
- *    of being switched out for a worker that would find the lock taken;
- *  - no spinning: an idle worker sleeps at once, and the lock is a plain
- *    mutex (it sleeps, not spins, when taken);
- *  - no thundering herd: one signal per task, never a broadcast (except at
- *    shutdown, when every worker must wake);
+ *    workers are batch threads (become_batch_thread);
+ *  - no spinning: an idle worker sleeps at once;
  *  - no allocation per task beyond the future itself, which is small (see
  *    threadpool.h): the queue is linked through the futures (next_in_queue);
  *  - executor_map queues all its tasks under one lock and wakes the workers
  *    it needs in one go.
+ * Locks are taken tail_lock first, head_lock second, never the reverse.
  */
 #include <errno.h>
 #include <sched.h>
+#include <stdalign.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,28 +41,35 @@
 #include "threadpool.h"
 
 struct executor {
-    pthread_mutex_t lock;         /* guards every field up to threads[] */
-    pthread_cond_t work_ready;    /* idle workers wait here for a task or for shutdown */
-    struct future *head, *tail;   /* queued tasks, oldest first, linked by next_in_queue */
-    size_t queued;
-    int idle;                     /* workers waiting for a task */
-    int wakeups;                  /* idle workers signalled and not yet back from the wait */
-    bool shutting_down;           /* this pool's own flag: never one shared by all pools */
+    /* The submitters' end. */
+    pthread_mutex_t tail_lock;    /* guards tail, nthreads and threads[] */
+    struct future *tail;          /* the newest task queued; head when there is none */
+    bool shutting_down;           /* this pool's own flag, set under both locks: either
+                                     one is enough to read it */
     int max_workers;
     int nthreads;                 /* worker threads started, at most max_workers */
     pthread_t *threads;           /* room for max_workers */
+
+    /* The workers' end, on a cache line of its own: a submit and a take
+     * write to different lines. */
+    alignas(64) pthread_mutex_t head_lock;   /* guards head, idle and wakeups */
+    pthread_cond_t work_ready;    /* idle workers wait here for a task or for shutdown */
+    struct future *head;          /* the task taken last; the queue is what follows it */
+    int idle;                     /* workers waiting for a task */
+    int wakeups;                  /* idle workers signalled and not yet back from the wait */
+    atomic_int asleep;            /* idle - wakeups, for submitters, who hold only tail_lock */
+    struct future start;          /* the head until a first task is taken; never run */
+
     pthread_mutex_t join_lock;    /* one executor_shutdown joins the workers at a time */
     int joined;                   /* workers joined so far (guarded by join_lock) */
 };
 
 /* ---- given helpers ---------------------------------------------------------- */
-
 /* Make the calling thread a batch thread (Linux's SCHED_BATCH; nothing
  * elsewhere): same priority and share of the CPU, but when it is woken it
  * waits for a free core or for the running thread's time slice to end,
  * instead of preempting the thread that woke it.  A worker woken by submit
- * would otherwise take the submitter's core at once, and often only to find
- * the submitter holding the pool's lock.  The cost: when every core is busy,
+ * would otherwise take the submitter's core at once.  The cost: when every core is busy,
  * a task waits a little longer to start (at most a time slice, a few ms). */
 static void become_batch_thread(void)
 {
@@ -81,46 +95,74 @@ static double seconds_left(double end)
     return left > 0 ? left : 0;
 }
 
+/* The queue's references to a task: one for the worker that runs it, one for
+ * its time as the head, after it was taken (see worker_main). */
+static void retain_for_queue(struct future *f)
+{
+    future_retain(f);
+    future_retain(f);
+}
+
+static void release_from_queue(struct future *f)
+{
+    future_release(f);
+    future_release(f);
+}
+
+/* Tell submitters how many workers sleep unsignalled.  Called with head_lock
+ * held, after each change to idle or wakeups. */
+static void publish_asleep(struct executor *ex)
+{
+    atomic_store(&ex->asleep, ex->idle - ex->wakeups);
+}
+
 /* ---- the workers ------------------------------------------------------------ */
 
 static void *worker_main(void *arg)
 {
     struct executor *ex = arg;
     become_batch_thread();
-    pthread_mutex_lock(&ex->lock);
+    pthread_mutex_lock(&ex->head_lock);
     for (;;) {
         /* Sleep while there is nothing to do.  A while loop: the wait can end
          * early (a spurious wakeup), or another worker may take the task. */
-        while (!ex->head && !ex->shutting_down) {
+        struct future *f;
+        while (!(f = atomic_load(&ex->head->next_in_queue)) && !ex->shutting_down) {
             ex->idle++;
-            pthread_cond_wait(&ex->work_ready, &ex->lock);
+            publish_asleep(ex);
+            /* Look once more, now that submitters can see us: a task appended
+             * before they could is seen here (see enqueue). */
+            if (!atomic_load(&ex->head->next_in_queue)) {
+                pthread_cond_wait(&ex->work_ready, &ex->head_lock);
+                if (ex->wakeups > 0)
+                    ex->wakeups--;
+            }
             ex->idle--;
-            if (ex->wakeups > 0)
-                ex->wakeups--;
+            publish_asleep(ex);
         }
         /* Shutting down still drains the queue: shutdown(wait) promises that
          * queued tasks run, unless they were cancelled. */
-        struct future *f = ex->head;
         if (!f)
             break;
-        ex->head = f->next_in_queue;
-        if (!ex->head)
-            ex->tail = NULL;
-        else   /* the next task's line comes from the submitter: fetch it now */
-            __builtin_prefetch(ex->head, 1);
-        ex->queued--;
-        pthread_mutex_unlock(&ex->lock);
+        /* f becomes the head: a submitter may be writing its link right now,
+         * so it must outlive its run.  The head before it is let go. */
+        struct future *old_head = ex->head;
+        ex->head = f;
+        pthread_mutex_unlock(&ex->head_lock);
 
+        if (old_head != &ex->start)
+            future_release(old_head);   /* the queue's reference as head */
         future_run(f);        /* does nothing if f was cancelled meanwhile */
-        future_release(f);    /* the queue's reference */
-        pthread_mutex_lock(&ex->lock);
+        future_release(f);    /* the queue's reference as a task to run */
+        pthread_mutex_lock(&ex->head_lock);
     }
-    pthread_mutex_unlock(&ex->lock);
+    pthread_mutex_unlock(&ex->head_lock);
     return NULL;
 }
 
-/* Called with ex->lock held.  Starting threads under the lock is rare (at most
- * max_workers times per pool) and keeps threads[] and the counts consistent. */
+/* Called with tail_lock held.  Starting threads under the lock is rare (at
+ * most max_workers times per pool) and keeps threads[] and nthreads
+ * consistent. */
 static int start_worker(struct executor *ex)
 {
     int err = pthread_create(&ex->threads[ex->nthreads], NULL, worker_main, ex);
@@ -129,44 +171,45 @@ static int start_worker(struct executor *ex)
     return err;
 }
 
-/* Queue n futures, linked first..last by next_in_queue, and make sure
- * workers come for them.  Called with ex->lock held.  Returns 0, or ESHUTDOWN
- * or EAGAIN (no worker could be started), and then queues nothing. */
+/* Append n futures, linked first..last by next_in_queue, and make sure
+ * workers come for them.  Called with tail_lock held.  Returns 0, or
+ * ESHUTDOWN or EAGAIN (no worker could be started), and then queues nothing. */
 static int enqueue(struct executor *ex, struct future *first, struct future *last, size_t n)
 {
     if (ex->shutting_down)
         return ESHUTDOWN;
     struct future *old_tail = ex->tail;
-    if (old_tail)
-        old_tail->next_in_queue = first;
-    else
-        ex->head = first;
+    atomic_store_explicit(&last->next_in_queue, NULL, memory_order_relaxed);
+    /* One sequentially consistent store publishes the lot (the futures and
+     * their links), and comes before the read of asleep below: a worker
+     * stores asleep before it looks at the queue again, so one of the two
+     * of us sees what the other wrote. */
+    atomic_store(&old_tail->next_in_queue, first);
     ex->tail = last;
-    last->next_in_queue = NULL;
-    ex->queued += n;
 
-    /* Wake sleeping workers, one signal each, until the awake idle workers
-     * cover the queued tasks or none is left asleep (idle - wakeups of them).
-     * Waking one only when the queue was empty (libuv issue 492) leaves the
-     * others asleep while one worker does all the work. */
-    while (ex->queued > (size_t)ex->wakeups && ex->idle > ex->wakeups) {
-        ex->wakeups++;
-        pthread_cond_signal(&ex->work_ready);
+    /* Wake sleeping workers, one signal per new task, while some are asleep
+     * and not yet signalled (idle - wakeups of them).  Waking one only when
+     * the queue was empty (libuv issue 492) leaves the others asleep while
+     * one worker does all the work. */
+    size_t woken = 0;
+    if (atomic_load(&ex->asleep) > 0) {
+        pthread_mutex_lock(&ex->head_lock);
+        for (; woken < n && ex->idle > ex->wakeups; woken++) {
+            ex->wakeups++;
+            pthread_cond_signal(&ex->work_ready);
+        }
+        publish_asleep(ex);
+        pthread_mutex_unlock(&ex->head_lock);
     }
-    /* Start a thread for each new task that the idle workers cannot cover,
-     * up to max_workers (Python starts one per submit while none is idle). */
-    for (size_t i = 0; i < n && ex->queued > (size_t)ex->idle + i &&
-                       ex->nthreads < ex->max_workers; i++) {
+    /* Start a thread for each new task that no sleeper was woken for, up to
+     * max_workers (Python starts one per submit while no worker is idle). */
+    for (size_t i = woken; i < n && ex->nthreads < ex->max_workers; i++) {
         if (start_worker(ex) != 0)
             break;   /* the workers we have will get to it */
     }
     if (ex->nthreads == 0) {   /* nobody will ever run these: take them back */
+        atomic_store(&old_tail->next_in_queue, NULL);
         ex->tail = old_tail;
-        if (old_tail)
-            old_tail->next_in_queue = NULL;
-        else
-            ex->head = NULL;
-        ex->queued -= n;
         return EAGAIN;
     }
     return 0;
@@ -195,7 +238,8 @@ struct executor *executor_new(int max_workers)
         errno = EINVAL;
         return NULL;
     }
-    struct executor *ex = calloc(1, sizeof *ex);
+    /* aligned_alloc, not calloc: head_lock's line must be a line of its own. */
+    struct executor *ex = aligned_alloc(alignof(struct executor), sizeof *ex);
     pthread_t *threads = calloc((size_t)max_workers, sizeof *threads);
     if (!ex || !threads) {
         free(ex);
@@ -203,11 +247,13 @@ struct executor *executor_new(int max_workers)
         errno = ENOMEM;
         return NULL;
     }
-    pthread_mutex_init(&ex->lock, NULL);
+    *ex = (struct executor){.max_workers = max_workers, .threads = threads};
+    pthread_mutex_init(&ex->tail_lock, NULL);
+    pthread_mutex_init(&ex->head_lock, NULL);
     pthread_cond_init(&ex->work_ready, NULL);
     pthread_mutex_init(&ex->join_lock, NULL);
-    ex->max_workers = max_workers;
-    ex->threads = threads;
+    atomic_init(&ex->start.next_in_queue, NULL);
+    ex->head = ex->tail = &ex->start;   /* empty: nothing after the head */
     return ex;   /* no thread yet: submit starts them */
 }
 
@@ -216,13 +262,13 @@ struct future *executor_submit(struct executor *ex, task_fn fn, void *arg)
     struct future *f = future_new(fn, arg);
     if (!f)
         return NULL;
-    future_retain(f);   /* the queue's reference, released by the worker */
+    retain_for_queue(f);
 
-    pthread_mutex_lock(&ex->lock);
+    pthread_mutex_lock(&ex->tail_lock);
     int err = enqueue(ex, f, f, 1);
-    pthread_mutex_unlock(&ex->lock);
+    pthread_mutex_unlock(&ex->tail_lock);
     if (err) {
-        future_release(f);
+        release_from_queue(f);
         future_release(f);
         errno = err;
         return NULL;
@@ -245,21 +291,21 @@ int executor_map(struct executor *ex, task_fn fn, void *const *args, size_t n,
     struct future **fs = calloc(n, sizeof *fs);
     size_t made = 0;
     while (fs && made < n && (fs[made] = future_new(fn, args[made]))) {
-        future_retain(fs[made]);   /* the queue's reference */
-        if (made > 0)
-            fs[made - 1]->next_in_queue = fs[made];
+        retain_for_queue(fs[made]);
+        if (made > 0)   /* published by enqueue */
+            atomic_store_explicit(&fs[made - 1]->next_in_queue, fs[made], memory_order_relaxed);
         made++;
     }
     int err = made < n ? ENOMEM : 0;
     if (!err) {
         /* One lock for the whole batch, not one per task. */
-        pthread_mutex_lock(&ex->lock);
+        pthread_mutex_lock(&ex->tail_lock);
         err = enqueue(ex, fs[0], fs[n - 1], n);
-        pthread_mutex_unlock(&ex->lock);
+        pthread_mutex_unlock(&ex->tail_lock);
     }
     if (err) {
         for (size_t i = 0; i < made; i++) {
-            future_release(fs[i]);
+            release_from_queue(fs[i]);
             future_release(fs[i]);
         }
         free(fs);
@@ -288,24 +334,26 @@ int executor_map(struct executor *ex, task_fn fn, void *const *args, size_t n,
 void executor_shutdown(struct executor *ex, bool wait, bool cancel_futures)
 {
     struct future *dropped = NULL;
-    pthread_mutex_lock(&ex->lock);
+    pthread_mutex_lock(&ex->tail_lock);
+    pthread_mutex_lock(&ex->head_lock);
     ex->shutting_down = true;
-    if (cancel_futures) {
-        dropped = ex->head;
-        ex->head = ex->tail = NULL;
-        ex->queued = 0;
+    if (cancel_futures) {   /* the tasks after the head: not one has been taken */
+        dropped = atomic_load(&ex->head->next_in_queue);
+        atomic_store(&ex->head->next_in_queue, NULL);
+        ex->tail = ex->head;
     }
-    /* Set and broadcast under the lock: a worker that has just seen the flag
+    /* Set and broadcast under head_lock: a worker that has just seen the flag
      * false holds the lock until it sleeps, so it cannot miss the wakeup. */
     pthread_cond_broadcast(&ex->work_ready);
     int nthreads = ex->nthreads;   /* final: no thread starts after shutdown */
-    pthread_mutex_unlock(&ex->lock);
+    pthread_mutex_unlock(&ex->head_lock);
+    pthread_mutex_unlock(&ex->tail_lock);
 
-    /* Cancel outside the pool's lock: cancelling runs done callbacks. */
+    /* Cancel outside the pool's locks: cancelling runs done callbacks. */
     while (dropped) {
-        struct future *next = dropped->next_in_queue;
+        struct future *next = atomic_load(&dropped->next_in_queue);
         future_cancel(dropped);
-        future_release(dropped);   /* the queue's reference */
+        release_from_queue(dropped);
         dropped = next;
     }
 
@@ -323,25 +371,28 @@ void executor_free(struct executor *ex)
     if (!ex)
         return;
     executor_shutdown(ex, true, false);
+    if (ex->head != &ex->start)
+        future_release(ex->head);   /* the last task taken: the queue's reference as head */
     pthread_mutex_destroy(&ex->join_lock);
     pthread_cond_destroy(&ex->work_ready);
-    pthread_mutex_destroy(&ex->lock);
+    pthread_mutex_destroy(&ex->head_lock);
+    pthread_mutex_destroy(&ex->tail_lock);
     free(ex->threads);
     free(ex);
 }
 
 int executor_threads(struct executor *ex)
 {
-    pthread_mutex_lock(&ex->lock);
+    pthread_mutex_lock(&ex->tail_lock);
     int n = ex->nthreads;
-    pthread_mutex_unlock(&ex->lock);
+    pthread_mutex_unlock(&ex->tail_lock);
     return n;
 }
 
 int executor_idle_workers(struct executor *ex)
 {
-    pthread_mutex_lock(&ex->lock);
+    pthread_mutex_lock(&ex->head_lock);
     int n = ex->idle;
-    pthread_mutex_unlock(&ex->lock);
+    pthread_mutex_unlock(&ex->head_lock);
     return n;
 }
