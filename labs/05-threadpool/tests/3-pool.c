@@ -206,6 +206,40 @@ static void *count_after_gate(void *arg, struct task_error *error)
     return NULL;
 }
 
+TEST(no_wakeup_is_lost_as_a_worker_falls_asleep, 3, 30, "worker_main, enqueue, publish_asleep")
+{
+    /* A task submitted just as the only worker finds the queue empty must
+     * still wake it.  The window is a few instructions wide: between the
+     * worker's last look at the queue and its sleep.  To land in it, each
+     * task is submitted the moment the one before it is done (the test spins
+     * on future_done, it does not sleep), after a pause that grows by a few
+     * instructions each time and starts again at 0 every 256 tasks, so that
+     * the submits sweep the whole of the worker's way back to sleep. */
+    enum { TASKS = 20000 };
+    struct executor *ex = new_pool(1);
+    for (int i = 0; i < TASKS; i++) {
+        struct future *f = submit(ex, double_it, (void *)1);
+        double give_up = now_s() + 1.0;
+        while (!future_done(f) && now_s() < give_up)
+            ;
+        /* A loaded machine can hold a worker up for a second; 5 s more with
+         * the worker idle and the task still queued is a wakeup lost. */
+        if (!future_done(f) && future_result(f, 5.0, NULL, NULL) != RESULT_OK)
+            ck_abort_msg("task %d of %d, submitted the moment the one before it was done, "
+                         "was still %s after 6 s, and the pool's only worker was %s: a lost "
+                         "wakeup. A worker that finds the queue empty must say it sleeps "
+                         "(publish_asleep) and then look at the queue once more before it "
+                         "waits: a task appended between its first look and that, whose "
+                         "submitter read asleep as 0, is seen by the second look and by "
+                         "nobody else", i + 1, TASKS, state_name(future_state(f)),
+                         executor_idle_workers(ex) ? "idle" : "not idle");
+        future_release(f);
+        for (volatile int pause = 0; pause < i % 256; pause++)
+            ;
+    }
+    executor_free(ex);
+}
+
 TEST(shutdown_waits_for_queued_tasks, 4, 10, "executor_shutdown, worker_main")
 {
     struct gate g = GATE_INIT;
