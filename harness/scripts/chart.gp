@@ -21,7 +21,7 @@ circled   = "with points pt 6 ps 3 lw 2 lc rgb 'red'"
 # The legend entry for the circles, shown only when some point is circled.
 # (a terminal draws the circle as a letter, and has little room: shorter there)
 circlekey = untrusted ? "keyentry with points pt 6 ps 3 lw 2 lc rgb 'red' title '" . \
-            (text ? "untrusted: rounds disagree" : "circled: rounds disagree, untrusted") . "'" : "keyentry notitle"
+            (text ? "untrusted: median uncertain" : "circled: median uncertain, untrusted") . "'" : "keyentry notitle"
 
 # The legend goes below each panel, never over the data.
 set key below vertical maxcols 1 Left reverse noenhanced

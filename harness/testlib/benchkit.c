@@ -193,16 +193,41 @@ static double median_of(double *v, int n, double *lo, double *hi)
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/* A point's median, spread and verdict. */
+/* How many of n sorted rounds to leave out at each end so that what is left,
+ * v[k] to v[n-1-k], holds the true median with at least 95 % confidence:
+ * the largest k with P(Binomial(n, 1/2) <= k) <= 2.5 %.  Free of any
+ * assumption about the shape of the spread: each round falls below the
+ * median with probability one half.  5 for 21 rounds; 0 for 8 or fewer
+ * (with 5 or fewer even all of them fall short of 95 %). */
+static int outside_the_median_range(int n)
+{
+    double p = 1;   /* P(X = 0) = 2^-n, built up without underflow for n <= 1000 */
+    for (int i = 0; i < n; i++)
+        p /= 2;
+    double at_most = p;   /* P(X <= k) */
+    int k = 0;
+    while (k + 1 < n / 2) {
+        p = p * (n - k) / (k + 1);   /* P(X = k + 1) from P(X = k) */
+        if (at_most + p > 0.025)
+            break;
+        at_most += p;
+        k++;
+    }
+    return at_most <= 0.025 ? k : 0;
+}
+
+/* A point's median, spread and verdict (see BENCH_UNTRUSTED_SPREAD). */
 static double point(const struct bench_table *t, int s, int i, double *lo, double *hi,
                     bool *untrusted)
 {
     double v[BENCH_MAX_ROUNDS];
+    int n = t->n[s][i];
     memcpy(v, t->v[s][i], sizeof v);
-    double m = median_of(v, t->n[s][i], lo, hi);
-    double size = m < 0 ? -m : m;
-    *untrusted = !t->spread_is_the_point && *hi - *lo > BENCH_UNTRUSTED_SPREAD * size &&
-                 *hi - *lo > t->resolution;
+    double m = median_of(v, n, lo, hi);
+    int k = outside_the_median_range(n);
+    double width = n ? v[n - 1 - k] - v[k] : 0, size = m < 0 ? -m : m;
+    *untrusted = !t->spread_is_the_point && width > BENCH_UNTRUSTED_SPREAD * size &&
+                 width > t->resolution;
     return m;
 }
 
@@ -386,7 +411,8 @@ void bench_end(FILE *out)
         printf("Other programs took the CPU: points are slower and noisier than on an idle "
                "machine, and a curve's shape may not be the code's.\n");
     if (any_untrusted)
-        printf("? marks a point whose rounds spread over more than %.0f%% of its median "
-               "(circled on the chart): do not trust it.\n", 100 * BENCH_UNTRUSTED_SPREAD);
+        printf("? marks a point whose median is uncertain by more than %.0f%% of it (its "
+               "middle rounds spread that wide; circled on the chart): do not trust it.\n",
+               100 * BENCH_UNTRUSTED_SPREAD);
     fprintf(out, "# note: %s\n# busy: %d\n# untrusted: %d\n", note, busy, any_untrusted);
 }

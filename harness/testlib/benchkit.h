@@ -41,9 +41,13 @@ enum { BENCH_MAX_X = 16, BENCH_MAX_SERIES = 6, BENCH_MAX_ROUNDS = 32 };
  * tell the same story look as if they did not. */
 #define BENCH_ROUNDS 21
 
-/* A point whose spread (largest - smallest) exceeds this share of its median,
- * and the table's resolution, is marked "?" in the terminal and circled on
- * the chart. */
+/* A point is marked "?" in the terminal and circled on the chart when its
+ * median is uncertain: when the range that holds the true median with 95 %
+ * confidence (the k-th smallest to the k-th largest of its rounds: with 21
+ * rounds the 6th to the 16th; with 8 or fewer, all of them) is wider than
+ * this share of the median, and than the table's resolution.  Not the whole
+ * spread: one round that a busy moment slowed widens the bar, but does not
+ * move the median. */
 #define BENCH_UNTRUSTED_SPREAD 0.25
 
 /* Below this share of the cores (median over the rounds), the run says the
