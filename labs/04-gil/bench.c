@@ -3,10 +3,14 @@
  * your GIL.  `bench FILE` writes six gnuplot data blocks (select with index);
  * 0-3 are medians and spreads of interleaved rounds (harness/testlib/benchkit.h):
  *
- *   0  countdown   threads, then new old none_atomic processes   seconds, fixed work
+ *   0  countdown   threads, then new old none_atomic processes   time / new GIL on 1 thread
  *   1  convoy      interval_s, then 0, 1, 2 CPU threads          I/O ops/s
- *   2  sweep       interval_s, then 1, 2, 4, 8 threads           seconds, fixed work
- *   3  price       mode (0 new, 1 old, 2 no GIL atomic, 3 plain) CPU seconds, one thread
+ *   2  sweep       interval_s, then 1, 2, 4, 8 threads           time / same threads at 5 ms
+ *   3  price       mode (0 new, 1 old, 2 no GIL atomic, 3 plain) CPU time / new GIL's, 1 thread
+ *
+ * Blocks 0, 2 and 3 are ratios to a yardstick measured in the same round, so
+ * that a machine whose speed changes from one moment to the next (this
+ * virtual machine's does, by up to 2x) moves both sides of each ratio alike.
  *   4  timeline    panel row start_ms end_ms kind            2 CPU + 1 I/O thread, one run
  *   5  corruption  threads freed_while_referenced leaked drift   no GIL, plain counts, one run
  *
@@ -116,26 +120,35 @@ static const int countdown_threads[] = {1, 2, 4};
 static const int sweep_threads[] = {1, 2, 4, 8};
 
 static struct bench_table countdown_table = {
-    .title = "1. CPU-bound countdown, fixed work: seconds", .x_name = "threads",
-    .names = {"new GIL", "old GIL", "no GIL (atomic)", "processes"}, .format = "%.3f"};
+    .title = "1. CPU-bound countdown, fixed work: time / new GIL on 1 thread, same round",
+    .x_name = "threads",
+    .names = {"new GIL", "old GIL", "no GIL (atomic)", "processes"}, .format = "%.2f"};
 static struct bench_table convoy_table = {
     .title = "2. Convoy: I/O ops/s of one I/O thread (100 us calls)", .x_name = "interval",
     .names = {"0 CPU threads", "1 CPU thread", "2 CPU threads"}, .format = "%.0f"};
 static struct bench_table sweep_table = {
-    .title = "3. Switch-interval sweep, fixed work: seconds", .x_name = "interval",
-    .names = {"1 thread", "2 threads", "4 threads", "8 threads"}, .format = "%.3f"};
+    .title = "3. Switch-interval sweep, fixed work: time / same threads at 5 ms, same round",
+    .x_name = "interval",
+    .names = {"1 thread", "2 threads", "4 threads", "8 threads"}, .format = "%.2f"};
 /* x is the mode: 0 new GIL, 1 old GIL, 2 no GIL (atomic), 3 no GIL (plain) */
 static struct bench_table price_table = {
-    .title = "4. One thread, CPU seconds: 0 new GIL, 1 old, 2 no GIL atomic, 3 plain",
-    .x_name = "mode", .names = {"CPU seconds"}, .format = "%.3f"};
+    .title = "4. One thread, CPU time / new GIL's, same round: 0 new GIL, 1 old, 2 no GIL "
+             "atomic, 3 plain",
+    .x_name = "mode", .names = {"CPU time / new GIL"}, .format = "%.2f"};
 
 static void round_countdown(long work)
 {
+    /* A warm-up first: a process's first countdown is slower (page faults,
+     * cold caches), and each pass is a new process. */
+    countdown(GIL_NEW, 0, 1, work, NULL);
+    double one = countdown(GIL_NEW, 0, 1, work, NULL);   /* the round's yardstick */
     for (int i = 0; i < 3; i++)
-        for (int m = 0; m < 4; m++)
-            bench_add(&countdown_table, m, countdown_threads[i],
-                      m < 3 ? countdown((enum gil_mode)m, 0, countdown_threads[i], work, NULL)
-                            : countdown_in_processes(countdown_threads[i], work));
+        for (int m = 0; m < 4; m++) {
+            double t = i == 0 && m == GIL_NEW ? one
+                       : m < 3 ? countdown((enum gil_mode)m, 0, countdown_threads[i], work, NULL)
+                               : countdown_in_processes(countdown_threads[i], work);
+            bench_add(&countdown_table, m, countdown_threads[i], t / one);
+        }
 }
 
 static void round_convoy(const double *intervals, int n, long io_us)
@@ -155,10 +168,14 @@ static void round_convoy(const double *intervals, int n, long io_us)
 
 static void round_sweep(const double *intervals, int n, long work)
 {
-    for (int i = 0; i < n; i++)
-        for (int k = 0; k < 4; k++)
-            bench_add(&sweep_table, k, intervals[i],
-                      countdown(GIL_NEW, intervals[i], sweep_threads[k], work, NULL));
+    for (int k = 0; k < 4; k++) {
+        double t[8], at_5ms = countdown(GIL_NEW, 5e-3, sweep_threads[k], work, NULL);
+        for (int i = 0; i < n; i++)
+            t[i] = intervals[i] == 5e-3 ? at_5ms
+                                        : countdown(GIL_NEW, intervals[i], sweep_threads[k], work, NULL);
+        for (int i = 0; i < n; i++)
+            bench_add(&sweep_table, k, intervals[i], t[i] / at_5ms);
+    }
 }
 
 /* One thread's CPU seconds (not wall time: a loaded machine stretches wall
@@ -166,16 +183,18 @@ static void round_sweep(const double *intervals, int n, long work)
  * because this is cheap. */
 static void round_price(long work, int tries)
 {
+    double best[4];
     for (int m = 0; m < 4; m++) {
-        double best = 1e30;
+        best[m] = 1e30;
         for (int t = 0; t < tries; t++) {
             double before = cpu_s();
             countdown((enum gil_mode)m, 0, 1, work, NULL);
             double used = cpu_s() - before;
-            best = used < best ? used : best;
+            best[m] = used < best[m] ? used : best[m];
         }
-        bench_add(&price_table, 0, m, best);
     }
+    for (int m = 0; m < 4; m++)
+        bench_add(&price_table, 0, m, best[m] / best[GIL_NEW]);
 }
 
 static void chart_timeline(FILE *out, double seconds)

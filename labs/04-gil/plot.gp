@@ -27,16 +27,8 @@ $sweep_anchor << EOD
 0.000001 13
 EOD
 
-# Reference values read from the data (medians): the new GIL on 1 thread; each
-# thread count at a 5 ms interval; the new GIL's CPU time on one thread.
-stats datafile index 0 every ::0::0 using (m(1)) nooutput
-t_one = STATS_max
-do for [c=1:4] {
-    stats datafile index 2 using ($1 == 0.005 ? m(c) : NaN) nooutput
-    eval sprintf("at5ms_%d = STATS_max", c)
-}
-stats datafile index 3 every ::0::0 using (m(1)) nooutput
-t_gil = STATS_max
+# Panels 1, 3 and 4 are ratios already: bench.c divides each round by a
+# yardstick measured in the same round.
 stats datafile index 5 using ($1 == 4 ? $4 : NaN) nooutput
 drift4 = STATS_max
 stats datafile index 5 using ($1 == 4 ? $2 : NaN) nooutput
@@ -61,8 +53,8 @@ set yrange [0:*]
 @belowkey
 if (!text) set key maxcols 2
 names = "'new GIL' 'old GIL' 'no GIL, atomic refcounts' 'processes'"
-plot for [s=1:4] datafile index 0 using 1:(m(s)/t_one):(lo(s)/t_one):(hi(s)/t_one) @data pt (2*s + 5) title word(names, s), \
-     for [s=1:4] datafile index 0 using 1:(badm(s)/t_one) @circled notitle, \
+plot for [s=1:4] datafile index 0 using 1:(m(s)):(lo(s)):(hi(s)) @data pt (2*s + 5) title word(names, s), \
+     for [s=1:4] datafile index 0 using 1:(badm(s)) @circled notitle, \
      @circlekey, \
      $cpython_threads using 1:2 with points @anchor title (text ? "CPython 3.11, kit authors" : "CPython 3.11, threads, processes: kit authors, 2 cores"), \
      $cpython_processes using 1:2 with points @anchor notitle, \
@@ -102,9 +94,8 @@ set yrange [0:*]
 @belowkey
 if (!text) set key maxcols 2
 names = "'1 thread' '2 threads' '4 threads' '8 threads'"
-at5ms(s) = value(sprintf("at5ms_%d", s))
-plot for [s=1:4] datafile index 2 using 1:(m(s)/at5ms(s)):(lo(s)/at5ms(s)):(hi(s)/at5ms(s)) @data pt (2*s + 5) title word(names, s), \
-     for [s=1:4] datafile index 2 using 1:(badm(s)/at5ms(s)) @circled notitle, \
+plot for [s=1:4] datafile index 2 using 1:(m(s)):(lo(s)):(hi(s)) @data pt (2*s + 5) title word(names, s), \
+     for [s=1:4] datafile index 2 using 1:(badm(s)) @circled notitle, \
      @circlekey, \
      $sweep_anchor using 1:2 with points @anchor title (text ? "quoted, 8 threads, no source" : "8 threads: a quoted figure, source unknown")
 
@@ -132,10 +123,10 @@ set object 1 rect from -0.6, 1.05 to 3.6, 1.10 fc rgb '#9ecae1' fs solid 0.5 nob
 # As text the four names do not fit side by side: numbers, named in the legend.
 if (text) set xtics ("1" 0, "2" 1, "3" 2, "4" 3); \
 else set xtics ("new GIL" 0, "old GIL" 1, "no GIL (atomic)" 2, "no GIL (plain)" 3)
-plot datafile index 3 using 1:(m(1)/t_gil) with boxes lc rgb '#3182bd' \
+plot datafile index 3 using 1:(m(1)) with boxes lc rgb '#3182bd' \
          title (text ? "1 new GIL, 2 old GIL, 3 no GIL (atomic), 4 no GIL (plain)" : "median of the rounds"), \
-     datafile index 3 using 1:(m(1)/t_gil):(lo(1)/t_gil):(hi(1)/t_gil) with yerrorbars lc rgb 'black' pt 0 title "spread of the rounds", \
-     datafile index 3 using 1:(badm(1)/t_gil) @circled notitle, \
+     datafile index 3 using 1:(m(1)):(lo(1)):(hi(1)) with yerrorbars lc rgb 'black' pt 0 title "spread of the rounds", \
+     datafile index 3 using 1:(badm(1)) @circled notitle, \
      @circlekey, \
      1/0 with boxes lc rgb '#9ecae1' title "PEP 703: +5-10% (the band)"
 unset object 1
