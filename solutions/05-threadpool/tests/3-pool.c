@@ -18,6 +18,24 @@ HIDDEN_TEST(released_futures_still_run, 2, 10, "future_release, worker_main, exe
     executor_free(ex);
     ck_assert_msg(runs == 200, "200 tasks whose futures were released at once: %d ran "
                   "(expected all, before executor_free returned)", (int)runs);
+
+    /* A released future still running while another worker takes the next
+     * task: whatever the queue did with the first, it must not free it
+     * before its run ends (the sanitizers report it if it does). */
+    struct gate gate = GATE_INIT;
+    ex = executor_new(2);
+    ck_assert_ptr_nonnull(ex);
+    struct future *held = executor_submit(ex, wait_at_gate, &gate);
+    ck_assert_ptr_nonnull(held);
+    ck_assert_msg(eventually(is_running, held, 5.0), "a task did not start within 5 s");
+    future_release(held);   /* now only the pool owns it, and it is running */
+    struct future *next = executor_submit(ex, double_it, (void *)1);
+    ck_assert_ptr_nonnull(next);
+    ck_assert_msg(future_result(next, 5.0, NULL, NULL) == RESULT_OK, "with one worker "
+                  "blocked, the second did not run a new task within 5 s");
+    future_release(next);
+    gate_open(&gate);       /* the first task ends: its future must still be there */
+    executor_free(ex);
 }
 
 struct shutdown_call {
