@@ -250,6 +250,18 @@ int procpool_map(struct procpool *p, const char *fn, const void *inputs, size_t 
     NOT_IMPLEMENTED();
 }
 
+int procpool_apply(struct procpool *p, const char *fn, const void *arg, size_t arg_len,
+                   void *out, size_t out_cap, size_t *out_len)
+{
+    /* TODO: submit the task (procpool_submit; its error is yours), wait for
+     * its future with no deadline (future_result: it sleeps, so other
+     * threads run meanwhile), set *out_len if asked, copy the result if it
+     * fits in out_cap (else PROCPOOL_BAD_ARGUMENT), and release the future
+     * whatever happened. */
+    (void)p, (void)fn, (void)arg, (void)arg_len, (void)out, (void)out_cap, (void)out_len;
+    NOT_IMPLEMENTED();
+}
+
 void procpool_shutdown(struct procpool *p, bool wait, bool cancel_futures)
 {
     /* TODO: under p->lock: shutting_down = true; if cancel_futures, cancel

@@ -500,6 +500,30 @@ int procpool_map(struct procpool *p, const char *fn, const void *inputs, size_t 
     return err;
 }
 
+int procpool_apply(struct procpool *p, const char *fn, const void *arg, size_t arg_len,
+                   void *out, size_t out_cap, size_t *out_len)
+{
+    struct future *f;
+    int status = procpool_submit(p, fn, arg, arg_len, &f);
+    if (status != PROCPOOL_OK)
+        return status;
+    /* future_result waits on a condition variable: the caller sleeps, as a
+     * Python thread in pool.apply waits with the GIL released. */
+    const void *data = NULL;
+    size_t len = 0;
+    status = future_result(f, -1, &data, &len);
+    if (status == PROCPOOL_OK) {
+        if (out_len)
+            *out_len = len;
+        if (len > out_cap)
+            status = PROCPOOL_BAD_ARGUMENT;
+        else if (len > 0)
+            memcpy(out, data, len);
+    }
+    future_release(f);
+    return status;
+}
+
 void procpool_shutdown(struct procpool *p, bool wait, bool cancel_futures)
 {
     pthread_mutex_lock(&p->lock);
