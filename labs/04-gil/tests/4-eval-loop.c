@@ -96,6 +96,7 @@ static void busy_native(void *ctx)
     volatile unsigned long sum = 0;   /* about 0.1 ms of arithmetic */
     for (unsigned long i = 0; i < 100000; i++)
         sum += i;
+    (void)sum;   /* volatile: the loop cannot be folded away */
     atomic_fetch_sub(&w->inside, 1);
     atomic_fetch_add(&w->calls, 1);
 }
