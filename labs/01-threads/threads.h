@@ -1,9 +1,10 @@
 /*
  * threads.h - lab 01: starting, stopping and timing threads.
  *
- * Python's threading.Thread, seed 001's countdown made stoppable, and seed 003's
- * I/O-bound tasks on K workers, in C with pthreads.  You implement threads.c;
- * this header is given and is the same one the grader compiles against.
+ * Python's threading.Thread, seed 001's countdown made stoppable, and
+ * seed 003's I/O-bound tasks on K workers, in C with pthreads.  You implement
+ * threads.c; this header is given and is the same one the grader compiles
+ * against.
  */
 #ifndef THREADS_H
 #define THREADS_H
