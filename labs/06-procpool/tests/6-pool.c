@@ -64,12 +64,12 @@ static long apply_tenfold(struct watched_call *c)
     return status;
 }
 
-/* The other thread: 20 applies of double_it, each checked; returns how many
+/* The other thread: 10 applies of double_it, each checked; returns how many
  * gave the right answer. */
-static long apply_twenty(struct watched_call *c)
+static long apply_ten(struct watched_call *c)
 {
     long right = 0;
-    for (int64_t x = 1; x <= 20; x++) {
+    for (int64_t x = 1; x <= 10; x++) {
         int64_t y = 0;
         size_t len = 0;
         int status = procpool_apply(c->target, "double_it", &x, sizeof x, &y, sizeof y, &len);
@@ -84,8 +84,9 @@ TEST(apply_blocks_only_its_caller, 5, 30, "procpool_apply, procpool_submit, futu
      * and wait, while the rest of the program keeps running.  Two threads
      * apply a task that waits at a gate; each must stay blocked, asleep,
      * until the gate opens, then get its own result.  Meanwhile a third
-     * thread's 20 applies run on the third worker: an apply that holds the
-     * pool while it waits would stop them. */
+     * thread's 10 applies run on the third worker: an apply that holds the
+     * pool while it waits would stop them.  (They get 8 s, a hundred times
+     * what they need on a loaded machine, and the gate tasks wait up to 10.) */
     register_all();
     struct procpool *p = new_pool(3);
     int64_t x = 5, y = 0;
@@ -112,8 +113,8 @@ TEST(apply_blocks_only_its_caller, 5, 30, "procpool_apply, procpool_submit, futu
         start_call(&callers[i], apply_tenfold, p, i + 1, 0, 0);
     bool both_running = count_reaches(&board->started, 2, 5.0);
     if (both_running)
-        start_call(&other, apply_twenty, p, 0, 0, 0);
-    bool other_done = both_running && returned_within(&other, 1, 1, 5.0);
+        start_call(&other, apply_ten, p, 0, 0, 0);
+    bool other_done = both_running && returned_within(&other, 1, 1, 8.0);
     bool asleep = settled(callers, 2, 5.0);
     int early = count_returned(callers, 2);
     atomic_store(&board->gate_open, 1);
@@ -125,10 +126,10 @@ TEST(apply_blocks_only_its_caller, 5, 30, "procpool_apply, procpool_submit, futu
     ck_assert_msg(early == 0, "%d of the 2 procpool_apply calls returned while their tasks "
                   "were still waiting at the gate: apply blocks until the result is back",
                   early);
-    ck_assert_msg(other_done && other.result == 20, "while 2 threads waited in procpool_apply, "
-                  "a third thread's 20 applies on the idle worker %s: an apply must wait for "
+    ck_assert_msg(other_done && other.result == 10, "while 2 threads waited in procpool_apply, "
+                  "a third thread's 10 applies on the idle worker %s: an apply must wait for "
                   "its own future only, holding no lock the pool needs",
-                  other_done ? "gave wrong answers" : "did not finish within 5 s");
+                  other_done ? "gave wrong answers" : "did not finish within 8 s");
     ck_assert_msg(asleep, "the 2 threads waiting in procpool_apply were not asleep (blocked in "
                   "the kernel): wait on the future's condition variable, not in a polling loop");
     for (int i = 0; i < 2; i++)
