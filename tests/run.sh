@@ -247,6 +247,11 @@ if out=$(make -s --no-print-directory handout DIST=$T/dist BUILD=$T/handout-buil
     mentions=$(grep -rnIw solutions "$hd" | grep -vE '[a-z] solutions [a-z]' | sed "s|$hd/||" | head -5 || true)
     [ -z "$mentions" ] && ok "nothing in the handout refers to solutions/" \
         || bad "the handout refers to solutions/" "$mentions"
+    if words=$(tests/tools/handout_words.sh "$hd" 2>&1); then
+        ok "every seed the handout cites is in README's seed table, and no tracker word reaches it"
+    else
+        bad "the handout cites a seed that does not exist or carries a tracker word" "$words"
+    fi
     # No whole line of solution code (or hidden test), at least 35
     # characters long and not also in the kit's own code, may appear in the
     # handout.
@@ -442,6 +447,27 @@ grep -q "points table does not match" <<< "$out" && grep -q "grading paragraph d
     && ok "a drifted points table and a reworded grading paragraph are both caught" \
     || bad "handout_facts.sh missed a planted drift" "$out"
 rm -rf "$drift"
+
+section "Handouts cite seeds that exist and carry no tracker words"
+if out=$(tests/tools/handout_words.sh); then
+    ok "every \"seed NNN\" in a student's file is in README's seed table; no \"issue N\" or \"#N\""
+else
+    bad "a student's file cites a seed that does not exist or carries a tracker word" "$out"
+fi
+# The check must catch both: a copy of README and a handout with a citation
+# of a seed numbered 007 and the word for the kit's tracker's sixth issue
+# planted (each spelt in two halves here, so that this file carries neither).
+plant=$(mktemp -d)
+mkdir -p "$plant/labs/$FIRST_LAB"
+cp README.md "$plant/"
+cp "labs/$FIRST_LAB/README.md" "$plant/labs/$FIRST_LAB/"
+bad_seed="se""ed 007" tracker_word="iss""ue 6"
+printf '\nAs %s says, this was %s.\n' "$bad_seed" "$tracker_word" >> "$plant/labs/$FIRST_LAB/README.md"
+out=$(tests/tools/handout_words.sh "$plant" 2>&1 || true)
+grep -qF "cites $bad_seed" <<< "$out" && grep -qF "a tracker word, \"$tracker_word\"" <<< "$out" \
+    && ok "a planted citation of a seed that does not exist ($bad_seed) and a planted tracker word ($tracker_word) are both caught" \
+    || bad "handout_words.sh missed a planted citation or tracker word" "$out"
+rm -rf "$plant"
 
 section "make help lists every target and every variable"
 help=$(make -s --no-print-directory help)
