@@ -42,12 +42,13 @@ TSAN_CFLAGS  := -O1 -fsanitize=thread
 ASAN_CFLAGS  := -O1 -fsanitize=address -fno-omit-frame-pointer
 
 # The vetting tool (harness/grader/vet.c): reads the student's objects before
-# any is linked beside the kit.  Compiled like the grader, from kit code only.
+# any is linked beside the kit.  Compiled like the grader, from kit code only,
+# and put in place at once: parallel gradings may be running the old one.
 VET := build/harness/vet
 $(VET): harness/grader/vet.c
 	@mkdir -p $(@D)
 	@$(KIT_ECHO) "  CC (kit) $@"
-	@$(CC) $(BASE_CFLAGS) -O2 $< -o $@
+	@$(CC) $(BASE_CFLAGS) -O2 $< -o $@.$$$$ && mv -f $@.$$$$ $@
 
 # STUDENT_EXTRA: more flags and sources for the student's side of every test
 # binary; the kit's tests use it to force in harness/testlib/spurious.h.

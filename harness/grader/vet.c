@@ -305,7 +305,7 @@ static bool ordinary_section(const char *name)
     static const char *exact[] = {"", ".text", ".data", ".bss", ".rodata", ".tdata", ".tbss",
                                   ".comment", ".note.GNU-stack", ".note.gnu.property", ".eh_frame",
                                   ".llvm_addrsig", ".group", ".symtab", ".strtab", ".shstrtab",
-                                  ".symtab_shndx"};
+                                  ".symtab_shndx", "asan_globals"};
     static const char *prefix[] = {".text.", ".data.", ".bss.", ".rodata.", ".tdata.", ".tbss.",
                                    ".debug_"};
     for (size_t i = 0; i < sizeof exact / sizeof *exact; i++)
@@ -402,6 +402,15 @@ static bool reserved(const char *name)
     return name[0] == '_' && (name[1] == '_' || (name[1] >= 'A' && name[1] <= 'Z'));
 }
 
+/* Reserved names an AddressSanitizer build defines itself in every object:
+ * ODR indicators (gcc's __odr_asan.x, clang's __odr_asan_gen_x) and clang's
+ * once-only registration flag. */
+static bool compiler_defined(const char *name)
+{
+    return strchr(name, '.') || !strncmp(name, "__odr_asan", 10) || !strncmp(name, "___asan_", 8) ||
+           !strncmp(name, "__asan_gen_", 11);
+}
+
 /* What ThreadSanitizer and AddressSanitizer builds call on their own, as
  * gcc 12 and clang 14 emit it: memory accesses, function entry and exit,
  * atomics, stack frames, globals and start-up.  The rest of their interface
@@ -469,7 +478,8 @@ static const char *forbidden_call(const char *name)
         return "looks up the program's own functions by name (%s)";
     if (in_list(name, other_process))
         return "reaches into another process (%s)";
-    if (in_list(name, layout) || starts(name, "__start_") || starts(name, "__stop_") ||
+    bool asan_globals = !strcmp(name, "__start_asan_globals") || !strcmp(name, "__stop_asan_globals");
+    if (in_list(name, layout) || ((starts(name, "__start_") || starts(name, "__stop_")) && !asan_globals) ||
         starts(name, "__init_array_") || starts(name, "__fini_array_") ||
         starts(name, "__preinit_array_"))
         return "refers to %s, which the linker or the C start-up code defines (the test program's "
@@ -503,7 +513,7 @@ static void vet_symbols(const struct object *o)
             if (ELF64_ST_TYPE(s->st_info) == STT_GNU_IFUNC)
                 finding("refused", o, s->st_shndx, s->st_value, "an ifunc, %s (its resolver runs "
                         "while the program loads, before main)", name);
-            else if (is_global(s) && reserved(name) && !strchr(name, '.'))
+            else if (is_global(s) && reserved(name) && !compiler_defined(name))
                 finding("refused", o, s->st_shndx, s->st_value, "defines %s: names that start with __ "
                         "or _ and a capital letter belong to the compiler and its libraries (the "
                         "sanitizers call some of them as the program starts)", name);
