@@ -96,9 +96,12 @@ WATCH_LDFLAGS := $(foreach f,$(WATCHED_CALLS) _ck_assert_failed,-Xlinker --wrap=
 # EXTRA: flags and given sources beside the lab's support/ (STUDENT_EXTRA).
 # A failure leaves no $@, only its reasons, and make carries on.
 STUDENT_BUILD := harness/scripts/build_student.sh $(VET)
+# The shared C library and libm, whose names are never a lab's API: asked of
+# the compiler once a make, and only when a student program is built.
+SHARED_LIBS = $(eval SHARED_LIBS := $(foreach l,libc.so.6 libm.so.6,$(shell $(CC) -print-file-name=$(l))))$(SHARED_LIBS)
 define student_program
 	@mkdir -p $(@D)
-	@CC='$(CC)' VET=$(VET) harness/scripts/build_student.sh $@ $(2) '$(BASE_CFLAGS) $(3) $(call lab_includes,$(1))' \
+	@CC='$(CC)' VET=$(VET) SHARED_LIBS='$(SHARED_LIBS)' harness/scripts/build_student.sh $@ $(2) '$(BASE_CFLAGS) $(3) $(call lab_includes,$(1))' \
 	  '$(call lab_student_files,$(1))' '$(call lab_support_files,$(1)) $(4)' '$(5)' '$(6)' '$(7)'
 endef
 

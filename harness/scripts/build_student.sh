@@ -16,6 +16,7 @@
 #   KIT      the harness's side (runner, tracker; the driver's kit): the same,
 #            and the student may call none of it but not_implemented
 #   LDFLAGS  the link's options and libraries
+# SHARED_LIBS: the C library's and libm's shared objects (for the vetting).
 #
 # Nothing of the student's may run in the process that keeps the verdicts
 # (harness/README.md, "What a submission can do"), so between compiling and
@@ -80,11 +81,9 @@ vet_args=(--variant "$variant" --api "$dir/api")
 for o in "${tests_o[@]}"; do vet_args+=(--tests "$o"); done
 for o in "${kit_o[@]}"; do vet_args+=(--kit "$o"); done
 for o in "${given_o[@]}"; do vet_args+=(--given "$o"); done
-# The shared C library and libm: their names are never the lab's API.
-for lib in libc.so.6 libm.so.6; do
-    path=$($CC -print-file-name=$lib)
-    [ -f "$path" ] && vet_args+=(--lib "$path")
-done
+# The shared C library and libm (SHARED_LIBS, from lab.mk): their names are
+# never the lab's API.
+for lib in ${SHARED_LIBS:-}; do [ -f "$lib" ] && vet_args+=(--lib "$lib"); done
 rc=0
 "$VET" "${vet_args[@]}" -- "${student_o[@]}" > "$out.vet" 2>> "$log" || rc=$?
 if [ $rc = 2 ]; then
@@ -93,9 +92,14 @@ if [ $rc = 2 ]; then
 fi
 [ $rc = 0 ] || exit 0
 
-# -d gives common symbols their space now, so that they can be made local.
-ld -r -d -o "$dir/student.o" "${student_o[@]}" 2>> "$log" &&
-    objcopy --keep-global-symbols="$dir/api" "$dir/student.o" 2>> "$log" || exit 0
+# One object (-d gives common symbols their space now, so that they can be
+# made local), whose globals are the API's alone.
+if [ ${#student_o[@]} -gt 1 ]; then
+    ld -r -d -o "$dir/merged.o" "${student_o[@]}" 2>> "$log" || exit 0
+else
+    cp "${student_o[0]}" "$dir/merged.o"
+fi
+objcopy --keep-global-symbols="$dir/api" "$dir/merged.o" "$dir/student.o" 2>> "$log" || exit 0
 # shellcheck disable=SC2086
 $CC $cflags "$dir/student.o" "${given_o[@]}" "${tests_o[@]}" "${kit_o[@]}" $ldflags -o "$out" 2>> "$log" || rm -f "$out"
 exit 0
