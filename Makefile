@@ -6,7 +6,8 @@ SHELL := /bin/bash
 
 ALL_LABS := $(sort $(notdir $(wildcard labs/[0-9][0-9]-*)))
 
-# The variables a student may set; `make help` prints these lines.
+# The variables a student may set; `make help` prints these lines, and a
+# lab's own from its compare.sh.
 #: LAB=01-threads    one lab only (LAB=threads and LAB=01 work too)
 #: ONLY=test,...     only these tests: the quickest way to iterate on one
 #: SRC=DIR           grade, plot or bench DIR, a tree laid out like labs/ (default: labs)
@@ -15,7 +16,6 @@ ALL_LABS := $(sort $(notdir $(wildcard labs/[0-9][0-9]-*)))
 #: NO_COLOR=1        feedback without colours
 #: PLOTS_QUICK=1     make plots in seconds: one pass, few rounds (noisier charts)
 #: PLOTS_PASSES=N    make plots: take the 21 rounds in N passes (default 21, one a pass)
-#: ROUNDS=N          make bench, lab 05: rounds each pool takes, in turns (default 5)
 # instructor-only
 #: SUBMISSION=DIR    grade a submission anywhere (same as SRC=DIR, its own build folder)
 #: HIDDEN=show       also print the hidden tests' feedback
@@ -55,7 +55,10 @@ include harness/lab.mk
 CORES := $(shell harness/scripts/cores.sh)
 comma := ,
 GRADER := build/harness/grade
-GRADER_SRC := harness/grader/grade.c harness/grader/report.c harness/grader/sandbox.c harness/grader/rlimits.c harness/grader/cgroup.c harness/testlib/reap.c
+GRADER_SRC := harness/grader/grade.c harness/grader/report.c harness/grader/jsontext.c harness/grader/sandbox.c \
+              harness/grader/rlimits.c harness/grader/cgroup.c harness/testlib/reap.c
+# Every JSON file is read and written with jansson (Debian's libjansson-dev).
+JANSSON_LIBS := $(or $(shell pkg-config --libs jansson 2>/dev/null),-ljansson)
 GRADER_FLAGS := --handouts labs $(if $(AUTOLAB),--autolab) $(if $(filter show,$(HIDDEN)),--show-hidden) \
                 $(if $(ONLY),--only $(ONLY)) --passes $(subst $(eval) ,$(comma),$(strip $(PASSES)))
 
@@ -74,19 +77,19 @@ help: ## list the targets and the variables
 	  awk -F'\t' '{ printf "  make %-13s %s\n", $$1, $$2 }'
 	@echo
 	@echo "variables:"
-	@sed -n 's/^#: /  /p' $(MAKEFILE_LIST)
+	@sed -n 's/^#: /  /p' $(MAKEFILE_LIST) $(wildcard labs/*/compare.sh)
 
-deps: ## install missing Debian packages (check, gnuplot, pkg-config)
+deps: ## install missing Debian packages (check, jansson, gnuplot, pkg-config)
 	@harness/scripts/deps.sh
 
 CONVERT := build/harness/convert
-$(CONVERT): harness/grader/convert.c harness/grader/json.c harness/grader/json.h
+$(CONVERT): harness/grader/convert.c harness/grader/jsontext.c harness/grader/jsontext.h
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) -O2 -Iharness/grader -Iharness/testlib harness/grader/convert.c harness/grader/json.c -o $@
+	$(CC) $(BASE_CFLAGS) -O2 -Iharness/grader harness/grader/convert.c harness/grader/jsontext.c $(JANSSON_LIBS) -o $@
 
-$(GRADER): $(GRADER_SRC) harness/grader/grade.h harness/grader/sandbox.h harness/grader/rlimits.h harness/grader/cgroup.h harness/testlib/reap.h harness/testlib/testkit.h harness/testlib/names.h
+$(GRADER): $(GRADER_SRC) harness/grader/grade.h harness/grader/jsontext.h harness/grader/sandbox.h harness/grader/rlimits.h harness/grader/cgroup.h harness/testlib/reap.h harness/testlib/testkit.h harness/testlib/names.h
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) -O2 -Iharness/grader -Iharness/testlib $(GRADER_SRC) -o $@
+	$(CC) $(BASE_CFLAGS) -O2 -Iharness/grader -Iharness/testlib $(GRADER_SRC) $(JANSSON_LIBS) -lm -o $@
 
 build: $(lab_binaries) $(GRADER) ## build every lab's test programs without grading
 # grade-now, plots-now and bench-now are the work of grade, plots and bench
@@ -142,6 +145,7 @@ gradescope: deps ## write dist/gradescope-autograder.zip (setup.sh, run_autograd
 	@DIST="$(DIST)" harness/scripts/gradescope.sh $(LABS)
 
 prairielearn: deps ## write dist/prairielearn/: a question per lab, the kit in serverFilesCourse/
+	@harness/scripts/deps.sh --for-instructors
 	@DIST="$(DIST)" harness/scripts/prairielearn.sh $(LABS)
 
 classroom50: deps ## write dist/classroom50/: an autograder.py that writes Classroom 50's result.json

@@ -8,27 +8,34 @@
  *                                    (GitHub's job summary, Classroom 50's
  *                                    release body)
  *   convert classroom50 RESULTS      Classroom 50's result.json
- *   convert prairielearn RESULTS [--image LABEL=PNG]... [--note TEXT]
- *                                    PrairieLearn's results.json
+ *   convert prairielearn RESULTS [--image LABEL=BASE64FILE]... [--note TEXT]
+ *                                    PrairieLearn's results.json (a chart as
+ *                                    coreutils' `base64 -w0` wrote it)
  *   convert gradescope RESULTS [--leaderboard NAME=VALUE]...
  *                                    Gradescope's results.json, feedback in markdown,
  *                                    and an (ungraded) leaderboard entry per pair
  *   convert flags RESULTS            one line a flagged lab: LAB <TAB> refused|tampered|review
  *                                    <TAB> the first finding (make batch's flagged.txt)
+ *   convert failed gradescope|prairielearn TEXTFILE
+ *                                    the platform's "could not grade" file, saying
+ *                                    TEXTFILE's last 1500 bytes (any bytes)
  *
  * A flagged lab (its code refused, or its records not the runner's) scores 0,
  * and every platform says so first: its tests' feedback opens with the
  * finding, and the lab notes (flags, compiler warnings, what was flagged for
  * review) head the markdown, PrairieLearn's message and Gradescope's output.
  *
- * Everything goes to stdout; callers write it to a temporary file and rename.
+ * Every JSON file is read and written with jansson; everything goes to
+ * stdout, and callers write it to a temporary file and rename.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
-#include "json.h"
+#include "jsontext.h"
 
 /* What one test of results.json says. */
 struct result {
@@ -43,90 +50,97 @@ struct lab_note {
     int hidden_tests, hidden_points;   /* a handout's hidden tests, not in tests[] */
 };
 
+static json_t *doc;                   /* results.json; the strings below are its own */
 static struct result *results;
 static size_t nresults;
 static double execution_time;
 static struct lab_note *notes;
 static size_t nnotes;
 static const char *notes_text = "";   /* results.json's output: the notes in words */
+static int score, max_score;          /* every test's, hidden ones too */
 
-static char *read_file(const char *path, size_t limit, size_t *size)
+static const char *text_at(const json_t *object, const char *key)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    long length = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
-    if (length < 0 || (size_t)length > limit || fseek(f, 0, SEEK_SET) != 0) {
-        fclose(f);   /* refuse rather than read half of it */
-        return NULL;
+    const char *s = json_string_value(json_object_get(object, key));
+    return s ? s : "";
+}
+
+static int int_at(const json_t *object, const char *key)
+{
+    return (int)json_number_value(json_object_get(object, key));
+}
+
+static void load_labs(const json_t *labs)
+{
+    notes = calloc(json_array_size(labs) + 1, sizeof *notes);
+    size_t i;
+    json_t *l;
+    json_array_foreach(labs, i, l) {
+        struct lab_note *n = &notes[nnotes++];
+        n->name = text_at(l, "name");
+        n->flag = text_at(l, "flag");
+        n->flagged = text_at(l, "flagged");
+        n->warnings = text_at(l, "warnings");
+        n->review = text_at(l, "review");
+        n->hidden_tests = int_at(l, "handout_hidden_tests");
+        n->hidden_points = int_at(l, "handout_hidden_points");
     }
-    char *buf = malloc((size_t)length + 1);
-    size_t n = buf ? fread(buf, 1, (size_t)length, f) : 0;
-    fclose(f);
-    if (!buf || n != (size_t)length) {
-        free(buf);
-        return NULL;
-    }
-    buf[n] = '\0';
-    if (size)
-        *size = n;
-    return buf;
 }
 
 /* Load RESULTS into results[]; exit 2 with the reason if it is unusable. */
 static void load(const char *path)
 {
-    char *text = read_file(path, 64u << 20, NULL);
-    if (!text) {
+    struct stat st;
+    if (stat(path, &st) != 0 || st.st_size > (64 << 20)) {
         fprintf(stderr, "convert: cannot read %s (missing, or over 64 MiB)\n", path);
         exit(2);
     }
-    const char *error = NULL;
-    struct json *doc = json_parse(text, &error);
-    const struct json *tests = json_get(doc, "tests");
-    if (!doc || !tests || tests->type != JSON_ARRAY) {
+    json_error_t error;
+    doc = json_load_file(path, 0, &error);
+    const json_t *tests = json_object_get(doc, "tests");
+    if (!json_is_array(tests)) {
         fprintf(stderr, "convert: %s is not the grader's results.json (%s)\n", path,
-                error ? error : "no tests array");
+                doc ? "no tests array" : error.text);
         exit(2);
     }
-    execution_time = json_number_at(doc, "execution_time", 0);
-    notes_text = json_string_at(doc, "output", "");
-    const struct json *labs = json_get(doc, "labs");
-    if (labs && labs->type == JSON_ARRAY) {
-        notes = calloc(labs->count + 1, sizeof *notes);
-        for (size_t i = 0; i < labs->count; i++) {
-            const struct json *l = &labs->items[i];
-            struct lab_note *n = &notes[nnotes++];
-            n->name = json_string_at(l, "name", "");
-            n->flag = json_string_at(l, "flag", "");
-            n->flagged = json_string_at(l, "flagged", "");
-            n->warnings = json_string_at(l, "warnings", "");
-            n->review = json_string_at(l, "review", "");
-            n->hidden_tests = (int)json_number_at(l, "handout_hidden_tests", 0);
-            n->hidden_points = (int)json_number_at(l, "handout_hidden_points", 0);
-        }
-    }
-    results = calloc(tests->count + 1, sizeof *results);
-    for (size_t i = 0; i < tests->count; i++) {
-        const struct json *t = &tests->items[i];
+    execution_time = json_number_value(json_object_get(doc, "execution_time"));
+    notes_text = text_at(doc, "output");
+    load_labs(json_object_get(doc, "labs"));
+    results = calloc(json_array_size(tests) + 1, sizeof *results);
+    size_t i;
+    json_t *t;
+    json_array_foreach(tests, i, t) {
         struct result *r = &results[nresults++];
-        const struct json *tags = json_get(t, "tags");
-        const char *full = json_string_at(t, "name", "?");
-        r->lab = tags && tags->type == JSON_ARRAY && tags->count && tags->items[0].type == JSON_STRING
-                 ? tags->items[0].string : "";
+        const char *full = text_at(t, "name");
+        r->lab = json_string_value(json_array_get(json_object_get(t, "tags"), 0));
+        r->lab = r->lab ? r->lab : "";
         /* report.c names a test "LAB: TEST". */
         size_t lablen = strlen(r->lab);
         r->name = strncmp(full, r->lab, lablen) == 0 && strncmp(full + lablen, ": ", 2) == 0
                   ? full + lablen + 2 : full;
-        r->output = json_string_at(t, "output", "");
-        r->score = (int)json_number_at(t, "score", 0);
-        r->max = (int)json_number_at(t, "max_score", 0);
-        r->passed = strcmp(json_string_at(t, "status", ""), "passed") == 0;
-        r->hidden = strcmp(json_string_at(t, "visibility", "visible"), "visible") != 0;
+        r->output = text_at(t, "output");
+        r->score = int_at(t, "score");
+        r->max = int_at(t, "max_score");
+        r->passed = strcmp(text_at(t, "status"), "passed") == 0;
+        r->hidden = strcmp(json_string_value(json_object_get(t, "visibility")) ?
+                           text_at(t, "visibility") : "visible", "visible") != 0;
+        score += r->score, max_score += r->max;
     }
 }
 
-/* ---- writing JSON and markdown ------------------------------------------ */
+/* Print a document the platforms read, and let go of it. */
+static int emit(json_t *out)
+{
+    if (!out || json_dumpf(out, stdout, JSON_LAYOUT) != 0) {
+        fprintf(stderr, "convert: cannot write the document\n");
+        return 2;
+    }
+    putchar('\n');
+    json_decref(out);
+    return 0;
+}
+
+/* ---- text ------------------------------------------------------------------ */
 
 /* Length of the longest prefix of s (at most max bytes) that ends on a
  * character boundary: a cut never splits a UTF-8 sequence. */
@@ -140,40 +154,27 @@ static size_t cut_at(const char *s, size_t max)
     return max;
 }
 
-static void json_text(const char *s, size_t n)
-{
-    putchar('"');
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\')
-            printf("\\%c", c);
-        else if (c == '\n')
-            fputs("\\n", stdout);
-        else if (c == '\t')
-            fputs("\\t", stdout);
-        else if (c < 0x20 || c == 0x7f)
-            printf("\\u%04x", c);
-        else
-            putchar(c);
-    }
-    putchar('"');
-}
-
-static void json_str(const char *s) { json_text(s, strlen(s)); }
-
-/* A string cut at max bytes, saying so. */
-static void json_cut(const char *s, size_t max)
+/* A JSON string of s cut at max bytes, saying so. */
+static json_t *cut_json(const char *s, size_t max)
 {
     size_t n = cut_at(s, max);
-    if (n == strlen(s)) {
-        json_text(s, n);
-        return;
-    }
+    if (n == strlen(s))
+        return json_bytes(s, n);
     char *buf = malloc(n + 64);
     memcpy(buf, s, n);
     snprintf(buf + n, 64, "\n[... cut at %zu bytes]", n);
-    json_str(buf);
+    json_t *j = json_text(buf);
     free(buf);
+    return j;
+}
+
+/* "LAB: TEST", cut at max bytes. */
+static json_t *test_name(const char *lab, const char *name, size_t max)
+{
+    char full[300];
+    snprintf(full, sizeof full, "%s: %s", lab, name);
+    full[cut_at(full, max)] = '\0';
+    return json_text(full);
 }
 
 /* The first line of s, cut at max bytes, as one markdown table cell: the
@@ -198,10 +199,31 @@ static void md_cell(const char *s, size_t max)
         fputs("…", stdout);
 }
 
-static void now_utc(char *buf, size_t size)
+/* Text as a markdown fenced block longer than any run of backticks in it,
+ * so that nothing in it is rendered as markup; "" for "". */
+static json_t *fenced(const char *text)
 {
-    time_t t = time(NULL);
-    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+    size_t run = 0, longest = 0;
+    for (const char *p = text; *p; p++)
+        run = *p == '`' ? run + 1 : 0, longest = run > longest ? run : longest;
+    size_t fence = longest < 3 ? 3 : longest + 1;
+    char *md = malloc(strlen(text) + 2 * fence + 64);
+    char *w = md;
+    if (*text) {
+        memset(w, '`', fence), w += fence;
+        w += sprintf(w, "text\n%s\n", text);
+        memset(w, '`', fence), w += fence;
+    }
+    *w = '\0';
+    json_t *j = json_text(md);
+    free(md);
+    return j;
+}
+
+static const char *env_or(const char *name, const char *fallback)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : fallback;
 }
 
 static const struct lab_note *note_of(const char *lab)
@@ -212,11 +234,31 @@ static const struct lab_note *note_of(const char *lab)
     return NULL;
 }
 
-/* ---- the platforms -------------------------------------------------------- */
+/* ---- markdown: GitHub's job summary, Classroom 50's release body ------------ */
 
-/* Markdown: per lab a table (test, points, verdict, first line of the
- * feedback) and its subtotal; then the total.  Hidden tests are counted,
- * not shown, as in the terminal. */
+/* A lab's notes above its table: a flag, warnings, what was flagged for review. */
+static void summary_notes(const struct lab_note *note)
+{
+    if (note && *note->flagged) {
+        printf("**Flagged: every test of this lab scores 0.** ");
+        md_cell(note->flagged, 300);
+        printf("\n\n");
+    }
+    if (note && *note->warnings) {
+        printf("Compiler warnings (they cost no points): ");
+        md_cell(note->warnings, 300);
+        printf("\n\n");
+    }
+    if (note && *note->review) {
+        printf("Flagged for review (costs no points): ");
+        md_cell(note->review, 300);
+        printf("\n\n");
+    }
+}
+
+/* Per lab a table (test, points, verdict, first line of the feedback) and
+ * its subtotal; then the total.  Hidden tests are counted, not shown, as in
+ * the terminal. */
 static int summary(void)
 {
     int total = 0, total_max = 0, hidden = 0, hidden_points = 0;
@@ -226,24 +268,10 @@ static int summary(void)
     printf("## Concurrency labs: %d/%d\n", total, total_max);
     for (size_t i = 0; i < nresults;) {
         const char *lab = results[i].lab;
-        int score = 0, max = 0;
+        int lab_score = 0, lab_max = 0;
         const struct lab_note *note = note_of(lab);
         printf("\n### %s\n\n", lab);
-        if (note && *note->flagged) {
-            printf("**Flagged: every test of this lab scores 0.** ");
-            md_cell(note->flagged, 300);
-            printf("\n\n");
-        }
-        if (note && *note->warnings) {
-            printf("Compiler warnings (they cost no points): ");
-            md_cell(note->warnings, 300);
-            printf("\n\n");
-        }
-        if (note && *note->review) {
-            printf("Flagged for review (costs no points): ");
-            md_cell(note->review, 300);
-            printf("\n\n");
-        }
+        summary_notes(note);
         if (note)
             hidden += note->hidden_tests, hidden_points += note->hidden_points;
         printf("| test | points | verdict | feedback |\n|---|---:|---|---|\n");
@@ -253,14 +281,14 @@ static int summary(void)
                 hidden++, hidden_points += r->max;
                 continue;
             }
-            score += r->score, max += r->max;
+            lab_score += r->score, lab_max += r->max;
             printf("| `%s` | %d/%d | %s | ", r->name, r->score, r->max,
                    r->passed ? "✓ passed" : "✗ failed");
             if (!r->passed)
                 md_cell(r->output, 200);
             printf(" |\n");
         }
-        printf("| **%s** | **%d/%d** | | |\n", "subtotal", score, max);
+        printf("| **%s** | **%d/%d** | | |\n", "subtotal", lab_score, lab_max);
     }
     printf("\n**Total: %d/%d**", total, total_max);
     if (hidden)
@@ -270,6 +298,8 @@ static int summary(void)
            "in this run's artifacts.\n");
     return 0;
 }
+
+/* ---- Classroom 50 -------------------------------------------------------------- */
 
 /* Classroom 50's result.json, schema classroom50/result/v1.  Fields from
  * its wiki (foundation50/classroom50, wiki/Advanced-Autograding.md, "The
@@ -285,77 +315,92 @@ static int classroom50(void)
 {
     static const char *required[] = {"CLASSROOM", "ASSIGNMENT", "SUBMISSION_TAG", "COMMIT_URL",
                                      "RELEASE_URL"};
-    char missing[200] = "";
+    char missing[200] = "", graded_at[32];
     for (size_t i = 0; i < sizeof required / sizeof *required; i++)
-        if (!getenv(required[i]) || !*getenv(required[i]))
+        if (!*env_or(required[i], ""))
             snprintf(missing + strlen(missing), sizeof missing - strlen(missing), " %s", required[i]);
     if (*missing) {
         fprintf(stderr, "convert: not run by Classroom 50's runner: unset:%s\n", missing);
         return 2;
     }
-    const char *owner = getenv("OWNER") ? getenv("OWNER") : getenv("USERNAME") ? getenv("USERNAME") : "";
-    const char *review = getenv("REVIEW_URL") && *getenv("REVIEW_URL") ? getenv("REVIEW_URL")
-                         : getenv("COMMIT_URL");
-    char graded_at[32];
-    now_utc(graded_at, sizeof graded_at);
-    const char *datetime = getenv("SUBMITTED_AT") && *getenv("SUBMITTED_AT") ? getenv("SUBMITTED_AT")
-                           : graded_at;
-    int score = 0, max = 0;
-    for (size_t i = 0; i < nresults; i++)
-        score += results[i].score, max += results[i].max;
-    printf("{\n  \"schema\": \"classroom50/result/v1\",\n  \"classroom\": ");
-    json_str(getenv("CLASSROOM"));
-    printf(",\n  \"assignment\": ");
-    json_str(getenv("ASSIGNMENT"));
-    printf(",\n  \"assignment_type\": ");
-    json_str(getenv("ASSIGNMENT_TYPE") && *getenv("ASSIGNMENT_TYPE") ? getenv("ASSIGNMENT_TYPE")
-             : "individual");
-    printf(",\n  \"owner\": ");
-    json_str(owner);
-    printf(",\n  \"submission\": ");
-    json_str(getenv("SUBMISSION_TAG"));
-    printf(",\n  \"commit\": ");
-    json_str(getenv("COMMIT_URL"));
-    printf(",\n  \"release\": ");
-    json_str(getenv("RELEASE_URL"));
-    printf(",\n  \"review\": ");
-    json_str(review);
-    printf(",\n  \"datetime\": ");
-    json_str(datetime);
-    printf(",\n  \"graded_at\": ");
-    json_str(graded_at);
-    printf(",\n  \"score\": %d,\n  \"max-score\": %d,\n  \"tests\": [", score, max);
+    time_t now = time(NULL);
+    strftime(graded_at, sizeof graded_at, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+    json_t *tests = json_array();
     for (size_t i = 0; i < nresults; i++) {
         const struct result *r = &results[i];
-        char name[300];
-        /* Classroom 50 caps a test name at 100 bytes. */
-        snprintf(name, sizeof name, "%s: %s", r->lab, r->name);
-        name[cut_at(name, 100)] = '\0';
-        printf("%s\n    {\"test-name\": ", i ? "," : "");
-        json_str(name);
-        printf(", \"passed\": %s, \"score\": %d, \"max-score\": %d, \"message\": ",
-               r->passed ? "true" : "false", r->score, r->max);
         size_t first = strcspn(r->output, "\n");
-        json_text(r->output, cut_at(r->output, first < 300 ? first : 300));
-        putchar('}');
+        /* Classroom 50 caps a test name at 100 bytes; the message is the first line. */
+        json_array_append_new(tests, json_pack("{s:o, s:b, s:i, s:i, s:o}",
+            "test-name", test_name(r->lab, r->name, 100), "passed", r->passed, "score", r->score,
+            "max-score", r->max, "message", json_bytes(r->output, cut_at(r->output, first < 300 ? first : 300))));
     }
-    printf("\n  ]\n}\n");
-    return 0;
+    return emit(json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:i, s:o}",
+        "schema", "classroom50/result/v1",
+        "classroom", json_text(getenv("CLASSROOM")), "assignment", json_text(getenv("ASSIGNMENT")),
+        "assignment_type", json_text(env_or("ASSIGNMENT_TYPE", "individual")),
+        "owner", json_text(env_or("OWNER", env_or("USERNAME", ""))),
+        "submission", json_text(getenv("SUBMISSION_TAG")), "commit", json_text(getenv("COMMIT_URL")),
+        "release", json_text(getenv("RELEASE_URL")),
+        "review", json_text(env_or("REVIEW_URL", getenv("COMMIT_URL"))),
+        "datetime", json_text(env_or("SUBMITTED_AT", graded_at)), "graded_at", json_text(graded_at),
+        "score", score, "max-score", max_score, "tests", tests));
 }
 
-static const char base64_digits[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+/* ---- PrairieLearn ---------------------------------------------------------------- */
 
-static void base64(const unsigned char *s, size_t n)
+enum { IMAGE_MAX = 400 * 1024, OUTPUT_MAX = 8 * 1024, OUTPUTS_MAX = 600 * 1024 };
+
+/* The message: the points, then what concerns the lab as a whole (a flag,
+ * warnings), then the compiler's errors if any, then the note; 16 KiB at most. */
+static json_t *pl_message(const char *note)
 {
-    for (size_t i = 0; i < n; i += 3) {
-        unsigned v = (unsigned)s[i] << 16 | (i + 1 < n ? (unsigned)s[i + 1] << 8 : 0)
-                     | (i + 2 < n ? s[i + 2] : 0);
-        putchar(base64_digits[v >> 18 & 63]);
-        putchar(base64_digits[v >> 12 & 63]);
-        putchar(i + 1 < n ? base64_digits[v >> 6 & 63] : '=');
-        putchar(i + 2 < n ? base64_digits[v & 63] : '=');
+    const char *errors = NULL;
+    for (size_t i = 0; i < nresults && !errors; i++)
+        if (strncmp(results[i].output, "did not compile", 15) == 0)
+            errors = results[i].output;
+    size_t size = strlen(note) + (errors ? strlen(errors) : 0) + strlen(notes_text) + 100;
+    char *msg = malloc(size);
+    int n = snprintf(msg, size, "%d/%d points.", score, max_score);
+    if (*notes_text)
+        n += snprintf(msg + n, size - (size_t)n, "\n%s", notes_text);
+    if (errors)
+        n += snprintf(msg + n, size - (size_t)n, "\nYour code %s", errors);
+    if (*note)
+        snprintf(msg + n, size - (size_t)n, "%s%s", errors ? "\n" : " ", note);
+    json_t *j = cut_json(msg, 16 * 1024);
+    free(msg);
+    return j;
+}
+
+/* A chart from --image LABEL=FILE, FILE holding the PNG in base64 (coreutils'
+ * `base64 -w0`); NULL, said on stderr, if it is not a PNG or over the cap. */
+static json_t *pl_image(char *arg)
+{
+    char *path = strchr(arg, '=');
+    if (!path)
+        return NULL;
+    *path++ = '\0';
+    struct stat st;
+    FILE *f = stat(path, &st) == 0 && st.st_size <= IMAGE_MAX ? fopen(path, "r") : NULL;
+    char *url = f ? malloc((size_t)st.st_size + 32) : NULL;
+    size_t prefix = url ? (size_t)sprintf(url, "data:image/png;base64,") : 0;
+    size_t n = url ? fread(url + prefix, 1, (size_t)st.st_size, f) : 0;
+    if (f)
+        fclose(f);
+    while (n > 0 && url[prefix + n - 1] == '\n')
+        n--;
+    /* "iVBORw0KGgo" is the base64 of the PNG signature, \x89PNG\r\n\x1a\n. */
+    if (!url || n < 11 || strncmp(url + prefix, "iVBORw0KGgo", 11) != 0 ||
+        strspn(url + prefix, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") < n) {
+        fprintf(stderr, "convert: %s is not a PNG in base64 under %d KB: left out\n", path,
+                IMAGE_MAX / 1024);
+        free(url);
+        return NULL;
     }
+    url[prefix + n] = '\0';
+    json_t *j = json_pack("{s:o, s:s}", "label", json_text(arg), "url", url);
+    free(url);
+    return j;
 }
 
 /* PrairieLearn's results.json (docs/externalGrading.md, "Grading results"):
@@ -367,101 +412,84 @@ static void base64(const unsigned char *s, size_t n)
  * output. */
 static int prairielearn(int argc, char **argv)
 {
-    enum { IMAGE_MAX = 300 * 1024, OUTPUT_MAX = 8 * 1024, OUTPUTS_MAX = 600 * 1024 };
     const char *note = "";
-    int score = 0, max = 0;
-    for (size_t i = 0; i < nresults; i++)
-        score += results[i].score, max += results[i].max;
-    const char *errors = NULL;
-    for (size_t i = 0; i < nresults && !errors; i++)
-        if (strncmp(results[i].output, "did not compile", 15) == 0)
-            errors = results[i].output;
-    for (int i = 0; i < argc; i++)
-        if (strcmp(argv[i], "--note") == 0 && i + 1 < argc)
+    json_t *images = json_array(), *tests = json_array();
+    for (int i = 0; i + 1 < argc; i++)
+        if (strcmp(argv[i], "--note") == 0)
             note = argv[++i];
-
-    printf("{\n  \"gradable\": true,\n  \"score\": %.4f,\n  \"message\": ", max ? (double)score / max : 0.0);
-    /* The points, then what concerns the lab as a whole (a flag, warnings),
-     * then the compiler's errors if any, then the note. */
-    size_t size = strlen(note) + (errors ? strlen(errors) : 0) + strlen(notes_text) + 100;
-    char *msg = malloc(size);
-    int n = snprintf(msg, size, "%d/%d points.", score, max);
-    if (*notes_text)
-        n += snprintf(msg + n, size - (size_t)n, "\n%s", notes_text);
-    if (errors)
-        n += snprintf(msg + n, size - (size_t)n, "\nYour code %s", errors);
-    if (*note)
-        snprintf(msg + n, size - (size_t)n, "%s%s", errors ? "\n" : " ", note);
-    json_cut(msg, 16 * 1024);
-    free(msg);
-    printf(",\n  \"images\": [");
-    int images = 0;
-    for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--image") != 0 || i + 1 >= argc)
-            continue;
-        char *label = argv[++i], *path = strchr(label, '=');
-        if (!path)
-            continue;
-        *path++ = '\0';
-        size_t size;
-        unsigned char *png = (unsigned char *)read_file(path, IMAGE_MAX, &size);
-        if (!png || size < 8 || memcmp(png, "\x89PNG\r\n\x1a\n", 8) != 0) {
-            fprintf(stderr, "convert: %s is not a PNG under %d KB: left out\n", path, IMAGE_MAX / 1024);
-            free(png);
-            continue;
-        }
-        printf("%s\n    {\"label\": ", images++ ? "," : "");
-        json_str(label);
-        printf(", \"url\": \"data:image/png;base64,");
-        base64(png, size);
-        printf("\"}");
-        free(png);
-    }
-    printf("\n  ],\n  \"tests\": [");
+        else if (strcmp(argv[i], "--image") == 0)
+            json_array_append_new(images, pl_image(argv[++i]));   /* NULL: nothing appended */
     size_t written = 0;
     int hidden_number = 0;
     for (size_t i = 0; i < nresults; i++) {
         const struct result *r = &results[i];
-        char name[300];
-        if (r->hidden)
-            snprintf(name, sizeof name, "%s: hidden test %d", r->lab, ++hidden_number);
-        else
-            snprintf(name, sizeof name, "%s: %s", r->lab, r->name);
-        printf("%s\n    {\"name\": ", i ? "," : "");
-        json_str(name);
-        printf(", \"points\": %d, \"max_points\": %d, \"message\": \"%s\", \"output\": ",
-               r->score, r->max, r->passed ? "passed" : "failed");
+        char hidden[64];
+        snprintf(hidden, sizeof hidden, "hidden test %d", hidden_number + 1);
+        hidden_number += r->hidden;
         const char *out = r->hidden ? (r->passed ? "" : "A hidden test: its feedback is not shown.")
                           : r->output;
         size_t room = written < OUTPUTS_MAX ? OUTPUTS_MAX - written : 0;
         size_t cap = room < OUTPUT_MAX ? room : OUTPUT_MAX;
-        json_cut(out, cap);
         written += cut_at(out, cap);
-        putchar('}');
+        json_array_append_new(tests, json_pack("{s:o, s:i, s:i, s:s, s:o}",
+            "name", test_name(r->lab, r->hidden ? hidden : r->name, 299), "points", r->score,
+            "max_points", r->max, "message", r->passed ? "passed" : "failed", "output", cut_json(out, cap)));
     }
-    printf("\n  ]\n}\n");
-    return 0;
+    return emit(json_pack("{s:b, s:f, s:o, s:o, s:o}", "gradable", 1,
+                          "score", max_score ? (double)score / max_score : 0.0,
+                          "message", pl_message(note), "images", images, "tests", tests));
 }
 
-/* Text as a JSON string holding a markdown fenced block longer than any run
- * of backticks in it, so that nothing in it is rendered as markup; "" for "". */
-static void fenced(const char *text)
+/* ---- Gradescope ------------------------------------------------------------------ */
+
+/* Leaderboard entries (Gradescope's docs/leaderboards.md: a top-level array
+ * of name and value, higher ranks higher by default).  The value must be a
+ * plain number: it is written as one, never as text. */
+static json_t *leaderboard(int argc, char **argv)
 {
-    size_t run = 0, longest = 0;
-    for (const char *p = text; *p; p++)
-        run = *p == '`' ? run + 1 : 0, longest = run > longest ? run : longest;
-    size_t fence = longest < 3 ? 3 : longest + 1;
-    char *md = malloc(strlen(text) + 2 * fence + 64);
-    char *w = md;
-    if (*text) {
-        memset(w, '`', fence), w += fence;
-        w += sprintf(w, "text\n%s\n", text);
-        memset(w, '`', fence), w += fence;
+    json_t *entries = json_array();
+    for (int i = 0; i + 1 < argc; i++) {
+        if (strcmp(argv[i], "--leaderboard") != 0)
+            continue;
+        char *name = argv[++i], *eq = strrchr(name, '=');
+        char *end;
+        double value = eq ? strtod(eq + 1, &end) : 0;
+        if (!eq || end == eq + 1 || *end || value != value)
+            continue;
+        *eq = '\0';
+        json_array_append_new(entries, json_pack("{s:o, s:I}", "name", json_text(name),
+                                                 "value", (json_int_t)(value + 0.5)));
     }
-    *w = '\0';
-    json_str(md);
-    free(md);
+    return entries;
 }
+
+/* Gradescope's results.json with every test's feedback as markdown
+ * (output_format "md", Gradescope's autograder specification): the
+ * feedback goes in a fenced block longer than any run of backticks in it, so
+ * nothing a submission prints is rendered as markup. */
+static int gradescope(int argc, char **argv)
+{
+    json_t *tests = json_array();
+    for (size_t i = 0; i < nresults; i++) {
+        const struct result *r = &results[i];
+        json_array_append_new(tests, json_pack("{s:o, s:i, s:i, s:s, s:s, s:s, s:[o], s:o}",
+            "name", test_name(r->lab, r->name, 299), "score", r->score, "max_score", r->max,
+            "status", r->passed ? "passed" : "failed",
+            "visibility", r->hidden ? "after_published" : "visible", "output_format", "md",
+            "tags", json_text(r->lab), "output", fenced(r->output)));
+    }
+    json_t *out = json_pack("{s:i, s:i, s:f, s:s, s:s, s:s, s:s, s:o, s:o}", "score", score,
+        "max_score", max_score, "execution_time", execution_time, "output_format", "md",
+        "test_output_format", "md", "visibility", "visible", "stdout_visibility", "hidden",
+        "output", fenced(notes_text), "tests", tests);   /* the labs' flags and warnings, above the tests */
+    json_t *board = leaderboard(argc, argv);
+    if (json_array_size(board))
+        json_object_set(out, "leaderboard", board);
+    json_decref(board);
+    return emit(out);
+}
+
+/* ---- the rest ------------------------------------------------------------------- */
 
 /* make batch's list of flagged labs: a line each, LAB <TAB> refused or
  * tampered (scored 0) or review (costs nothing) <TAB> the first finding. */
@@ -478,60 +506,42 @@ static int flags(void)
     return 0;
 }
 
-/* Gradescope's results.json with every test's feedback as markdown
- * (output_format "md", Gradescope's autograder specification): the
- * feedback goes in a fenced block longer than any run of backticks in it, so
- * nothing a submission prints is rendered as markup. */
-static int gradescope(int argc, char **argv)
+/* The platform's file for a submission that could not be graded, saying
+ * the last 2000 bytes of TEXTFILE (the grader's terminal, say): PrairieLearn
+ * calls it not gradable (the student keeps the attempt). */
+static int failed(const char *platform, const char *textfile)
 {
-    int score = 0, max = 0;
-    for (size_t i = 0; i < nresults; i++)
-        score += results[i].score, max += results[i].max;
-    printf("{\n  \"score\": %d,\n  \"max_score\": %d,\n  \"execution_time\": %.1f,\n  \"output_format\": \"md\",\n"
-           "  \"test_output_format\": \"md\",\n  \"visibility\": \"visible\",\n"
-           "  \"stdout_visibility\": \"hidden\",\n  \"output\": ", score, max, execution_time);
-    fenced(notes_text);   /* the labs' flags and warnings, above the tests */
-    printf(",\n  \"tests\": [");
-    for (size_t i = 0; i < nresults; i++) {
-        const struct result *r = &results[i];
-        char name[300];
-        snprintf(name, sizeof name, "%s: %s", r->lab, r->name);
-        printf("%s\n    {\"name\": ", i ? "," : "");
-        json_str(name);
-        printf(", \"score\": %d, \"max_score\": %d, \"status\": \"%s\", \"visibility\": \"%s\", "
-               "\"output_format\": \"md\", \"tags\": [", r->score, r->max,
-               r->passed ? "passed" : "failed", r->hidden ? "after_published" : "visible");
-        json_str(r->lab);
-        printf("], \"output\": ");
-        fenced(r->output);
-        putchar('}');
-    }
-    printf("\n  ]");
-    /* Leaderboard entries (Gradescope's docs/leaderboards.md: a top-level
-     * array of name and value, higher ranks higher by default).  The value
-     * must be a plain number: it is printed as one, never as text. */
-    int entries = 0;
-    for (int i = 0; i + 1 < argc; i++) {
-        if (strcmp(argv[i], "--leaderboard") != 0)
-            continue;
-        char *name = argv[++i], *eq = strrchr(name, '=');
-        char *end;
-        double value = eq ? strtod(eq + 1, &end) : 0;
-        if (!eq || end == eq + 1 || *end || value != value)
-            continue;
-        *eq = '\0';
-        printf("%s\n    {\"name\": ", entries++ ? "," : ",\n  \"leaderboard\": [");
-        json_str(name);
-        printf(", \"value\": %.0f}", value);
-    }
-    printf("%s\n}\n", entries ? "\n  ]" : "");
-    return 0;
+    char tail[2000];
+    FILE *f = fopen(textfile, "rb");
+    size_t n = 0;
+    if (f && fseek(f, 0, SEEK_END) == 0 && ftell(f) > 2000)
+        fseek(f, -2000, SEEK_END);
+    else if (f)
+        rewind(f);
+    n = f ? fread(tail, 1, sizeof tail, f) : 0;
+    if (f)
+        fclose(f);
+    size_t start = 0;
+    while (start < n && ((unsigned char)tail[start] & 0xC0) == 0x80)
+        start++;   /* a cut that split a character drops its rest */
+    json_t *text = json_bytes(tail + start, n - start);
+    if (strcmp(platform, "prairielearn") == 0)
+        return emit(json_pack("{s:b, s:i, s:O, s:[o], s:[]}", "gradable", 0, "score", 0,
+                              "message", text, "format_errors", text, "tests"));
+    if (strcmp(platform, "gradescope") == 0)
+        return emit(json_pack("{s:i, s:o, s:[]}", "score", 0, "output", text, "tests"));
+    json_decref(text);
+    fprintf(stderr, "convert: unknown platform %s\n", platform);
+    return 2;
 }
 
 int main(int argc, char **argv)
 {
+    if (argc == 4 && strcmp(argv[1], "failed") == 0)
+        return failed(argv[2], argv[3]);
     if (argc < 3) {
-        fprintf(stderr, "usage: convert summary|classroom50|prairielearn|gradescope|flags RESULTS [options]\n");
+        fprintf(stderr, "usage: convert summary|classroom50|prairielearn|gradescope|flags RESULTS [options]\n"
+                        "       convert failed gradescope|prairielearn TEXTFILE\n");
         return 2;
     }
     load(argv[2]);

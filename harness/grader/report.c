@@ -5,6 +5,7 @@
  *   junit.xml     for CI systems
  *   the terminal  what a student reads a hundred times a week
  */
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "grade.h"
+#include "jsontext.h"
 
 int lab_score(const struct lab *lab, bool hidden)
 {
@@ -31,8 +33,8 @@ int lab_max(const struct lab *lab, bool hidden)
     return sum;
 }
 
-/* Length of the valid UTF-8 sequence at s, or 0 if it is not one.  Student
- * output can be any bytes; the JSON we write must still be valid. */
+/* Length of the valid UTF-8 sequence at s, or 0 if it is not one (for
+ * junit.xml: student output can be any bytes). */
 static int utf8_length(const unsigned char *s)
 {
     int n = s[0] < 0x80 ? 1 : (s[0] >> 5) == 6 ? 2 : (s[0] >> 4) == 14 ? 3
@@ -41,30 +43,6 @@ static int utf8_length(const unsigned char *s)
         if ((s[i] & 0xC0) != 0x80)
             return 0;
     return n;
-}
-
-static void json_string(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p;) {
-        int n = utf8_length(p);
-        if (n == 0) {
-            fputs("\\ufffd", f);   /* replacement character */
-            p++;
-        } else if (*p == '"' || *p == '\\') {
-            fprintf(f, "\\%c", *p++);
-        } else if (*p == '\n') {
-            fputs("\\n", f), p++;
-        } else if (*p == '\t') {
-            fputs("\\t", f), p++;
-        } else if (*p < 0x20 || *p == 0x7f) {
-            fprintf(f, "\\u%04x", *p++);
-        } else {
-            fwrite(p, 1, (size_t)n, f);
-            p += n;
-        }
-    }
-    fputc('"', f);
 }
 
 static void xml_text(FILE *f, const char *s)
@@ -152,65 +130,53 @@ static char *lab_notes(const struct grading *g)
     return buf;
 }
 
+/* One test as Gradescope's results format has it. */
+static json_t *test_json(const struct lab *lab, int lab_number, int number, const struct test *t)
+{
+    char name[512], numbered[32];
+    snprintf(name, sizeof name, "%s: %s", lab->name, t->name);
+    snprintf(numbered, sizeof numbered, "%d.%d", lab_number, number);
+    return json_pack("{s:o, s:s, s:i, s:i, s:s, s:s, s:[s], s:o}",
+                     "name", json_text(name), "number", numbered,
+                     "score", t->passed ? t->points : 0, "max_score", t->points,
+                     "status", t->passed ? "passed" : "failed",
+                     "visibility", t->hidden ? "after_published" : "visible",
+                     "tags", lab->name, "output", json_text(t->passed ? t->note : t->output));
+}
+
+/* What each lab's tests do not say alone: a flag, the compiler's warnings,
+ * what was flagged for review, and hidden tests this kit does not hold.
+ * convert.c and make batch read it. */
+static json_t *lab_json(const struct lab *lab)
+{
+    return json_pack("{s:s, s:o, s:o, s:o, s:o, s:i, s:i}", "name", lab->name,
+                     "flag", json_text(lab->flag), "flagged", json_text(lab->flagged),
+                     "warnings", json_text(lab->warnings), "review", json_text(lab->review),
+                     "handout_hidden_tests", lab->handout_hidden_tests,
+                     "handout_hidden_points", lab->handout_hidden_points);
+}
+
 int write_results_json(const struct grading *g, const char *path)
 {
-    char tmp[4200];
-    FILE *f = open_atomic(path, tmp, sizeof tmp);
-    if (!f)
-        return -1;
     int score = 0, max = 0;
-    for (int i = 0; i < g->nlabs; i++) {
-        score += lab_score(&g->labs[i], true);
-        max += lab_max(&g->labs[i], true);
-    }
-    fprintf(f, "{\n  \"score\": %d,\n  \"max_score\": %d,\n  \"execution_time\": %.1f,\n"
-               "  \"visibility\": \"visible\",\n  \"stdout_visibility\": \"hidden\",\n"
-               "  \"tests\": [", score, max, g->seconds);
-    int number = 0;
+    json_t *tests = json_array(), *labs = json_array();
     for (int i = 0; i < g->nlabs; i++) {
         const struct lab *lab = &g->labs[i];
-        for (int j = 0; j < lab->ntests; j++) {
-            const struct test *t = &lab->tests[j];
-            char name[512];
-            snprintf(name, sizeof name, "%s: %s", lab->name, t->name);
-            fprintf(f, "%s\n    {\"name\": ", number++ ? "," : "");
-            json_string(f, name);
-            fprintf(f, ", \"number\": \"%d.%d\", \"score\": %d, \"max_score\": %d, "
-                       "\"status\": \"%s\", \"visibility\": \"%s\", \"tags\": [",
-                    i + 1, j + 1, t->passed ? t->points : 0, t->points,
-                    t->passed ? "passed" : "failed",
-                    t->hidden ? "after_published" : "visible");
-            json_string(f, lab->name);
-            fputs("], \"output\": ", f);
-            json_string(f, t->passed ? t->note : t->output);
-            fputc('}', f);
-        }
+        score += lab_score(lab, true);
+        max += lab_max(lab, true);
+        for (int j = 0; j < lab->ntests; j++)
+            json_array_append_new(tests, test_json(lab, i + 1, j + 1, &lab->tests[j]));
+        json_array_append_new(labs, lab_json(lab));
     }
-    fputs("\n  ],\n  \"output\": ", f);
     char *notes = lab_notes(g);
-    json_string(f, notes);
+    json_t *doc = json_pack("{s:i, s:i, s:f, s:s, s:s, s:o, s:o, s:o}", "score", score,
+                            "max_score", max, "execution_time", round(g->seconds * 10) / 10,
+                            "visibility", "visible", "stdout_visibility", "hidden",
+                            "tests", tests, "output", json_text(notes), "labs", labs);
     free(notes);
-    /* What each lab's tests do not say alone: a flag, the compiler's
-     * warnings, what was flagged for review, and hidden tests this kit does
-     * not hold.  convert.c and make batch read it. */
-    fputs(",\n  \"labs\": [", f);
-    for (int i = 0; i < g->nlabs; i++) {
-        const struct lab *lab = &g->labs[i];
-        fprintf(f, "%s\n    {\"name\": ", i ? "," : "");
-        json_string(f, lab->name);
-        fputs(", \"flag\": ", f);
-        json_string(f, lab->flag);
-        fputs(", \"flagged\": ", f);
-        json_string(f, lab->flagged);
-        fputs(", \"warnings\": ", f);
-        json_string(f, lab->warnings);
-        fputs(", \"review\": ", f);
-        json_string(f, lab->review);
-        fprintf(f, ", \"handout_hidden_tests\": %d, \"handout_hidden_points\": %d}",
-                lab->handout_hidden_tests, lab->handout_hidden_points);
-    }
-    fputs("\n  ]\n}\n", f);
-    return close_atomic(f, tmp, path);
+    int rc = doc ? json_write_file(doc, path) : -1;
+    json_decref(doc);
+    return rc;
 }
 
 /* A header row naming the columns, then one test a line:

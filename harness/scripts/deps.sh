@@ -4,13 +4,17 @@
 # Ubuntu).  As root it uses apt-get; otherwise sudo when there is one;
 # otherwise it stops and prints the one command to run.
 #   (none)             a C toolchain with the C library's headers, pkg-config,
-#                      check and gnuplot: what `make` and `make plots` need
+#                      check, jansson (every JSON file the grader reads or
+#                      writes) and gnuplot: what `make` and `make plots` need
 #   --for-bench        adds the benchmarks' peers: python3 and GLib
-#   --for-instructors  adds zip and unzip (bundles, .zip submissions)
+#   --for-instructors  adds zip and unzip (bundles, .zip submissions) and jq
+#                      (PrairieLearn's info.json)
 #   --for-tests        all of the above, plus clang with its sanitizer
 #                      runtime (every lab must build under both compilers),
-#                      git (mutants are patches) and python3-yaml (the
-#                      GitHub workflow is parsed, tests/platforms.sh)
+#                      git (mutants are patches), python3-yaml (the GitHub
+#                      workflow is parsed), jq (the checks read JSON fields),
+#                      libxml2-utils (xmllint: is junit.xml well-formed) and
+#                      universal-ctags (where each C function ends)
 set -euo pipefail
 
 want=${1:-}
@@ -23,7 +27,10 @@ case $want in
         ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.tsan-x86_64.a >/dev/null 2>&1 \
             || [ "$(uname -m)" != x86_64 ] || need libclang-rt-dev
         command -v git >/dev/null 2>&1 || need git
-        { python3 -c 'import yaml' || /usr/bin/python3 -c 'import yaml'; } >/dev/null 2>&1 || need python3-yaml ;;
+        { python3 -c 'import yaml' || /usr/bin/python3 -c 'import yaml'; } >/dev/null 2>&1 || need python3-yaml
+        command -v jq >/dev/null 2>&1 || need jq
+        command -v xmllint >/dev/null 2>&1 || need libxml2-utils
+        ctags --version 2>/dev/null | grep -q Universal || need universal-ctags ;;
     --for-bench) for_bench=yes ;;
     --for-instructors) for_instructors=yes ;;
     "") ;;
@@ -32,6 +39,7 @@ esac
 if [ $for_instructors = yes ]; then
     command -v zip >/dev/null 2>&1 || need zip
     command -v unzip >/dev/null 2>&1 || need unzip
+    command -v jq >/dev/null 2>&1 || need jq
 fi
 if [ $for_bench = yes ]; then
     command -v python3 >/dev/null 2>&1 || need python3
@@ -66,6 +74,7 @@ fi
 command -v objcopy >/dev/null 2>&1 && command -v addr2line >/dev/null 2>&1 || need binutils
 command -v pkg-config >/dev/null 2>&1 || need pkg-config
 pkg-config --exists check 2>/dev/null || need check
+pkg-config --exists jansson 2>/dev/null || need libjansson-dev
 command -v gnuplot >/dev/null 2>&1 || need gnuplot-nox
 
 [ ${#missing[@]} -eq 0 ] && exit 0

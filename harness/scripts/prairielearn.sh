@@ -7,7 +7,7 @@
 #       the API header and the handout, for download)
 #   serverFilesCourse/concurrency-labs/   the kit: Makefile, harness, the
 #       labs' headers and tests, hidden tests; no solution code
-#   Dockerfile                            FROM prairielearn/grader-c, adding gnuplot
+#   Dockerfile                            FROM prairielearn/grader-c, adding jansson and gnuplot
 # Formats: PrairieLearn's docs/externalGrading.md and docs/c-grader/index.md.
 # PL_IMAGE (default prairielearn/grader-c) is the image info.json names;
 # PL_TIMEOUT (default 300 s, PrairieLearn allows 600) the job's timeout.
@@ -28,25 +28,15 @@ for lab in "$@"; do
     # A stable uuid per lab: PrairieLearn tracks a question by it.
     h=$(printf 'concurrency-labs/%s' "$lab" | sha256sum | cut -c1-32)
     uuid="${h:0:8}-${h:8:4}-4${h:13:3}-8${h:17:3}-${h:20:12}"
-    title=$(head -1 "labs/$lab/README.md" | sed 's/^# *//; s/"/\\"/g')
-    cat > "$q/info.json" <<JSON
-{
-  "uuid": "$uuid",
-  "title": "$title",
-  "topic": "Concurrency",
-  "tags": ["concurrency-labs", "c", "pthreads", "$lab"],
-  "type": "v3",
-  "singleVariant": true,
-  "gradingMethod": "External",
-  "externalGradingOptions": {
-    "enabled": true,
-    "image": "$image",
-    "serverFilesCourse": ["concurrency-labs/"],
-    "entrypoint": "/bin/bash /grade/serverFilesCourse/concurrency-labs/harness/scripts/prairielearn/run.sh $lab",
-    "timeout": $timeout
-  }
-}
-JSON
+    title=$(head -1 "labs/$lab/README.md" | sed 's/^# *//')
+    entry="/bin/bash /grade/serverFilesCourse/concurrency-labs/harness/scripts/prairielearn/run.sh $lab"
+    jq -n --arg uuid "$uuid" --arg title "$title" --arg lab "$lab" --arg image "$image" \
+          --arg entry "$entry" --argjson timeout "$timeout" '{
+        uuid: $uuid, title: $title, topic: "Concurrency",
+        tags: ["concurrency-labs", "c", "pthreads", $lab],
+        type: "v3", singleVariant: true, gradingMethod: "External",
+        externalGradingOptions: {enabled: true, image: $image, serverFilesCourse: ["concurrency-labs/"],
+                                 entrypoint: $entry, timeout: $timeout}}' > "$q/info.json"
     {
         echo "<pl-question-panel>"
         echo "  <p>$title. The handout, the API header and the starting files are here:"
@@ -72,9 +62,9 @@ JSON
 done
 
 cat > "$out/Dockerfile" <<'DOCKER'
-# The kit grades with prairielearn/grader-c as it is (gcc, make, Check,
-# pkg-config); this adds gnuplot, for the chart in each result, and anything
-# else the kit's deps.sh finds missing.  Build and push it, then make
+# prairielearn/grader-c has gcc, make, Check and pkg-config; this adds
+# jansson (every JSON file the kit reads or writes), gnuplot (the chart in
+# each result) and anything else the kit's deps.sh finds missing.  Build and push it, then make
 # prairielearn PL_IMAGE=<your account>/concurrency-labs-grader.
 FROM prairielearn/grader-c
 COPY deps.sh /tmp/deps.sh
@@ -82,4 +72,4 @@ RUN bash /tmp/deps.sh && rm -rf /tmp/deps.sh /var/lib/apt/lists/*
 DOCKER
 cp harness/scripts/deps.sh "$out/deps.sh"
 echo "prairielearn: $out/ for $*: copy questions/ and serverFilesCourse/ into your course;" \
-     "image $image (or build $out/Dockerfile for charts)"
+     "image $image, built from $out/Dockerfile (it adds jansson and gnuplot)"

@@ -16,12 +16,18 @@ kit_src=$(cd "$(dirname "$0")/../../.." && pwd)
 results=$root/results
 mkdir -p "$results"
 
-# not_gradable MESSAGE: the one file PrairieLearn reads, when we cannot grade.
+# not_gradable MESSAGE: the one file PrairieLearn reads, when we cannot
+# grade: "not gradable", which costs the student no attempt.  The kit's
+# converter writes it, saying MESSAGE; before the converter is built (an
+# image that lacks what builds it), a fixed file says what the image needs.
 not_gradable() {
-    local msg
-    msg=$(printf '%s' "$1" | tr -d '\000-\010\013-\037' | sed 's/\\/\\\\/g; s/"/\\"/g' | tr '\n' ' ')
-    printf '{"gradable": false, "score": 0, "message": "%s", "format_errors": ["%s"], "tests": []}\n' \
-        "$msg" "$msg" > "$results/results.json"
+    printf '%s\n' "$1" > "$results/not-gradable.txt"
+    echo "not gradable: $1" >> "$results/terminal.txt"
+    if [ -x "${convert:-}" ] && "$convert" failed prairielearn "$results/not-gradable.txt" > "$results/results.json.tmp"; then
+        mv "$results/results.json.tmp" "$results/results.json"
+    else
+        cp "$kit_src/harness/scripts/prairielearn/image-lacks.json" "$results/results.json"
+    fi
     exit 0
 }
 
@@ -37,9 +43,13 @@ cp -rp "$kit_src" "$work/kit" && chmod -R a+rX "$work/kit" && cd "$work/kit" ||
 lacking=""
 for tool in cc make pkg-config; do command -v $tool > /dev/null || lacking+=" $tool,"; done
 pkg-config --exists check 2> /dev/null || lacking+=" Check (libcheck and its pkg-config file),"
+pkg-config --exists jansson 2> /dev/null || lacking+=" jansson (libjansson-dev),"
 printf 'int main(void) { return 0; }\n' > "$work/probe.c"
 cc -fsanitize=thread "$work/probe.c" -o "$work/probe" 2> /dev/null || lacking+=" ThreadSanitizer's runtime,"
 [ -z "$lacking" ] || not_gradable "The grading image lacks${lacking%,}: build it from the course's Dockerfile (concurrency-labs/Dockerfile)."
+make -s --no-print-directory build/harness/convert > /dev/null 2>&1 ||
+    not_gradable "The kit's converter does not build here."
+convert=$PWD/build/harness/convert
 
 tree=$work/submission
 missing=$(harness/scripts/collect.sh "$root/student" "$tree" "$lab")
@@ -47,8 +57,6 @@ NO_COLOR=1 make -s --no-print-directory grade-now SUBMISSION="$tree" BUILD="$wor
     GRADE_OUT="$work/grade" LABS="$lab" > "$results/terminal.txt" 2>&1 || true
 [ -s "$work/grade/results.json" ] ||
     not_gradable "The autograder could not grade this submission: $(tail -c 1500 "$results/terminal.txt")"
-make -s --no-print-directory build/harness/convert > /dev/null 2>&1 ||
-    not_gradable "The kit's converter does not build here."
 
 # The chart: the student's code timed by the lab's driver, run as a user of
 # its own (it is untrusted code, now outside the grader's sandbox), bounded in
@@ -74,16 +82,18 @@ elif make -s --no-print-directory "$work/build/$lab/bench" SUBMISSION="$tree" BU
     PLOTS_QUICK=1 as_student timeout -s KILL 60 harness/scripts/plots.sh "$work/build" "your code" \
         "$(nproc 2> /dev/null || echo 1)" "$lab" > "$results/plots.txt" 2>&1 || true
     as_student cat "plots/$lab.png" > "$work/chart.png" 2> /dev/null || true
+    # The converter embeds the PNG as base64, which coreutils writes.
+    [ -s "$work/chart.png" ] && base64 -w0 "$work/chart.png" > "$work/chart.b64"
     [ "$(id -u)" = 0 ] && command -v setpriv > /dev/null &&
         { setpriv --reuid=$uid --regid=$uid --clear-groups -- kill -KILL -1 2> /dev/null || true; }
     if [ -s "$work/chart.png" ]; then
-        images=(--image "$lab: your code, timed by make plots=$work/chart.png")
+        images=(--image "$lab: your code, timed by make plots=$work/chart.b64")
     else
         note+=" No chart: $(grep -m1 -v '^==' "$results/plots.txt" | sed 's/^ *//' || true)"
     fi
 fi
 
-build/harness/convert prairielearn "$work/grade/results.json" "${images[@]}" --note "${note# }" \
+"$convert" prairielearn "$work/grade/results.json" "${images[@]}" --note "${note# }" \
     > "$results/results.json.tmp" 2>> "$results/terminal.txt" &&
     mv "$results/results.json.tmp" "$results/results.json" ||
     not_gradable "The kit's converter failed: $(tail -c 500 "$results/terminal.txt")"

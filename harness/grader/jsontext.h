@@ -1,0 +1,24 @@
+/* jsontext.h - bytes as a JSON string, whatever the bytes (jansson does the
+ * rest: every JSON file the kit writes or reads goes through it). */
+#ifndef JSONTEXT_H
+#define JSONTEXT_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+/* A new JSON string holding the first n bytes of s (NULL: ""), each byte
+ * that does not start a valid UTF-8 character replaced by U+FFFD. */
+json_t *json_bytes(const char *s, size_t n);
+
+/* json_bytes of a whole C string (NULL: ""). */
+json_t *json_text(const char *s);
+
+/* Write doc to path atomically (path.tmp.PID, then rename), as the kit
+ * writes every JSON file; 0, or -1 with nothing left at path.tmp.PID. */
+int json_write_file(json_t *doc, const char *path);
+
+/* How every JSON file the kit writes is laid out. */
+enum { JSON_LAYOUT = JSON_INDENT(2) | JSON_REAL_PRECISION(10) };
+
+#endif
