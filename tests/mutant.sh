@@ -26,16 +26,116 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . harness/scripts/tsv.sh
-status=0
-for patch in "$@"; do
+
+# header PATCH FIELD: the value of the patch's "FIELD:" lines, one a line.
+header() { sed -n "s/^$2: *//p" "$1"; }
+
+# tests_reaching LAB TREE CAUGHT_BY: the tests an Exact grading must run,
+# comma-separated ("": all of them; see REACH above).
+tests_reaching() {
+    local map=${REACH:-/nonexistent}/$1.tsv funcs
+    [ -s "$map" ] || return 0
+    funcs=$(tests/tools/changed_functions.sh "solutions/$1" "$2")
+    [ -n "$funcs" ] && ! grep -qxF '*' <<< "$funcs" || return 0
+    { tr ',' '\n' <<< "$3"
+      awk -F'\t' 'NR == FNR { f[$1] = 1; next } ($2 in f) || $2 == "*" { print $1 }' <(echo "$funcs") "$map"
+    } | grep . | sort -u | paste -sd, - || true
+}
+
+# says_all SAYS FILE: every line of SAYS appears in FILE (results.json
+# escapes only quotes, backslashes and control characters, none of them in
+# a Says); else prints the first that does not and fails.
+says_all() {
+    local line
+    while IFS= read -r line; do
+        [ -z "$line" ] || grep -qF -- "$line" "$2" || { echo "$line"; return 1; }
+    done <<< "$1"
+}
+
+# grade_tree TREE LAB OUT ONLY PASSES GRADE_DIR: one grading of the mutated tree.
+grade_tree() {
+    make -s --no-print-directory grade-now SUBMISSION="$1" BUILD="$3/build" GRADE_OUT="$3/$6" LAB="$2" \
+        ONLY="$4" PASSES="$5" > "$3/$6.log" 2>&1 || true
+}
+
+# escaped TSV CAUGHT_BY EVERY: the tests that should have failed and passed.
+escaped() {
+    tsv_awk -v list=",$2," -v every="$3" 'status == "passed" && (every == "yes" || index(list, "," test ","))' \
+        "$1" 2>/dev/null || true
+}
+
+# others_failed TSV CAUGHT_BY: the tests beyond CAUGHT_BY that failed.
+others_failed() {
+    tsv_awk -v list=",$2," 'status == "failed" && index(list, "," test ",") == 0 { print test }' "$1" 2>/dev/null || true
+}
+
+# climb TREE LAB OUT ONLY: grade up the ladder of passes, plain first, then
+# with ThreadSanitizer, then AddressSanitizer, and stop at the first grading
+# that catches the patch with its Says: words; prints the passes it
+# stopped at.  Most bugs are caught in the plain pass, and building a
+# sanitizer binary for them would only cost time.  An Exact mutant (a
+# concurrency bug) is judged whole from the plain and ThreadSanitizer
+# passes, where its damage shows; a hostile fixture (crashes, floods,
+# memory) gets all three: nothing else may fail in any.
+climb() {
+    local ladder=("tests" "tests tests-tsan" "tests tests-tsan tests-asan") passes
+    [ "$exact" = yes ] && ladder=("tests tests-tsan" "tests tests-tsan tests-asan")
+    [ "$exact" = yes ] && [ "$kind" = hostile ] && ladder=("tests tests-tsan tests-asan")
+    for passes in "${ladder[@]}"; do
+        grade_tree "$1" "$2" "$3" "$4" "$passes" grade
+        [ -z "$(escaped "$3/grade/results.tsv" "$caught_by" "$every")" ] &&
+            says_all "$says" "$3/grade/results.json" > /dev/null && break
+    done
+    echo "$passes"
+}
+
+# judge TREE LAB OUT ONLY PASSES: what is wrong with the grading of a
+# patch, in words; "" when it cost exactly what its header says.
+judge() {
+    local tree=$1 lab=$2 out=$3 only=$4 passes=$5 tsv=$3/grade/results.tsv got_flag test row extra missing left
+    [ -s "$out/grade/results.json" ] && [ -s "$tsv" ] || { echo "grading wrote no results"; return; }
+    [ $every = yes ] && caught_by=$(tsv_awk '{ print test }' "$tsv" | paste -sd, -)
+    # Flagged (a score of 0 for what the code did) exactly when the header says so.
+    got_flag=$(tsv_awk 'flag != "" { print flag }' "$tsv" 2>/dev/null | sort -u | paste -sd, - || true)
+    if [ "${got_flag:-no}" != "${flagged:-no}" ]; then
+        echo "was flagged '${got_flag:-no}', not '${flagged:-no}': $(grep -m1 -o 'flagged, 0 for the whole lab: [^"]*' "$out/grade/results.json" | head -c 200)"
+        return
+    fi
+    for test in ${caught_by//,/ }; do
+        row=$(tsv_awk -v t="$test" 'test == t { print status }' "$tsv" || true)
+        [ -n "$row" ] || { echo "names $test, which is not a test of $lab"; return; }
+        [ "$row" = failed ] || { echo "escaped: $test still passed"; return; }
+    done
+    # Containment is judged under the suite's own load: a test beyond
+    # Caught-by counts only if it fails again in a second grading.
+    if [ "$exact" = yes ] && [ -n "$(others_failed "$tsv" "$caught_by")" ]; then
+        grade_tree "$tree" "$lab" "$out" "$only" "$passes" grade-again
+        extra=$(comm -12 <(others_failed "$tsv" "$caught_by" | sort) \
+                         <(others_failed "$out/grade-again/results.tsv" "$caught_by" | sort) | sed -n 1,3p | tr '\n' ' ')
+        [ -z "$extra" ] || { echo "cost more than it should: ${extra% } also failed, twice"; return; }
+    fi
+    # Under load a different check of the same test may fire first, with
+    # other words; the verdict stands, so the wording gets one more try.
+    if [ -n "$says" ] && ! says_all "$says" "$out/grade/results.json" > /dev/null; then
+        grade_tree "$tree" "$lab" "$out" "$only" "$passes" grade-again
+        missing=$(says_all "$says" "$out/grade-again/results.json") ||
+            { echo "was caught, but no feedback says \"$missing\" (in two gradings)"; return; }
+    fi
+    # "test[s]" as a pattern: grep's own command line does not match it.
+    left=$(grep -lsE -- "$PWD/$out/build/$lab/test[s]" /proc/[0-9]*/cmdline 2>/dev/null | wc -l || true)
+    [ "$left" -eq 0 ] || echo "left $left process(es) behind"
+}
+
+# check_patch PATCH: grade one patch; print its line; fail if it did not
+# cost what its header says.
+check_patch() {
+    local patch=$1 lab kind bug out tree verdict="" only="" passes start took
     lab=$(basename "$(dirname "$patch")")
     kind=$(basename "$(dirname "$(dirname "$patch")")")
     bug=$(basename "$patch" .patch)
-    caught_by=$(sed -n 's/^Caught-by: *//p' "$patch" | tr -s ' ,' ',' | sed 's/,$//')
-    says=$(sed -n 's/^Says: *//p' "$patch")
-    exact=$(sed -n 's/^Exact: *//p' "$patch")
-    against=$(sed -n 's/^Against: *//p' "$patch")
-    flagged=$(sed -n 's/^Flagged: *//p' "$patch")
+    caught_by=$(header "$patch" Caught-by | tr -s ' ,' ',' | sed 's/,$//')
+    says=$(header "$patch" Says) exact=$(header "$patch" Exact)
+    against=$(header "$patch" Against) flagged=$(header "$patch" Flagged)
     [ "$caught_by" = none ] && caught_by=""
     every=no
     [ "$caught_by" = all ] && { every=yes; caught_by=""; }
@@ -49,27 +149,7 @@ for patch in "$@"; do
     else
         cp solutions/"$lab"/*.c "$tree/$lab/"
     fi
-    verdict="" only=""
     start=$(date +%s)
-    # tests_reaching LAB TREE CAUGHT_BY: the tests an Exact grading must run,
-    # comma-separated ("": all of them; see REACH above).
-    tests_reaching() {
-        local map=${REACH:-/nonexistent}/$1.tsv funcs
-        [ -s "$map" ] || return 0
-        funcs=$(tests/tools/changed_functions.sh "solutions/$1" "$2")
-        [ -n "$funcs" ] && ! grep -qxF '*' <<< "$funcs" || return 0
-        { tr ',' '\n' <<< "$3"
-          awk -F'\t' 'NR == FNR { f[$1] = 1; next } ($2 in f) || $2 == "*" { print $1 }' <(echo "$funcs") "$map"
-        } | grep . | sort -u | paste -sd, - || true
-    }
-    # says_all FILE: every Says: line appears in FILE (results.json escapes
-    # only quotes, backslashes and control characters, none of them in a Says).
-    says_all() {
-        local line
-        while IFS= read -r line; do
-            [ -z "$line" ] || grep -qF -- "$line" "$1" || { missing_says=$line; return 1; }
-        done <<< "$says"
-    }
     if [ -z "$caught_by" ] && [ "$exact" != yes ] && [ $every = no ]; then
         verdict="names no test in Caught-by: and is not Exact"
     elif ! (cd "$tree/$lab" && git apply -p1 "$OLDPWD/$patch") 2> "$out/apply.log"; then
@@ -77,81 +157,15 @@ for patch in "$@"; do
     else
         only=$caught_by
         [ "$exact" = yes ] && only=$(tests_reaching "$lab" "$tree/$lab" "$caught_by")
-        # A mutant climbs the passes: plain first, then ThreadSanitizer, then
-        # AddressSanitizer, and stops at the first grading that catches it and
-        # says its Says: words.  Most bugs are caught in the plain pass, and
-        # building a sanitizer binary for them would only cost time.  An Exact
-        # mutant (a concurrency bug) is judged whole from the plain and
-        # ThreadSanitizer passes, where its damage shows; a hostile fixture
-        # (crashes, floods, memory) gets all three: nothing else may fail in any.
-        ladder=("tests" "tests tests-tsan" "tests tests-tsan tests-asan")
-        [ "$exact" = yes ] && ladder=("tests tests-tsan" "tests tests-tsan tests-asan")
-        [ "$exact" = yes ] && [ "$kind" = hostile ] && ladder=("tests tests-tsan tests-asan")
-        for passes in "${ladder[@]}"; do
-            make -s --no-print-directory grade-now SUBMISSION="$tree" BUILD="$out/build" \
-                GRADE_OUT="$out/grade" LAB="$lab" ONLY="$only" \
-                PASSES="$passes" > "$out/grade.log" 2>&1 || true
-            escaped=$(tsv_awk -v list=",$caught_by," -v every=$every \
-                      'status == "passed" && (every == "yes" || index(list, "," test ","))' \
-                      "$out/grade/results.tsv" 2>/dev/null || true)
-            [ -z "$escaped" ] && says_all "$out/grade/results.json" && break
-        done
-        tsv=$out/grade/results.tsv
-        if [ ! -s "$out/grade/results.json" ] || [ ! -s "$tsv" ]; then
-            verdict="grading wrote no results"
-        fi
-        [ $every = yes ] && [ -z "$verdict" ] &&
-            caught_by=$(tsv_awk '{ print test }' "$tsv" | paste -sd, -)
-        # Flagged (a score of 0 for what the code did) exactly when the header says so.
-        got_flag=$(tsv_awk 'flag != "" { print flag }' "$tsv" 2>/dev/null | sort -u | paste -sd, - || true)
-        if [ -z "$verdict" ] && [ "${got_flag:-no}" != "${flagged:-no}" ]; then
-            verdict="was flagged '${got_flag:-no}', not '${flagged:-no}': $(grep -m1 -o 'flagged, 0 for the whole lab: [^"]*' "$out/grade/results.json" | head -c 200)"
-        fi
-        for test in ${caught_by//,/ }; do
-            [ -n "$verdict" ] && break
-            row=$(tsv_awk -v t="$test" 'test == t { print status }' "$tsv" || true)
-            if [ -z "$row" ]; then
-                verdict="names $test, which is not a test of $lab"
-            elif [ "$row" != failed ]; then
-                verdict="escaped: $test still passed"
-            fi
-        done
-        if [ -z "$verdict" ] && [ "$exact" = yes ]; then
-            others_failed() {
-                tsv_awk -v list=",$caught_by," 'status == "failed" && index(list, "," test ",") == 0 { print test }' "$1"
-            }
-            extra=$(others_failed "$tsv" || true)
-            # Containment is judged under the suite's own load: a test beyond
-            # Caught-by counts only if it fails again in a second grading.
-            if [ -n "$extra" ]; then
-                make -s --no-print-directory grade-now SUBMISSION="$tree" BUILD="$out/build" \
-                    GRADE_OUT="$out/grade-again" LAB="$lab" ONLY="$only" PASSES="$passes" > "$out/grade-again.log" 2>&1 || true
-                extra=$(comm -12 <(sort <<< "$extra") <(others_failed "$out/grade-again/results.tsv" | sort) |
-                        head -3 | tr '\n' ' ' || true)
-                [ -n "$extra" ] && verdict="cost more than it should: ${extra% } also failed, twice"
-            fi
-        fi
-        # Under load a different check of the same test may fire first, with
-        # other words; the verdict stands, so the wording gets one more try.
-        if [ -z "$verdict" ] && [ -n "$says" ] && ! says_all "$out/grade/results.json"; then
-            make -s --no-print-directory grade-now SUBMISSION="$tree" BUILD="$out/build" \
-                GRADE_OUT="$out/grade-again" LAB="$lab" ONLY="$only" \
-                PASSES="$passes" > "$out/grade-again.log" 2>&1 || true
-            says_all "$out/grade-again/results.json" ||
-                verdict="was caught, but no feedback says \"$missing_says\" (in two gradings)"
-        fi
-        # "test[s]" as a pattern: grep's own command line does not match it.
-        left=$(grep -lsE -- "$PWD/$out/build/$lab/test[s]" /proc/[0-9]*/cmdline 2>/dev/null | wc -l || true)
-        if [ -z "$verdict" ] && [ "$left" -gt 0 ]; then
-            verdict="left $left process(es) behind"
-        fi
+        passes=$(climb "$tree" "$lab" "$out" "$only")
+        verdict=$(judge "$tree" "$lab" "$out" "$only" "$passes")
     fi
     rm -rf "$tree"
     took=$(($(date +%s) - start))
-    [ "$exact" = yes ] && [ -n "${only:-}" ] && took="$(tr , '\n' <<< "$only" | wc -l) tests reach it; $took"
+    [ "$exact" = yes ] && [ -n "$only" ] && took="$(tr , '\n' <<< "$only" | wc -l) tests reach it; $took"
     if [ -n "$verdict" ]; then
         echo "  ✗ $lab/$bug $verdict (log: $out/grade.log)"
-        status=1
+        return 1
     elif [ $every = yes ]; then
         echo "  ✓ $lab/$bug: 0 on every test${flagged:+, flagged $flagged} (${took} s)"
     elif [ -n "$caught_by" ]; then
@@ -159,5 +173,8 @@ for patch in "$@"; do
     else
         echo "  ✓ $lab/$bug: full marks, nothing else disturbed (${took} s)"
     fi
-done
+}
+
+status=0
+for patch in "$@"; do check_patch "$patch" || status=1; done
 exit $status

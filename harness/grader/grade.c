@@ -439,6 +439,52 @@ static void note_build(struct lab *lab, const char *bin)
     free(review);
 }
 
+/* The pass's binary did not build: flag the lab if the vetting refused it,
+ * else fail every test with the compiler's first errors. */
+static void no_binary(struct lab *lab, const struct pass *pass, const char *bin)
+{
+    char buildlog[4200];
+    snprintf(buildlog, sizeof buildlog, "%s.vet", bin);
+    char *refused = lines_starting(buildlog, "refused: ");
+    if (refused) {
+        flag_lab(lab, "refused", refused);
+        free(refused);
+        return;
+    }
+    snprintf(buildlog, sizeof buildlog, "%s.log", bin);
+    char *errors = head_of_file(buildlog, 40);
+    lab->build_errors = xprintf("%s%s", errors && *errors ? errors
+                                : "(no compiler output: was the lab built?)\n", "");
+    free(errors);
+    for (int i = 0; i < lab->ntests; i++)
+        fail(&lab->tests[i], pass, xprintf("did not compile, so no test "
+             "could run. The compiler said:\n%s", lab->build_errors, ""));
+}
+
+/* Every test still passing that got no record this pass fails, saying how
+ * the program ended and what it printed (the first lines of its log). */
+static void fail_unrecorded(struct lab *lab, const struct pass *pass, const bool *seen,
+                            const struct sandbox_result *r, const char *log)
+{
+    char *how = describe_exit(r);
+    char *printed = head_of_file(log, 15);
+    for (int i = 0; i < lab->ntests; i++) {
+        if (seen[i] || !lab->tests[i].passed)
+            continue;
+        size_t n = 1024 + strlen(how) + (printed ? strlen(printed) : 0);
+        char *msg = malloc(n);
+        snprintf(msg, n, "no result: the test program stopped before this test "
+                 "finished (%s). Code that runs outside any test, such as a "
+                 "constructor, or a crash of the program itself, causes this.%s%s",
+                 how, printed && *printed ? "\nIt printed:\n" : "",
+                 printed ? printed : "");
+        fail(&lab->tests[i], pass, msg);
+        free(msg);
+    }
+    free(how);
+    free(printed);
+}
+
 /* Run one pass of one lab; returns false if its binary did not build or
  * the lab was flagged. */
 static bool run_pass(struct lab *lab, const struct pass *pass, const char *build,
@@ -447,22 +493,7 @@ static bool run_pass(struct lab *lab, const struct pass *pass, const char *build
     char bin[4096], dir[4096], log[4200], scale[32];
     snprintf(bin, sizeof bin, "%s/%s/%s", build, lab->name, pass->binary);
     if (access(bin, X_OK) != 0) {
-        char buildlog[4200];
-        snprintf(buildlog, sizeof buildlog, "%s.vet", bin);
-        char *refused = lines_starting(buildlog, "refused: ");
-        if (refused) {
-            flag_lab(lab, "refused", refused);
-            free(refused);
-            return false;
-        }
-        snprintf(buildlog, sizeof buildlog, "%s.log", bin);
-        char *errors = head_of_file(buildlog, 40);
-        lab->build_errors = xprintf("%s%s", errors && *errors ? errors
-                                    : "(no compiler output: was the lab built?)\n", "");
-        free(errors);
-        for (int i = 0; i < lab->ntests; i++)
-            fail(&lab->tests[i], pass, xprintf("did not compile, so no test "
-                 "could run. The compiler said:\n%s", lab->build_errors, ""));
+        no_binary(lab, pass, bin);
         return false;
     }
 
@@ -506,24 +537,7 @@ static bool run_pass(struct lab *lab, const struct pass *pass, const char *build
     char *rest = r.records;
     for (char *line; (line = strsep(&rest, "\n"));)
         apply_record(lab, pass, line, seen);
-
-    char *how = describe_exit(&r);
-    char *printed = head_of_file(log, 15);
-    for (int i = 0; i < lab->ntests; i++) {
-        if (seen[i] || !lab->tests[i].passed)
-            continue;
-        size_t n = 1024 + strlen(how) + (printed ? strlen(printed) : 0);
-        char *msg = malloc(n);
-        snprintf(msg, n, "no result: the test program stopped before this test "
-                 "finished (%s). Code that runs outside any test, such as a "
-                 "constructor, or a crash of the program itself, causes this.%s%s",
-                 how, printed && *printed ? "\nIt printed:\n" : "",
-                 printed ? printed : "");
-        fail(&lab->tests[i], pass, msg);
-        free(msg);
-    }
-    free(how);
-    free(printed);
+    fail_unrecorded(lab, pass, seen, &r, log);
     free(seen);
     free(r.records);
     return true;

@@ -9,7 +9,9 @@
 #  - the instructors' scripts (INSTRUCTOR_FILES below) are left out whole;
 #  - in every other text file, the lines from a marker line `instructor-only`
 #    to a marker line `/instructor-only` (as `<!-- ... -->`, `# ...` or
-#    `/* ... */`, alone on its line) are cut.
+#    `/* ... */`, alone on its line) are cut; a check of the kit's own
+#    tests (tests/checks/) that is then only comments (it needs the
+#    reference) is left out.
 # It also keeps a pristine copy of each skeleton in tests/skeletons/, for
 # `make test`: the student edits labs/, and the kit's own checks must not
 # depend on how far they have got.
@@ -37,6 +39,7 @@ copy() {
             sed -E "\\%${marker}instructor-only[[:space:]]*(-->|\\*/)?[[:space:]]*\$%,\\%${marker}/instructor-only%d" \
                 "$f" > "$stage/$f"
             chmod --reference="$f" "$stage/$f"
+            case $f in tests/checks/*) grep -qv '^#\|^[[:space:]]*$' "$stage/$f" || rm "$stage/$f" ;; esac
         else
             cp -p "$f" "$stage/$f"
         fi
@@ -44,8 +47,8 @@ copy() {
 }
 is_instructors() { local x; for x in $INSTRUCTOR_FILES; do case $1 in "$x"|"$x"/*) return 0 ;; esac; done; return 1; }
 
-files=(Makefile .gitignore README.md plots/README.md tests/run.sh)
-while IFS= read -r f; do is_instructors "$f" || files+=("$f"); done < <(find harness tests/tools -type f | sort)
+files=(Makefile .gitignore README.md plots/README.md tests/run.sh tests/lib.sh)
+while IFS= read -r f; do is_instructors "$f" || files+=("$f"); done < <(find harness tests/tools tests/checks -type f | sort)
 for lab in "$@"; do while IFS= read -r f; do files+=("$f"); done < <(find "labs/$lab" -type f | sort); done
 copy "${files[@]}"
 

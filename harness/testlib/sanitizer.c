@@ -218,17 +218,11 @@ static void add_look(struct san_report *r, const struct frame *f, const char *st
     snprintf(r->look_at + used, sizeof r->look_at - used, "%s%s", used ? ", " : "", f->fn);
 }
 
-bool san_read(const char *path, const char *students, struct san_report *r)
+/* The report's tool and kind, from its header ("ThreadSanitizer: data race
+ * (pid=1)", "AddressSanitizer: heap-use-after-free on ...") and, for a
+ * leak, its summary. */
+static void read_kind(const char *header, const char *summary, struct san_report *r)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return false;
-    char header[512], summary[512];
-    parse(f, header, sizeof header, summary, sizeof summary);
-    fclose(f);
-    memset(r, 0, sizeof *r);
-
-    /* "ThreadSanitizer: data race (pid=1)", "AddressSanitizer: heap-use-after-free on ..." */
     const char *colon = strstr(header, ": ");
     snprintf(r->tool, sizeof r->tool, "%.*s", colon ? (int)(colon - header) : 0, header);
     if (!*r->tool)
@@ -242,6 +236,79 @@ bool san_read(const char *path, const char *students, struct san_report *r)
     snprintf(r->kind, sizeof r->kind, "%.*s", (int)n, kind);
     if (strstr(r->kind, "detected memory leaks") && strstr(summary, "leaked"))
         snprintf(r->kind, sizeof r->kind, "%s", strchr(summary, ' ') ? strchr(summary, ' ') + 1 : summary);
+}
+
+/* A race's headline: both accesses and the locks each held.  top[] gets
+ * its signature's frames: both, or the unlocked access alone. */
+static void race_headline(const struct section *access[2], const char *students,
+                          struct san_report *r, const struct frame *top[2])
+{
+    char where[2][768], held[2][300];
+    for (int k = 0; k < 2; k++) {
+        top[k] = best_frame(access[k], students);
+        locks_held(access[k]->heading, students, held[k], sizeof held[k]);
+        describe(top[k], where[k], sizeof where[k], held[k]);
+        add_look(r, top[k], students);
+    }
+    snprintf(r->headline, sizeof r->headline, "%s: %s and %s", r->kind, where[0], where[1]);
+    /* One access unlocked, one locked: the unlocked one is the bug, whatever
+     * it raced with this time, so it alone is the race's signature. */
+    bool locked0 = strstr(held[0], "holding"), locked1 = strstr(held[1], "holding");
+    if (locked0 != locked1) {
+        top[0] = locked0 ? top[1] : top[0];
+        top[1] = NULL;
+    }
+}
+
+/* An inversion has two sides, and the bug may be on either: the headline
+ * names each place that takes a lock while holding another. */
+static void inversion_headline(const char *students, struct san_report *r)
+{
+    char where[768], seen[768] = "";
+    snprintf(r->headline, sizeof r->headline, "%s: the locks are taken in opposite "
+             "orders by", r->kind);
+    for (int i = 0, n = 0; i < nsections; i++) {
+        const struct frame *f = strstr(sections[i].heading, "acquired here")
+                                ? best_frame(&sections[i], students) : NULL;
+        describe(f, where, sizeof where, "");
+        if (!f || strstr(seen, where))
+            continue;
+        size_t used = strlen(r->headline);
+        snprintf(r->headline + used, sizeof r->headline - used, "%s %s",
+                 n++ ? " and" : "", where);
+        used = strlen(seen);
+        snprintf(seen + used, sizeof seen - used, "%s;", where);
+    }
+}
+
+/* Any other report's headline: the kind, where its first section is; top[]
+ * gets that frame and the next one out (the "two top frames"). */
+static void other_headline(const char *students, struct san_report *r, const struct frame *top[2])
+{
+    const struct section *first = nsections ? &sections[0] : NULL;
+    top[0] = first ? best_frame(first, students) : NULL;
+    for (int i = 0; first && top[0] && i + 1 < first->nframes; i++)
+        if (&first->frames[i] == top[0])
+            top[1] = &first->frames[i + 1];
+    char where[768];
+    describe(top[0], where, sizeof where, "");
+    snprintf(r->headline, sizeof r->headline, "%s in %s", r->kind, where);
+    if (strstr(r->kind, "lock-order-inversion"))
+        inversion_headline(students, r);
+    for (int i = 0; i < nsections; i++)
+        add_look(r, best_frame(&sections[i], students), students);
+}
+
+bool san_read(const char *path, const char *students, struct san_report *r)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    char header[512], summary[512];
+    parse(f, header, sizeof header, summary, sizeof summary);
+    fclose(f);
+    memset(r, 0, sizeof *r);
+    read_kind(header, summary, r);
 
     /* A race's two accesses are its first two sections with a size. */
     const struct section *access[2] = {NULL, NULL};
@@ -249,54 +316,10 @@ bool san_read(const char *path, const char *students, struct san_report *r)
         if (strstr(sections[i].heading, " of size "))
             access[k++] = &sections[i];
     const struct frame *top[2] = {NULL, NULL};
-    if (strstr(r->kind, "data race") && access[1]) {
-        char where[2][768], held[2][300];
-        for (int k = 0; k < 2; k++) {
-            top[k] = best_frame(access[k], students);
-            locks_held(access[k]->heading, students, held[k], sizeof held[k]);
-            describe(top[k], where[k], sizeof where[k], held[k]);
-            add_look(r, top[k], students);
-        }
-        snprintf(r->headline, sizeof r->headline, "%s: %s and %s", r->kind, where[0], where[1]);
-        /* One access unlocked, one locked: the unlocked one is the bug, whatever
-         * it raced with this time, so it alone is the race's signature. */
-        bool locked0 = strstr(held[0], "holding"), locked1 = strstr(held[1], "holding");
-        if (locked0 != locked1) {
-            top[0] = locked0 ? top[1] : top[0];
-            top[1] = NULL;
-        }
-    } else {
-        const struct section *first = nsections ? &sections[0] : NULL;
-        top[0] = first ? best_frame(first, students) : NULL;
-        /* the next frame out: the second of the "two top frames" */
-        for (int i = 0; first && top[0] && i + 1 < first->nframes; i++)
-            if (&first->frames[i] == top[0])
-                top[1] = &first->frames[i + 1];
-        char where[768];
-        describe(top[0], where, sizeof where, "");
-        snprintf(r->headline, sizeof r->headline, "%s in %s", r->kind, where);
-        /* An inversion has two sides, and the bug may be on either: name each
-         * place that takes a lock while holding another. */
-        if (strstr(r->kind, "lock-order-inversion")) {
-            snprintf(r->headline, sizeof r->headline, "%s: the locks are taken in opposite "
-                     "orders by", r->kind);
-            char seen[768] = "";
-            for (int i = 0, n = 0; i < nsections; i++) {
-                const struct frame *f = strstr(sections[i].heading, "acquired here")
-                                        ? best_frame(&sections[i], students) : NULL;
-                describe(f, where, sizeof where, "");
-                if (!f || strstr(seen, where))
-                    continue;
-                size_t used = strlen(r->headline);
-                snprintf(r->headline + used, sizeof r->headline - used, "%s %s",
-                         n++ ? " and" : "", where);
-                used = strlen(seen);
-                snprintf(seen + used, sizeof seen - used, "%s;", where);
-            }
-        }
-        for (int i = 0; i < nsections; i++)
-            add_look(r, best_frame(&sections[i], students), students);
-    }
+    if (strstr(r->kind, "data race") && access[1])
+        race_headline(access, students, r, top);
+    else
+        other_headline(students, r, top);
     snprintf(r->signature, sizeof r->signature, "%s|%s:%d|%s:%d", r->kind,
              top[0] ? top[0]->fn : "", top[0] ? top[0]->line : 0,
              top[1] ? top[1]->fn : "", top[1] ? top[1]->line : 0);

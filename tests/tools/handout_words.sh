@@ -25,7 +25,7 @@ if [ -z "$seeds" ]; then
     exit 2
 fi
 paths=()
-for p in Makefile README.md plots/README.md tests/run.sh harness tests/tools tests/skeletons labs .github; do
+for p in Makefile README.md plots/README.md tests/run.sh tests/lib.sh tests/checks harness tests/tools tests/skeletons labs .github; do
     [ -e "$p" ] && paths+=("$p")
 done
 status=0
