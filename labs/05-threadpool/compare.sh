@@ -21,6 +21,7 @@
 # BENCH_WHO (from make bench) names the pool being measured: the reference,
 # or your code.
 # Prints: ceiling: ideal hand-off
+#: ROUNDS=N          make bench, lab 05: rounds each pool takes, in turns (default 5)
 # Leaderboard: --compare 2 1
 set -u
 build=$1

@@ -85,7 +85,18 @@ pt() {
         }
         END { if (!found) printf "?" }' "$data/$1.dat"
 }
-have() { [ -s "$data/$1.dat" ]; }
+# rows LAB: the lab's rows of the table, from solutions/LAB/chart-figures.txt
+# ("what | figure", each {BLOCK X SERIES FORMAT} a point of its data).
+rows() {
+    local what figure point n=${1%%-*}
+    while IFS='|' read -r what figure; do
+        while [[ $figure =~ \{([^}]*)\} ]]; do
+            point=$(pt "$1" ${BASH_REMATCH[1]})
+            figure=${figure/"${BASH_REMATCH[0]}"/$point}
+        done
+        echo "| lab $n, ${what% } |${figure} | $(note "$data/$1.dat") | \`make plots SRC=solutions LAB=$n\` |"
+    done < <(grep -v '^#' "solutions/$1/chart-figures.txt")
+}
 {
     first=$(ls "$data"/*.dat 2>/dev/null | head -n 1)
     echo "From one \`make plots SRC=solutions\` run on $machine, ${first:+$(when "$first")}:"
@@ -94,26 +105,9 @@ have() { [ -s "$data/$1.dat" ]; }
     echo
     echo "| what | figure | load (the run's note) | command |"
     echo "|---|---|---|---|"
-    if have 01-threads; then
-        echo "| lab 01, I/O-bound wall time for K = 1, 2, 3, 4 (seed 003: 6, 3, 2, 2 units of 30 ms) | $(for k in 1 2 3 4; do pt 01-threads 0 $k 1 %.3f; [ $k -lt 4 ] && printf ', '; done) s | $(note "$data/01-threads.dat") | \`make plots SRC=solutions LAB=01\` |"
-        echo "| lab 01, CPU-bound wall time, K = 1 and 2 (ideal: halves) | $(pt 01-threads 1 1 1 %.3f), $(pt 01-threads 1 2 1 %.3f) s | $(note "$data/01-threads.dat") | \`make plots SRC=solutions LAB=01\` |"
-    fi
-    if have 02-races; then
-        echo "| lab 02, updates lost at 10^6 increments per thread, 2 and 4 threads | $(pt 02-races 0 1000000 1 %.1f) %, $(pt 02-races 1 1000000 1 %.1f) % | $(note "$data/02-races.dat") | \`make plots SRC=solutions LAB=02\` |"
-    fi
-    if have 03-mutexes; then
-        echo "| lab 03, spinlock and mutex, 1 → 8 threads (million increments/s) | spinlock $(pt 03-mutexes 0 1 2 %.0f) → $(pt 03-mutexes 0 8 2 %.0f), mutex $(pt 03-mutexes 0 1 1 %.0f) → $(pt 03-mutexes 0 8 1 %.0f) | $(note "$data/03-mutexes.dat") | \`make plots SRC=solutions LAB=03\` |"
-    fi
-    if have 04-gil; then
-        echo "| lab 04, I/O calls/s beside one CPU thread at a 5 ms interval (CPython 3.11: about 190) | $(pt 04-gil 1 0.005 2 %.0f) | $(note "$data/04-gil.dat") | \`make plots SRC=solutions LAB=04\` |"
-        echo "| lab 04, one thread's CPU time with no GIL and atomic counts, over the new GIL's in the same round (PEP 703, biased counting: 1.05–1.10) | $(pt 04-gil 3 1 3 %.2f) | $(note "$data/04-gil.dat") | \`make plots SRC=solutions LAB=04\` |"
-        echo "| lab 04, 2 threads' native calls, time over 1 thread's, GIL released and held (seed 001, 12.9 method 2: ideal 1 and 2 on 2 cores); 4 threads' 1 ms I/O calls (seeds 000, 004: ideal 1) | released $(pt 04-gil 4 2 2 %.2f), held $(pt 04-gil 4 2 3 %.2f); I/O $(pt 04-gil 4 4 1 %.2f) | $(note "$data/04-gil.dat") | \`make plots SRC=solutions LAB=04\` |"
-    fi
-    if have 06-procpool; then
-        echo "| lab 06, map of no-op tasks on 2 workers, chunksize 1 and 1000 (thousand tasks/s) | $(pt 06-procpool 0 1 1 %.0f), $(pt 06-procpool 0 1000 1 %.0f) | $(note "$data/06-procpool.dat") | \`make plots SRC=solutions LAB=06\` |"
-        echo "| lab 06, Python's ProcessPoolExecutor.map in the same rounds, chunksize 1 and 1000 (thousand tasks/s; 0 if python3 was missing) | $(pt 06-procpool 1 1 1 %.1f), $(pt 06-procpool 1 1000 1 %.0f) | $(note "$data/06-procpool.dat") | \`make plots SRC=solutions LAB=06\` |"
-        echo "| lab 06, speed-up of 32 CPU-bound tasks at K = 2, processes and threads (ideal: 2) | $(pt 06-procpool 2 2 1 %.2f), $(pt 06-procpool 2 2 2 %.2f) | $(note "$data/06-procpool.dat") | \`make plots SRC=solutions LAB=06\` |"
-    fi
+    for lab in $(cd labs && ls -d [0-9][0-9]-*); do
+        [ -s "$data/$lab.dat" ] && [ -s "solutions/$lab/chart-figures.txt" ] && rows "$lab"
+    done
 } > "$tmp"
 replace README.md "$tmp" && echo "chart_figures.sh: README.md"
 exit $status
