@@ -64,6 +64,16 @@ grade() {
         LABS="$LABS" "$@" > "$T/$name.out" 2>&1
 }
 
+# made TARGET ARGS...: `make TARGET` quietly; if it fails, a ✗ with its
+# output, and the check ends (what follows needs what it makes).
+made() {
+    local out
+    out=$(make -s --no-print-directory "$@" 2>&1) || { bad "make $1 failed" "$out"; exit 0; }
+}
+
+# fresh DIR: an empty folder $PWD/$T/DIR (for a check's own files), printed.
+fresh() { rm -rf "${PWD:?}/$T/$1" && mkdir -p "$PWD/$T/$1" && echo "$PWD/$T/$1"; }
+
 # count NAME passed|failed: how many tests of a grading ended so (-1: no results).
 count() {
     [ -s "$T/$1/grade/results.tsv" ] || { echo -1; return; }

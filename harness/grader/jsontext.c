@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <wchar.h>
 
 #include "jsontext.h"
@@ -53,25 +52,4 @@ json_t *json_bytes(const char *s, size_t n)
 json_t *json_text(const char *s)
 {
     return json_bytes(s, s ? strlen(s) : 0);
-}
-
-int json_write_file(json_t *doc, const char *path)
-{
-    size_t size = strlen(path) + 32;
-    char *tmp = malloc(size);
-    if (!tmp)
-        return -1;
-    snprintf(tmp, size, "%s.tmp.%d", path, (int)getpid());
-    FILE *f = fopen(tmp, "w");
-    int rc = f ? json_dumpf(doc, f, JSON_LAYOUT) : -1;
-    if (f && (fputc('\n', f) == EOF || ferror(f)))
-        rc = -1;
-    if (f && fclose(f) != 0)
-        rc = -1;
-    if (rc == 0 && rename(tmp, path) != 0)
-        rc = -1;
-    if (rc != 0)
-        unlink(tmp);
-    free(tmp);
-    return rc;
 }

@@ -14,10 +14,6 @@ json_t *json_bytes(const char *s, size_t n);
 /* json_bytes of a whole C string (NULL: ""). */
 json_t *json_text(const char *s);
 
-/* Write doc to path atomically (path.tmp.PID, then rename), as the kit
- * writes every JSON file; 0, or -1 with nothing left at path.tmp.PID. */
-int json_write_file(json_t *doc, const char *path);
-
 /* How every JSON file the kit writes is laid out. */
 enum { JSON_LAYOUT = JSON_INDENT(2) | JSON_REAL_PRECISION(10) };
 

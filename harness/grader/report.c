@@ -66,18 +66,20 @@ static void xml_text(FILE *f, const char *s)
     }
 }
 
-/* Write to path.tmp, then rename: a reader never sees half a file, and
- * whatever a submission wrote at path beforehand is replaced. */
-static FILE *open_atomic(const char *path, char *tmp, size_t size)
+/* Write path with write(f, g): into path.tmp.PID, then renamed, so that a
+ * reader never sees half a file, and whatever a submission wrote at path
+ * beforehand is replaced.  0, or -1 with nothing left behind. */
+static int write_atomic(const char *path, int (*write)(FILE *, const struct grading *),
+                        const struct grading *g)
 {
-    snprintf(tmp, size, "%s.tmp.%d", path, (int)getpid());
-    return fopen(tmp, "w");
-}
-
-static int close_atomic(FILE *f, const char *tmp, const char *path)
-{
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return -1;
+    int rc = write(f, g);
+    rc |= ferror(f);
+    if (fclose(f) != 0 || rc != 0 || rename(tmp, path) != 0) {
         unlink(tmp);
         return -1;
     }
@@ -156,7 +158,7 @@ static json_t *lab_json(const struct lab *lab)
                      "handout_hidden_points", lab->handout_hidden_points);
 }
 
-int write_results_json(const struct grading *g, const char *path)
+static int results_json(FILE *f, const struct grading *g)
 {
     int score = 0, max = 0;
     json_t *tests = json_array(), *labs = json_array();
@@ -174,8 +176,9 @@ int write_results_json(const struct grading *g, const char *path)
                             "visibility", "visible", "stdout_visibility", "hidden",
                             "tests", tests, "output", json_text(notes), "labs", labs);
     free(notes);
-    int rc = doc ? json_write_file(doc, path) : -1;
+    int rc = doc ? json_dumpf(doc, f, JSON_LAYOUT) : -1;
     json_decref(doc);
+    fputc('\n', f);
     return rc;
 }
 
@@ -184,12 +187,8 @@ int write_results_json(const struct grading *g, const char *path)
  *       <TAB> flag (refused or tampered: the lab scored 0 for what its code did; or empty)
  * Scripts read it by column name through harness/scripts/tsv.sh, so a column added
  * here breaks no reader; the names must stay awk identifiers. */
-int write_results_tsv(const struct grading *g, const char *path)
+static int results_tsv(FILE *f, const struct grading *g)
 {
-    char tmp[4200];
-    FILE *f = open_atomic(path, tmp, sizeof tmp);
-    if (!f)
-        return -1;
     fputs("lab\ttest\tscore\tmax\tstatus\tvisibility\tflag\n", f);
     for (int i = 0; i < g->nlabs; i++)
         for (int j = 0; j < g->labs[i].ntests; j++) {
@@ -199,15 +198,11 @@ int write_results_tsv(const struct grading *g, const char *path)
                     t->passed ? "passed" : "failed", t->hidden ? "hidden" : "visible",
                     g->labs[i].flag ? g->labs[i].flag : "");
         }
-    return close_atomic(f, tmp, path);
+    return 0;
 }
 
-int write_junit_xml(const struct grading *g, const char *path)
+static int junit_xml(FILE *f, const struct grading *g)
 {
-    char tmp[4200];
-    FILE *f = open_atomic(path, tmp, sizeof tmp);
-    if (!f)
-        return -1;
     fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n", f);
     for (int i = 0; i < g->nlabs; i++) {
         const struct lab *lab = &g->labs[i];
@@ -238,7 +233,22 @@ int write_junit_xml(const struct grading *g, const char *path)
         fputs("  </testsuite>\n", f);
     }
     fputs("</testsuites>\n", f);
-    return close_atomic(f, tmp, path);
+    return 0;
+}
+
+int write_results_json(const struct grading *g, const char *path)
+{
+    return write_atomic(path, results_json, g);
+}
+
+int write_results_tsv(const struct grading *g, const char *path)
+{
+    return write_atomic(path, results_tsv, g);
+}
+
+int write_junit_xml(const struct grading *g, const char *path)
+{
+    return write_atomic(path, junit_xml, g);
 }
 
 /* ---- the terminal ------------------------------------------------------ */

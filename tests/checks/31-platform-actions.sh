@@ -8,8 +8,7 @@
 # instructor-only
 . "$(dirname "$0")/../lib.sh"
 section "Instructor platforms: GitHub Actions"
-P=$PWD/$T/platforms/actions
-rm -rf "$P" && mkdir -p "$P"
+P=$(fresh platforms/actions)
 kit_build=KIT_BUILD=$PWD/$T/platforms-kit
 
 # (the names are split so that this file does not contain them)

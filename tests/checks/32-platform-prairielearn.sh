@@ -9,13 +9,9 @@
 # instructor-only
 . "$(dirname "$0")/../lib.sh"
 section "Instructor platforms: PrairieLearn ($FIRST_LAB)"
-P=$PWD/$T/platforms/prairielearn
-rm -rf "$P" && mkdir -p "$P"
+P=$(fresh platforms/prairielearn)
 kit_build=KIT_BUILD=$PWD/$T/platforms-kit
-if ! out=$(make -s --no-print-directory prairielearn DIST=$T/dist LABS="$FIRST_LAB" 2>&1); then
-    bad "make prairielearn failed" "$out"
-    exit 0
-fi
+made prairielearn DIST=$T/dist LABS="$FIRST_LAB"
 q=$T/dist/prairielearn/questions/concurrency-labs/$FIRST_LAB
 files=$(harness/scripts/student_files.sh "$FIRST_LAB")
 missing=""

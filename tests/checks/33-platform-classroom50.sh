@@ -8,13 +8,9 @@
 # instructor-only
 . "$(dirname "$0")/../lib.sh"
 section "Instructor platforms: Classroom 50 ($FIRST_LAB)"
-c=$PWD/$T/platforms/classroom50
-rm -rf "$c" && mkdir -p "$c"
+c=$(fresh platforms/classroom50)
 kit_build=KIT_BUILD=$PWD/$T/platforms-kit
-if ! out=$(make -s --no-print-directory classroom50 DIST=$T/dist LABS="$FIRST_LAB" 2>&1); then
-    bad "make classroom50 failed" "$out"
-    exit 0
-fi
+made classroom50 DIST=$T/dist LABS="$FIRST_LAB"
 cp -r "$T/dist/classroom50/$FIRST_LAB" "$c/bundle"
 runner=(bash "$c/bundle/kit/harness/scripts/classroom50/grade.sh")
 command -v python3 > /dev/null && runner=(python3 "$c/bundle/autograder.py")

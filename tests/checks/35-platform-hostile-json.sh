@@ -14,8 +14,8 @@
 # instructor-only
 . "$(dirname "$0")/../lib.sh"
 section "Hostile output (control bytes, invalid UTF-8, 16 MiB) gives valid JSON for every platform"
-h=$PWD/$T/platforms/hostile-json
-rm -rf "$h" && mkdir -p "$h/build/$FIRST_LAB" && chmod -R 755 "$h"
+h=$(fresh platforms/hostile-json)
+mkdir -p "$h/build/$FIRST_LAB" && chmod -R 755 "$h"
 table "$FIRST_LAB" > /dev/null   # the test table the grader reads
 cp "$T/reference/build/$FIRST_LAB/list" "$h/build/$FIRST_LAB/"
 python3 -c '

@@ -7,13 +7,9 @@
 # instructor-only
 . "$(dirname "$0")/../lib.sh"
 section "make handout: what students get works, holds no reference, and never touches their work"
-ho=$T/handout
-rm -rf "$ho" && mkdir -p "$ho"
-if ! out=$(make -s --no-print-directory handout DIST=$T/dist BUILD=$T/handout-build LABS="$LABS" 2>&1) ||
-   ! tar -xzf $T/dist/concurrency-labs-student.tar.gz -C "$ho"; then
-    bad "make handout failed" "$out"
-    exit 0
-fi
+ho=$(fresh handout)
+made handout DIST=$T/dist BUILD=$T/handout-build LABS="$LABS"
+tar -xzf $T/dist/concurrency-labs-student.tar.gz -C "$ho"
 hd=$ho/concurrency-labs
 [ ! -e "$hd/solutions" ] && ! grep -rlq --include='*.c' '^HIDDEN_TEST(' "$ho" && ! find "$ho" -name '*.patch' | grep -q . \
     && ok "no solutions/, hidden tests or mutants in the handout" || bad "instructor files in the handout"
