@@ -7,13 +7,13 @@
  *     GRADE_LIMIT_NPROC=512 make grade
  * README.md ("Resource limits") lists them with their defaults.
  */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "reap.h"
 #include "rlimits.h"
 
 static rlim_t setting(const char *env, rlim_t fallback)
@@ -28,31 +28,20 @@ static void limit(int resource, rlim_t n)
     setrlimit(resource, &r);
 }
 
+/* 1 if /proc/PID/status says the process is uid's. */
+static int owned_by(int pid, const char *status, void *uid)
+{
+    (void)pid;
+    const char *line = strstr(status, "\nUid:");
+    unsigned real;
+    return line && sscanf(line + 1, "Uid: %u", &real) == 1 && real == *(uid_t *)uid;
+}
+
 /* Processes owned by uid right now.  RLIMIT_NPROC counts all of a user's
  * processes, desktop included, so the limit is this many plus a margin. */
 static rlim_t processes_of(uid_t uid)
 {
-    rlim_t n = 0;
-    DIR *proc = opendir("/proc");
-    for (struct dirent *e; proc && (e = readdir(proc));) {
-        char path[300], line[256];
-        if (e->d_name[0] < '0' || e->d_name[0] > '9')
-            continue;
-        snprintf(path, sizeof path, "/proc/%s/status", e->d_name);
-        FILE *f = fopen(path, "r");
-        while (f && fgets(line, sizeof line, f)) {
-            unsigned real;
-            if (sscanf(line, "Uid: %u", &real) == 1) {
-                n += real == uid;
-                break;
-            }
-        }
-        if (f)
-            fclose(f);
-    }
-    if (proc)
-        closedir(proc);
-    return n;
+    return (rlim_t)procs_each("status", owned_by, &uid);
 }
 
 void apply_limits(bool sanitizer, uid_t uid)

@@ -17,41 +17,46 @@
 #include "reap.h"
 #include "testkit.h"
 
-/* SIGKILL every process whose parent is us; returns how many there were. */
-static int kill_children(void)
+int procs_each(const char *file, int (*fn)(int pid, const char *text, void *ctx), void *ctx)
 {
-    int found = 0;
+    int sum = 0;
     DIR *proc = opendir("/proc");
     for (struct dirent *e; proc && (e = readdir(proc));) {
-        char path[300], buf[512];
+        char path[300], text[1024];
         if (e->d_name[0] < '0' || e->d_name[0] > '9')
             continue;
-        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+        snprintf(path, sizeof path, "/proc/%s/%s", e->d_name, file);
         FILE *f = fopen(path, "r");
         if (!f)
             continue;
-        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        size_t n = fread(text, 1, sizeof text - 1, f);
         fclose(f);
-        buf[n] = '\0';
-        /* "pid (comm) state ppid ...": comm may hold spaces and parentheses,
-         * so parse from the last ')'. */
-        char *close_paren = strrchr(buf, ')');
-        int ppid;
-        if (close_paren && sscanf(close_paren + 2, "%*c %d", &ppid) == 1 &&
-            ppid == getpid()) {
-            kill(atoi(e->d_name), SIGKILL);
-            found++;
-        }
+        text[n] = '\0';
+        sum += fn(atoi(e->d_name), text, ctx);
     }
     if (proc)
         closedir(proc);
-    return found;
+    return sum;
+}
+
+/* SIGKILL pid if its /proc/PID/stat says its parent is us; 1 if so. */
+static int kill_if_child(int pid, const char *stat, void *ctx)
+{
+    (void)ctx;
+    /* "pid (comm) state ppid ...": comm may hold spaces and parentheses,
+     * so parse from the last ')'. */
+    const char *close_paren = strrchr(stat, ')');
+    int ppid;
+    if (!close_paren || sscanf(close_paren + 2, "%*c %d", &ppid) != 1 || ppid != getpid())
+        return 0;
+    kill(pid, SIGKILL);
+    return 1;
 }
 
 void reap_all_children(void)
 {
     for (int round = 0; round < 200; round++) {
-        int killed = kill_children();
+        int killed = procs_each("stat", kill_if_child, NULL);
         while (waitpid(-1, NULL, WNOHANG) > 0)
             ;
         if (!killed)
