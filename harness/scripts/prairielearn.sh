@@ -9,7 +9,9 @@
 #       labs' headers and tests, hidden tests; no solution code
 #   Dockerfile                            FROM prairielearn/grader-c, adding jansson and gnuplot
 # Formats: PrairieLearn's docs/externalGrading.md and docs/c-grader/index.md.
-# PL_IMAGE (default prairielearn/grader-c) is the image info.json names;
+# PL_IMAGE (default prairielearn/grader-c) is the image info.json names:
+# build one from the Dockerfile (the kit needs jansson; on an image without
+# it every submission is "not gradable", which costs no attempt);
 # PL_TIMEOUT (default 300 s, PrairieLearn allows 600) the job's timeout.
 set -euo pipefail
 out=${DIST:-dist}/prairielearn
@@ -63,8 +65,8 @@ done
 
 cat > "$out/Dockerfile" <<'DOCKER'
 # prairielearn/grader-c has gcc, make, Check and pkg-config; this adds
-# jansson (every JSON file the kit reads or writes), gnuplot (the chart in
-# each result) and anything else the kit's deps.sh finds missing.  Build and push it, then make
+# what the kit's deps.sh finds missing: jansson (every JSON file the kit
+# reads or writes), gnuplot (the chart in each result), ...  Build and push it, then make
 # prairielearn PL_IMAGE=<your account>/concurrency-labs-grader.
 FROM prairielearn/grader-c
 COPY deps.sh /tmp/deps.sh
@@ -72,4 +74,4 @@ RUN bash /tmp/deps.sh && rm -rf /tmp/deps.sh /var/lib/apt/lists/*
 DOCKER
 cp harness/scripts/deps.sh "$out/deps.sh"
 echo "prairielearn: $out/ for $*: copy questions/ and serverFilesCourse/ into your course;" \
-     "image $image, built from $out/Dockerfile (it adds jansson and gnuplot)"
+     "build $out/Dockerfile (grader-c with jansson and gnuplot) and name it with PL_IMAGE= (now $image)"
