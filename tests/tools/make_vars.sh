@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# make_vars.sh - every variable `make help` lists (the NAME=VALUE words that
+# open a "#: " line of the Makefile) is documented where its reader looks:
+# a student's in README.md, an instructor's (a line between the Makefile's
+# instructor-only markers) in the instructors' guide, solutions/README.md.
+# In a student's handout those lines, and the guide, are not there.  Prints
+# each variable missing, and where; exits 1 if any is.
+set -uo pipefail
+cd "$(dirname "$0")/../.." || exit 2
+status=0
+# vars: "SIDE NAME" for each variable a "#: " line opens with.
+vars() {
+    awk '/^# instructor-only$/ { side = "instructor" } /^# \/instructor-only$/ { side = "" }
+         /^#: / { line = substr($0, 4); sub(/  .*/, "", line); n = split(line, w, " ")
+                  for (i = 1; i <= n; i++) if (w[i] ~ /^[A-Z_]+=/) { sub(/=.*/, "", w[i]); print (side ? side : "student"), w[i] } }' Makefile
+}
+while read -r side name; do
+    doc=README.md
+    [ "$side" = instructor ] && doc=solutions/README.md
+    grep -qE "(^|[^A-Z_])$name=" "$doc" 2>/dev/null || { echo "$name= ($side) is in make help but not in $doc"; status=1; }
+done < <(vars)
+exit $status
