@@ -589,6 +589,16 @@ grep -qF "cites $bad_seed" <<< "$out" && grep -qF "a tracker word, \"$tracker_wo
     || bad "handout_words.sh missed a planted citation or tracker word" "$out"
 rm -rf "$plant"
 
+# instructor-only
+section "Every figure comes from one source, and the documents are sized for their readers"
+out=$(tests/tools/figures.sh check 2>&1) && ok "every figure and count in the documents is the record's (solutions/figures.tsv) or the code's" \
+    || bad "a document's figure differs from its source (tests/tools/figures.sh write)" "$out"
+out=$(tests/tools/figures_caught.sh 2>&1) && ok "planted contradictions are caught: $(grep -c '^caught' <<< "$out") of $(grep -c . <<< "$out")" \
+    || bad "figures.sh missed a planted contradiction" "$out"
+out=$(tests/tools/handout_length.sh 2>&1) && ok "README.md and each handout's path fit their budgets: $(sed -E 's/ words \(at most [0-9]+\)//; s|labs/([0-9]+)-[a-z]*/README.md|\1|' <<< "$out" | paste -sd' ')" \
+    || bad "a document is over its budget" "$out"
+# /instructor-only
+
 section "make help lists every target and every variable"
 help=$(make -s --no-print-directory help)
 missing=""
@@ -596,12 +606,8 @@ for target in $(grep -oE '^[a-z0-9-]+:.*## ' Makefile | cut -d: -f1); do
     grep -q "make $target " <<< "$help" || missing+=" $target"
 done
 [ -z "$missing" ] && ok "every documented target is in make help" || bad "missing from help:$missing"
-undocumented=""
-for var in $(sed -n 's/^#: \([A-Z_]*\)=.*/\1/p' Makefile); do
-    grep -q "$var=" README.md || undocumented+=" $var"
-done
-[ -z "$undocumented" ] && ok "every variable in make help is in README.md" \
-    || bad "variables in make help but not in README.md:$undocumented"
+out=$(tests/tools/make_vars.sh) && ok "every variable in make help is documented: a student's in README.md, an instructor's in the instructors' guide" \
+    || bad "variables in make help but not documented" "$out"
 
 # instructor-only
 section "Buggy implementations (tests/mutants) lose the points of the tests named for them"

@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # chart_figures.sh PLOTS_DIR [MACHINE] - write the reference's chart figures
-# into the handouts and the instructors' guide (solutions/README.md) from
-# one `make plots` run.
+# into the handouts and the instructors' guide from one `make plots` run.
 #
 # Each handout (labs/NN-name/README.md) keeps its figures between the lines
 # "<!-- chart figures: begin ... -->" and "<!-- chart figures: end -->": this

@@ -2,9 +2,9 @@
 # make_vars.sh - every variable `make help` lists (the NAME=VALUE words that
 # open a "#: " line of the Makefile) is documented where its reader looks:
 # a student's in README.md, an instructor's (a line between the Makefile's
-# instructor-only markers) in the instructors' guide, solutions/README.md.
-# In a student's handout those lines, and the guide, are not there.  Prints
-# each variable missing, and where; exits 1 if any is.
+# instructor-only markers) in the instructors' guide.  A student's handout
+# has neither those lines nor the guide.  Prints each variable missing, and
+# where; exits 1 if any is.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 2
 status=0
@@ -16,7 +16,9 @@ vars() {
 }
 while read -r side name; do
     doc=README.md
+    # instructor-only
     [ "$side" = instructor ] && doc=solutions/README.md
+    # /instructor-only
     grep -qE "(^|[^A-Z_])$name=" "$doc" 2>/dev/null || { echo "$name= ($side) is in make help but not in $doc"; status=1; }
 done < <(vars)
 exit $status
