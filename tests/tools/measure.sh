@@ -33,13 +33,14 @@ machine() {
 }
 loadavg() { cut -d' ' -f1 /proc/loadavg; }
 
-# put KEY FIGURE LOAD: write KEY's figure, date, machine and load into the record.
+# put KEY FIGURE LOAD: write KEY's figure, date, machine and load into the
+# record (what an earlier run measured, its "was", is git's to keep).
 put() {
     local when
     when=$(date -u '+%Y-%m-%d %H:%M UTC')
     grep -q "^$1	" "$record" || { echo "measure.sh: $1 is not a row of $record" >&2; return 1; }
     awk -F'\t' -v OFS='\t' -v k="$1" -v f="$2" -v w="$when" -v m="$(machine)" -v l="$3" \
-        'NR > 1 && $1 == k { $2 = f; $3 = w; $4 = m; $5 = l } { print }' "$record" > "$record.new" &&
+        'NR > 1 && $1 == k { $2 = f; $3 = w; $4 = m; $5 = l; $8 = "" } { print }' "$record" > "$record.new" &&
         mv "$record.new" "$record"
     echo "measure.sh: $1 = $2 ($3)"
 }
@@ -72,6 +73,7 @@ m_build_student() {
     put build.student "$t s" "$LOAD"
 }
 
+# m_maketest: make test in a fresh clone; its last line says how it went.
 m_maketest() {
     local k=$M/clone last
     rm -rf "$k" && git clone -q . "$k" || return 1
@@ -88,7 +90,14 @@ m_platforms() { local t0 t; around eval 't0=$(now); tests/platforms.sh > "$M/pla
 m_plots_reference() { local t0 t; around eval 't0=$(now); PLOTS_DIR="$M/plots" make -s plots SRC=solutions > /dev/null 2>&1; t=$(took "$t0")'
                       put plots.reference "$t s" "$LOAD"; }
 
-# bench05_run N: one `make bench LAB=05`, its table in $M/bench05-N.out.
+m_bench_02() {
+    local f=$M/bench02.out ns
+    around eval 'make -s --no-print-directory bench LAB=02 > "$f" 2>&1'
+    ns() { awk -v w="$1" 'index($0, w) { for (i = 1; i <= NF; i++) if ($(i + 1) == "ns") { print $i; exit } }' "$f"; }
+    put bench.02 "Python $(ns 'Python') ns; C $(ns 'C racy') ns, $(ns 'C atomic') ns and $(ns 'C confined') ns" "$LOAD"
+}
+
+# m_bench_05: three `make bench LAB=05` in a row, each table in $M/bench05-N.out.
 m_bench_05() {
     local i f py="" glib="" naive="" ceiling="" rate=""
     around eval 'for i in 1 2 3; do make -s --no-print-directory bench LAB=05 > "$M/bench05-$i.out" 2>&1; done'
@@ -138,9 +147,10 @@ m_feedback_05() {
 m_feedback_allhang() {
     local d=$M/hang t0 t stuck n
     rm -rf "$d" "$M/hang-build" && tests/tools/hang_everything.sh "$d" || return 1
-    around eval 't0=$(now); make -s --no-print-directory grade SUBMISSION="$d" BUILD="$M/hang-build" GRADE_OUT="$M/hang-grade" > "$M/hang.out" 2>&1; t=$(took "$t0")'
+    around eval 't0=$(now); NO_COLOR=1 make -s --no-print-directory grade SUBMISSION="$d" HIDDEN=show BUILD="$M/hang-build" GRADE_OUT="$M/hang-grade" > "$M/hang.out" 2>&1; t=$(took "$t0")'
     n=$(tsv_awk '{ n++ } END { print n + 0 }' "$M/hang-grade/results.tsv")
-    stuck=$(grep -c '^ *stuck:' "$M/hang.out")
+    # A test whose feedback opens with the verdict: "  ✗ name ...", then "      stuck: ...".
+    stuck=$(awk '/^  [✓✗] / { t = 1; next } t { n += $1 == "stuck:"; t = 0 } END { print n + 0 }' "$M/hang.out")
     put feedback.allhang "$t s, $stuck of $n tests stuck" "$LOAD"
 }
 
@@ -167,14 +177,15 @@ m_stress() {   # m_stress KEY [LAB=NN]
     put "$1" "${report#False failures: } false failures, $t s in all" "$LOAD"
 }
 
-KEYS="grade.reference grade.skeleton build.student maketest platforms plots.reference bench.05 bench.06
+KEYS="grade.reference grade.skeleton build.student maketest platforms plots.reference bench.02 bench.05 bench.06
       feedback.05 feedback.allhang batch.class stress.all stress.05"
 measure() {
     case $1 in
         grade.reference) m_grade_reference ;;   grade.skeleton) m_grade_skeleton ;;
         build.student) m_build_student ;;       maketest) m_maketest ;;
         platforms) m_platforms ;;               plots.reference) m_plots_reference ;;
-        bench.05) m_bench_05 ;;                 bench.06) m_bench_06 ;;
+        bench.02) m_bench_02 ;;                 bench.05) m_bench_05 ;;
+        bench.06) m_bench_06 ;;
         feedback.05) m_feedback_05 ;;           feedback.allhang) m_feedback_allhang ;;
         batch.class) m_batch_class ;;           stress.all) m_stress stress.all ;;
         stress.05) m_stress stress.05 LAB=05 ;;
@@ -186,7 +197,7 @@ case ${1:-} in
     ''|-h|--help) sed -n '2,/^set /p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     list) for k in $KEYS; do tsv_awk -v k="$k" 'key == k || index(key, k ".") == 1 { print key ": " command }' "$record"; done; exit 0 ;;
     set) [ $# -ge 3 ] || { echo "usage: measure.sh set KEY FIGURE" >&2; exit 2; }
-         put "$2" "$3" "load average $(loadavg)"; exit ;;
+         put "$2" "$3" "load average $(loadavg)" && tests/tools/figures.sh write; exit ;;
     all) set -- $KEYS ;;
 esac
 status=0
