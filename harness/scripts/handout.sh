@@ -26,7 +26,9 @@ stage=$stage_root/$name
 INSTRUCTOR_FILES="harness/scripts/batch.sh harness/scripts/kit_copy.sh harness/scripts/gradescope.sh harness/scripts/gradescope harness/scripts/handout.sh
                   harness/scripts/stress.sh harness/scripts/prairielearn.sh harness/scripts/prairielearn
                   harness/scripts/classroom50.sh harness/scripts/classroom50 harness/scripts/collect.sh
-                  tests/tools/reach.sh tests/tools/reach.c tests/tools/changed_functions.sh"
+                  tests/tools/reach.sh tests/tools/reach.c tests/tools/changed_functions.sh
+                  tests/tools/figures.sh tests/tools/figures_caught.sh tests/tools/measure.sh
+                  tests/tools/handout_length.sh"
 mkdir -p "$stage" "$dist"
 
 # copy FILE...: into the stage, instructor-only lines cut from text files.

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # chart_figures.sh PLOTS_DIR [MACHINE] - write the reference's chart figures
-# into the handouts and README.md from one `make plots` run.
+# into the handouts and the instructors' guide from one `make plots` run.
 #
 # Each handout (labs/NN-name/README.md) keeps its figures between the lines
 # "<!-- chart figures: begin ... -->" and "<!-- chart figures: end -->": this
 # replaces what is between them with the table that run printed for the lab
 # (PLOTS_DIR/data/NN-name.txt), under a line giving the command, the machine,
-# the time and the run's own note on the load.  README.md's block of the same
-# name gets a few headline figures read from the data files (median, and the
-# smallest-largest of the rounds).  Nothing outside the markers changes, so
+# the time and the run's own note on the load.  The guide's block of the
+# same name gets a few headline figures read from the data files (median,
+# and the smallest-largest of the rounds).  Nothing outside the markers changes, so
 # replacing busy figures with idle ones is: two idle runs that
 # tests/tools/plots_agree.sh says agree, then this on one of them.
 # MACHINE defaults to what this machine says it is.
@@ -109,7 +109,7 @@ rows() {
         [ -s "$data/$lab.dat" ] && [ -s "solutions/$lab/chart-figures.txt" ] && rows "$lab"
     done
 } > "$tmp"
-replace README.md "$tmp" && echo "chart_figures.sh: README.md"
+replace solutions/README.md "$tmp" && echo "chart_figures.sh: solutions/README.md"
 exit $status
 # /instructor-only
 echo "chart_figures.sh: an instructors' tool (it writes the reference's figures); not in this kit" >&2
