@@ -88,7 +88,7 @@ endef
 # student's files, so it also depends on the lab folder (a file added or
 # removed changes the folder's time).
 define kit_objects
-$(KIT_BUILD)/$(1)/$(2)/runner.o: harness/testlib/runner.c harness/testlib/names.h harness/testlib/watch.h harness/testlib/diagnose.h harness/testlib/sanitizer.h $(call lab_headers,$(1)) labs/$(1)
+$(KIT_BUILD)/$(1)/$(2)/runner.o: harness/testlib/runner.c harness/testlib/names.h harness/testlib/watch.h harness/testlib/diagnose.h harness/testlib/sanitizer.h harness/testlib/cause.h $(call lab_headers,$(1)) labs/$(1)
 	@mkdir -p $$(@D)
 	@echo "  CC (kit) $$@"
 	@$$(CC) $(BASE_CFLAGS) $(3) $(CHECK_CFLAGS) $(call lab_includes,$(1)) -DLAB_NAME='"$(1)"' \
@@ -109,10 +109,12 @@ endef
 # (intercept.c) and its client the tracker (track.c), the watcher's policy
 # (watcher.c), the snapshot (snapshot.c) with the kernel's view (procfs.c),
 # the record both sides share (record.c), and the words (diagnose.c,
-# sanitizer.c).
-TRACKER_OBJECTS := reap.o intercept.o track.o watcher.o snapshot.o procfs.o record.o diagnose.o sanitizer.o
+# sanitizer.c, with places.c for source lines and cause.c for what a
+# failure follows from and where to look).
+TRACKER_OBJECTS := reap.o intercept.o track.o watcher.o snapshot.o procfs.o record.o diagnose.o places.o \
+                   sanitizer.o cause.o
 TRACKER_HEADERS := $(addprefix harness/testlib/,intercept.h track.h watch.h snapshot.h procfs.h record.h \
-                     diagnose.h sanitizer.h reap.h testkit.h)
+                     diagnose.h places.h sanitizer.h cause.h reap.h testkit.h)
 
 # $(call common_objects,VARIANT,FLAGS): the tracker's objects, which no lab changes.
 define common_objects
@@ -124,10 +126,6 @@ $(KIT_BUILD)/common/$(1)/%.o: harness/testlib/%.c $(TRACKER_HEADERS)
 	@mkdir -p $$(@D)
 	@echo "  CC (kit) $$@"
 	@$$(CC) $(BASE_CFLAGS) $(2) -Iharness/testlib -DKIT_ROOT='"$(CURDIR)"' -c $$< -o $$@
-$(KIT_BUILD)/common/$(1)/sanitizer.o: harness/testlib/sanitizer.c harness/testlib/sanitizer.h harness/testlib/diagnose.h
-	@mkdir -p $$(@D)
-	@echo "  CC (kit) $$@"
-	@$$(CC) $(BASE_CFLAGS) $(2) -Iharness/testlib -c $$< -o $$@
 endef
 $(eval $(call common_objects,plain,$(PLAIN_CFLAGS)))
 $(eval $(call common_objects,tsan,$(TSAN_CFLAGS)))

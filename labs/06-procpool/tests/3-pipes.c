@@ -151,7 +151,7 @@ TEST(signals_interrupt_pipe_io_harmlessly, 6, 30, "write_all, read_all, collecto
     int i = 0;
     while (i < N && out[i] == 2 * i)
         i++;
-    ck_assert_msg(i == N, "with signals arriving, map result %d was %ld", i, (long)out[i % N]);
+    ck_assert_msg(i == N, "with signals arriving, procpool_map's result %d was %ld", i, (long)out[i % N]);
     procpool_shutdown(p, true, false);
     pthread_sigmask(SIG_UNBLOCK, &usr1, NULL);
     signal(SIGUSR1, SIG_IGN);
