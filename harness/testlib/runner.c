@@ -117,6 +117,10 @@ void lab_test_begin(const char *name)
 
     if (record_fd > STDERR_FILENO)
         close(record_fd);   /* the code under test never sees the record channel */
+    /* The runner made itself undumpable (main); its test is dumpable again,
+     * so that the kit can read its /proc entries.  Only after the close:
+     * from here on there is nothing of the channel's to reach. */
+    prctl(PR_SET_DUMPABLE, 1);
 
     /* Bounded capture of whatever the student's code prints.  Past the
      * limit writes fail quietly (SIGXFSZ ignored) rather than killing the
@@ -485,6 +489,11 @@ int main(int argc, char **argv)
     /* Orphans of a test (daemons, a fork bomb's children) become ours, so
      * reap_all_children() can end them before the next test. */
     prctl(PR_SET_CHILD_SUBREAPER, 1);
+    /* Undumpable: a process of the same user (a test, and whatever it
+     * starts) may not open /proc/<this pid>/fd/N, read our memory or
+     * ptrace us, so the record channel stays ours (harness/README.md, "What
+     * a submission can do"). */
+    prctl(PR_SET_DUMPABLE, 0);
     watch_prepare();
     cause_prepare(LAB_STUDENT_FILES);
     shared = mmap(NULL, sizeof *shared, PROT_READ | PROT_WRITE,
@@ -496,5 +505,9 @@ int main(int argc, char **argv)
     for (int i = 0; i < n; i++)
         if (!only || name_in_list(tests[i]->name, only))
             run_one(tests[i], timeout_scale);
+    /* Every record is written: nothing may follow them, and LeakSanitizer's
+     * check at exit makes this process dumpable for a moment. */
+    if (record_fd > STDERR_FILENO)
+        close(record_fd);
     return 0;
 }

@@ -84,7 +84,7 @@ static void big_messages(struct procpool *p, int rounds, const char *during, con
     free(want_out);
 }
 
-TEST(big_messages_cross_pipes_intact, 6, 20, "write_all, read_all, worker_main, collect_one")
+TEST(big_messages_cross_pipes_intact, 5, 20, "write_all, read_all, worker_main, collect_one")
 {
     register_all();
     struct procpool *p = new_pool(2);
@@ -113,7 +113,7 @@ static void *signal_everyone(void *arg)
     return NULL;
 }
 
-TEST(signals_interrupt_pipe_io_harmlessly, 6, 30, "write_all, read_all, collector")
+TEST(signals_interrupt_pipe_io_harmlessly, 5, 30, "write_all, read_all, collector")
 {
     /* A handler without SA_RESTART: a signal makes a blocked read, write or
      * poll return EINTR, or a write return early with part of its bytes

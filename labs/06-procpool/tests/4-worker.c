@@ -14,7 +14,7 @@
 
 #include "helpers.h"
 
-TEST(submit_runs_task_in_a_worker_process, 6, 10,
+TEST(submit_runs_task_in_a_worker_process, 5, 10,
      "procpool_new, start_worker, worker_main, feeder, collector, procpool_submit")
 {
     register_all();
