@@ -429,14 +429,14 @@ rm -rf "$forged" && mkdir -p "$forged/src"
 for lab in $LABS; do
     mkdir -p "$forged/src/$lab"
     for f in $(harness/scripts/student_files.sh "$lab"); do cp "labs/$lab/$f" "$forged/src/$lab/"; done
-    cat tests/hostile/forge-records.c >> "$forged/src/$lab/$(harness/scripts/student_files.sh "$lab" | head -1)"
+    cat tests/hostile/forge-records.c >> "$forged/src/$lab/$(harness/scripts/student_files.sh "$lab" | sed -n 1p)"
 done
 chmod -R a+rX "$forged"
 grade forged SRC="$forged/src" || true   # builds in $forged/build
 # The line of the constructor in the appended file, and its name for each lab.
 ctor_line=$(grep -n '__attribute__((constructor))' tests/hostile/forge-records.c | cut -d: -f1)
 for lab in $LABS; do
-    first=$(harness/scripts/student_files.sh "$lab" | head -1)
+    first=$(harness/scripts/student_files.sh "$lab" | sed -n 1p)
     want="$first:$(( $(wc -l < "labs/$lab/$first") + ctor_line )): a constructor (lab code may not run before main)"
     # The grading built all three passes (each refused, none linked).
     refused=0
