@@ -64,7 +64,7 @@ lab_hidden_tests  = $(if $(REFERENCE),$(wildcard $(REFERENCE)/$(1)/tests/*.c))
 # Visible and hidden files may share a name (a Part's), so their objects
 # live in tests/ and hidden/.
 # The tracker's objects are the same for every lab: built once per variant.
-common_kit_objects = $(addprefix $(KIT_BUILD)/common/$(1)/,reap.o watch.o diagnose.o sanitizer.o)
+common_kit_objects = $(addprefix $(KIT_BUILD)/common/$(1)/,$(TRACKER_OBJECTS))
 lab_test_objects  = $(addprefix $(KIT_BUILD)/$(1)/$(2)/, \
                       $(patsubst labs/$(1)/%.c,%.o,$(call lab_visible_tests,$(1))) \
                       $(patsubst $(REFERENCE)/$(1)/tests/%.c,hidden/%.o,$(call lab_hidden_tests,$(1))))
@@ -74,16 +74,19 @@ lab_includes      = -Iharness/testlib -Ilabs/$(1) $(if $(wildcard labs/$(1)/supp
 lab_headers       = $(wildcard labs/$(1)/*.h labs/$(1)/support/*.h) harness/testlib/lab_test.h harness/testlib/testkit.h harness/testlib/todo.h harness/testlib/clock.h
 lab_test_headers  = $(call lab_headers,$(1)) $(wildcard labs/$(1)/tests/*.h)
 
-# The pthread calls watch.c tracks.  --wrap=F sends every call to F from the
-# objects of the link (the student's, the tests', the kit's) to __wrap_F,
-# which calls the real one as __real_F; calls inside shared libraries (libc,
-# Check, a sanitizer's runtime) are left alone.  Under a sanitizer __real_F
-# is its interceptor, so both see every call.
+# The calls the tracker sees (harness/testlib/intercept.c): every pthread
+# call that blocks or hands over a lock, and every system call a lab blocks
+# in (descriptors and children).  --wrap=F sends
+# every call to F from the objects of the link (the student's, the tests',
+# the kit's) to __wrap_F, which hands it to the tracker around the real one,
+# __real_F; calls inside shared libraries (libc, Check, a sanitizer's
+# runtime) are left alone.  Under a sanitizer __real_F is its interceptor, so
+# both see every call.
 WATCHED_CALLS := pthread_create pthread_join pthread_exit pthread_mutex_init \
   pthread_mutex_destroy pthread_mutex_lock pthread_mutex_trylock pthread_mutex_timedlock \
   pthread_mutex_unlock pthread_cond_wait pthread_cond_timedwait pthread_cond_signal \
   pthread_cond_broadcast pthread_barrier_wait sem_wait sem_timedwait nanosleep \
-  clock_nanosleep usleep sleep fork
+  clock_nanosleep usleep sleep fork read write close poll ppoll select pselect waitpid wait
 # And Check's failed-check call, so the runner snapshots the threads first.
 WATCH_LDFLAGS := $(foreach f,$(WATCHED_CALLS) _ck_assert_failed,-Xlinker --wrap=$(f))
 
@@ -111,7 +114,7 @@ endef
 # student's files, so it also depends on the lab folder (a file added or
 # removed changes the folder's time).
 define kit_objects
-$(KIT_BUILD)/$(1)/$(2)/runner.o: harness/testlib/runner.c harness/testlib/names.h harness/testlib/watch.h harness/testlib/diagnose.h harness/testlib/sanitizer.h $(call lab_headers,$(1)) labs/$(1)
+$(KIT_BUILD)/$(1)/$(2)/runner.o: harness/testlib/runner.c harness/testlib/names.h harness/testlib/watch.h harness/testlib/diagnose.h harness/testlib/sanitizer.h harness/testlib/cause.h $(call lab_headers,$(1)) labs/$(1)
 	@mkdir -p $$(@D)
 	@$(KIT_ECHO) "  CC (kit) $$@"
 	@$$(CC) $(BASE_CFLAGS) $(3) $(CHECK_CFLAGS) $(call lab_includes,$(1)) -DLAB_NAME='"$(1)"' \
@@ -128,24 +131,27 @@ $(KIT_BUILD)/$(1)/$(2)/hidden/%.o: $(REFERENCE)/$(1)/tests/%.c $(call lab_test_h
 endif
 endef
 
+# The tracker and its diagnosis, the same for every lab: the interception
+# (intercept.c) and its client the tracker (track.c), the watcher's policy
+# (watcher.c), the snapshot (snapshot.c) with the kernel's view (procfs.c),
+# the record both sides share (record.c), and the words (diagnose.c,
+# sanitizer.c, with places.c for source lines and cause.c for what a
+# failure follows from and where to look).
+TRACKER_OBJECTS := reap.o intercept.o track.o watcher.o snapshot.o procfs.o record.o diagnose.o places.o \
+                   sanitizer.o cause.o
+TRACKER_HEADERS := $(addprefix harness/testlib/,intercept.h track.h watch.h snapshot.h procfs.h record.h \
+                     diagnose.h places.h sanitizer.h cause.h reap.h testkit.h)
+
 # $(call common_objects,VARIANT,FLAGS): the tracker's objects, which no lab changes.
 define common_objects
 $(KIT_BUILD)/common/$(1)/reap.o: harness/testlib/reap.c harness/testlib/reap.h harness/testlib/testkit.h
 	@mkdir -p $$(@D)
 	@$(KIT_ECHO) "  CC (kit) $$@"
 	@$$(CC) $(BASE_CFLAGS) $(2) -Iharness/testlib -c $$< -o $$@
-$(KIT_BUILD)/common/$(1)/watch.o: harness/testlib/watch.c harness/testlib/watch.h
-	@mkdir -p $$(@D)
-	@$(KIT_ECHO) "  CC (kit) $$@"
-	@$$(CC) $(BASE_CFLAGS) $(2) -Iharness/testlib -c $$< -o $$@
-$(KIT_BUILD)/common/$(1)/diagnose.o: harness/testlib/diagnose.c harness/testlib/diagnose.h
+$(KIT_BUILD)/common/$(1)/%.o: harness/testlib/%.c $(TRACKER_HEADERS)
 	@mkdir -p $$(@D)
 	@$(KIT_ECHO) "  CC (kit) $$@"
 	@$$(CC) $(BASE_CFLAGS) $(2) -Iharness/testlib -DKIT_ROOT='"$(CURDIR)"' -c $$< -o $$@
-$(KIT_BUILD)/common/$(1)/sanitizer.o: harness/testlib/sanitizer.c harness/testlib/sanitizer.h harness/testlib/diagnose.h
-	@mkdir -p $$(@D)
-	@$(KIT_ECHO) "  CC (kit) $$@"
-	@$$(CC) $(BASE_CFLAGS) $(2) -Iharness/testlib -c $$< -o $$@
 endef
 $(eval $(call common_objects,plain,$(PLAIN_CFLAGS)))
 $(eval $(call common_objects,tsan,$(TSAN_CFLAGS)))

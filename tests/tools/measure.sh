@@ -125,23 +125,25 @@ m_bench_06() {
     put bench.06.ratio "$rs" "$LOAD"; put bench.06.c "$cr" "$LOAD"; put bench.06.python "$pr" "$LOAD"
 }
 
-# feedback_time DIR: seconds `make grade LAB=05 SUBMISSION=DIR` takes, build included.
+# feedback_time LAB DIR: seconds `make grade LAB=LAB SUBMISSION=DIR` takes, build included.
 feedback_time() {
     local t0
     rm -rf "$M/sub-build"
     t0=$(now)
-    make -s --no-print-directory grade LAB=05 SUBMISSION="$1" BUILD="$M/sub-build" GRADE_OUT="$M/sub-grade" \
+    make -s --no-print-directory grade LAB="$1" SUBMISSION="$2" BUILD="$M/sub-build" GRADE_OUT="$M/sub-grade" \
         > "$M/feedback.out" 2>&1
     took "$t0"
 }
-m_feedback_05() {
-    local ref=$M/ref05 bug=$M/bug05 r1 r2 b1 b2 stuck
-    rm -rf "$ref" "$bug" && mkdir -p "$ref/05-threadpool" "$bug/05-threadpool" && chmod 755 "$ref" "$bug"
-    cp solutions/05-threadpool/*.c "$ref/05-threadpool/" && cp solutions/05-threadpool/*.c "$bug/05-threadpool/"
-    (cd "$bug/05-threadpool" && git apply -p1 "$OLDPWD/tests/mutants/05-threadpool/shutdown-signals-instead-of-broadcast.patch") || return 1
-    around eval 'r1=$(feedback_time "$ref"); b1=$(feedback_time "$bug"); stuck=$(grep -c "stuck:" "$M/feedback.out"); r2=$(feedback_time "$ref"); b2=$(feedback_time "$bug")'
-    put feedback.05.bug "$b1 s and $b2 s ($stuck feedback lines saying stuck:)" "$LOAD"
-    put feedback.05.reference "$r1 s and $r2 s" "$LOAD"
+# m_feedback LAB PATCH: feedback.NN.bug and .reference, the reference and
+# the reference with tests/mutants/LAB/PATCH (a bug that hangs), two runs each.
+m_feedback() {
+    local lab=$1 n=${1%%-*} ref=$M/ref$n bug=$M/bug$n r1 r2 b1 b2 stuck
+    rm -rf "$ref" "$bug" && mkdir -p "$ref/$lab" "$bug/$lab" && chmod 755 "$ref" "$bug"
+    cp solutions/"$lab"/*.c "$ref/$lab/" && cp solutions/"$lab"/*.c "$bug/$lab/"
+    (cd "$bug/$lab" && git apply -p1 "$OLDPWD/tests/mutants/$lab/$2") || return 1
+    around eval 'r1=$(feedback_time $n "$ref"); b1=$(feedback_time $n "$bug"); stuck=$(grep -c "stuck:" "$M/feedback.out"); r2=$(feedback_time $n "$ref"); b2=$(feedback_time $n "$bug")'
+    put "feedback.$n.bug" "$b1 s and $b2 s ($stuck feedback lines saying stuck:)" "$LOAD"
+    put "feedback.$n.reference" "$r1 s and $r2 s" "$LOAD"
 }
 
 m_feedback_allhang() {
@@ -179,7 +181,7 @@ m_stress() {   # m_stress KEY [LAB=NN]
 }
 
 KEYS="grade.reference grade.skeleton build.student maketest platforms plots.reference bench.02 bench.05 bench.06
-      feedback.05 feedback.allhang batch.class stress.all stress.05"
+      feedback.05 feedback.06 feedback.allhang batch.class stress.all stress.05"
 measure() {
     case $1 in
         grade.reference) m_grade_reference ;;   grade.skeleton) m_grade_skeleton ;;
@@ -187,7 +189,9 @@ measure() {
         platforms) m_platforms ;;               plots.reference) m_plots_reference ;;
         bench.02) m_bench_02 ;;                 bench.05) m_bench_05 ;;
         bench.06) m_bench_06 ;;
-        feedback.05) m_feedback_05 ;;           feedback.allhang) m_feedback_allhang ;;
+        feedback.05) m_feedback 05-threadpool shutdown-signals-instead-of-broadcast.patch ;;
+        feedback.06) m_feedback 06-procpool child-keeps-task-write-end.patch ;;
+        feedback.allhang) m_feedback_allhang ;;
         batch.class) m_batch_class ;;           stress.all) m_stress stress.all ;;
         stress.05) m_stress stress.05 LAB=05 ;;
         *) echo "measure.sh: no measurement for $1 (measure.sh list; measure.sh set KEY FIGURE)" >&2; return 1 ;;

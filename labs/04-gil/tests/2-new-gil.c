@@ -46,9 +46,9 @@ TEST(one_thread_runs_bytecode_at_a_time, 10, 15, "gil_acquire, gil_release, gil_
         vm_free(vm);
         ck_assert_msg(overlaps == 0, "%s: %ld times a thread started running bytecode "
                       "while another still was: two threads held the GIL at once.  "
-                      "Take it only when locked is false, and re-check locked after "
-                      "every wait (a wait can end with the GIL still taken)",
-                      mode_names[m], overlaps);
+                      "%s must take it only when locked is false, and re-check locked "
+                      "after every wait (a wait can end with the GIL still taken)",
+                      mode_names[m], overlaps, m == 0 ? "new_gil_take" : "old_gil_take");
         ck_assert_msg(switches >= 5, "%s: the GIL changed hands only %lu times in 60 ms "
                       "among 5 threads, of which 2 release it for every I/O or native call",
                       mode_names[m], switches);
@@ -119,7 +119,7 @@ static struct switch_run switches_over(double interval, double least, unsigned l
     double limit = run.ran / interval + 2;
     ck_assert_msg(run.during <= limit, "with a %g ms interval, two CPU threads switched "
                   "%lu times in %.0f ms; at most %.0f are possible if every waiter waits a "
-                  "full interval.  Is drop_request cleared once a thread has taken the GIL?",
+                  "full interval.  Is drop_request cleared once a thread has taken the GIL (in new_gil_take)?",
                   interval * 1e3, run.during, run.ran * 1e3, limit);
     vm_stop(vm);
     vm_join(a, NULL);

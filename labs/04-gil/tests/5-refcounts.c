@@ -67,7 +67,7 @@ TEST(seed_000_refcounts_need_the_gil, 6, 30,
                   c.freed_while_referenced, c.leaked);
 }
 
-TEST(refcounts_stay_exact, 8, 20, "gil_incref, gil_decref")
+TEST(refcounts_stay_exact, 8, 20, "gil_incref, gil_decref, new_gil_take, old_gil_take")
 {
     /* 4 countdowns of 5000 turns and an I/O loop share the constants 0 and
      * 1 and the singletons True and False: 120000 updates to 4 shared

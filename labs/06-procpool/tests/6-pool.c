@@ -32,7 +32,7 @@ TEST(map_matches_chunksize_1_in_input_order, 5, 20, "procpool_map, job_new, work
     ck_assert_msg(err == PROCPOOL_OK, "map with chunksize 1 returned %d (%s)", err,
                   procpool_strerror(err));
     int i = first_difference(first, want, N);
-    ck_assert_msg(i == N, "chunksize 1: result %d is %ld, expected %ld: results must come "
+    ck_assert_msg(i == N, "procpool_map with chunksize 1: result %d is %ld, expected %ld: results must come "
                   "back in input order, whichever task finishes first", i,
                   (long)first[i % N], (long)want[i % N]);
 
