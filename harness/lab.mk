@@ -114,7 +114,7 @@ endef
 # student's files, so it also depends on the lab folder (a file added or
 # removed changes the folder's time).
 define kit_objects
-$(KIT_BUILD)/$(1)/$(2)/runner.o: harness/testlib/runner.c harness/testlib/names.h harness/testlib/watch.h harness/testlib/diagnose.h harness/testlib/sanitizer.h harness/testlib/cause.h $(call lab_headers,$(1)) labs/$(1)
+$(KIT_BUILD)/$(1)/$(2)/runner.o: harness/testlib/runner.c harness/testlib/names.h harness/testlib/intercept.h harness/testlib/watch.h harness/testlib/diagnose.h harness/testlib/sanitizer.h harness/testlib/cause.h $(call lab_headers,$(1)) labs/$(1)
 	@mkdir -p $$(@D)
 	@$(KIT_ECHO) "  CC (kit) $$@"
 	@$$(CC) $(BASE_CFLAGS) $(3) $(CHECK_CFLAGS) $(call lab_includes,$(1)) -DLAB_NAME='"$(1)"' \

@@ -404,13 +404,25 @@ int __wrap_pselect(int n, fd_set *in, fd_set *out, fd_set *errors,
     ERRNO_CALL(int, c, __real_pselect(n, in, out, errors, timeout, mask));
 }
 
+void (*intercept_reaped)(pid_t pid, int status);
+
+/* A waitpid's or wait's result, after telling intercept_reaped (if set)
+ * what it reaped; errno is left as the call left it. */
+static pid_t reaped(pid_t result, const int *status)
+{
+    void (*tell)(pid_t, int) = intercept_reaped;
+    if (tell && result > 0 && status)
+        tell(result, *status);
+    return result;
+}
+
 pid_t __wrap_waitpid(pid_t pid, int *status, int options)
 {
     struct icall c;
     icall_init(&c, IC_WAITPID, CALLER, NULL);
     c.pid = pid;
     c.options = options;
-    ERRNO_CALL(pid_t, c, __real_waitpid(pid, status, options));
+    ERRNO_CALL(pid_t, c, reaped(__real_waitpid(pid, status, options), status));
 }
 
 pid_t __wrap_wait(int *status)
@@ -419,7 +431,7 @@ pid_t __wrap_wait(int *status)
     icall_init(&c, IC_WAITPID, CALLER, NULL);
     c.pid = -1;
     c.options = 0;
-    ERRNO_CALL(pid_t, c, __real_wait(status));
+    ERRNO_CALL(pid_t, c, reaped(__real_wait(status), status));
 }
 
 int __wrap_close(int fd)

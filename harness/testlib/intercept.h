@@ -108,6 +108,12 @@ struct intercept_client {
  * hook.  Call it before the test starts threads: clients are read without a
  * lock.  False if two are already registered. */
 bool intercept_register(const struct intercept_client *client, int *index);
+/* Not a client: the runner's one question, how its test process ended.
+ * Check is a static library, so the waitpid with which it reaps the test
+ * (in the runner's process) comes through here too; when this is set,
+ * every status a waitpid or wait reaps is handed to it.  The runner sets
+ * it around a test and each test's process clears it. */
+extern void (*intercept_reaped)(pid_t pid, int status);
 
 /* The real calls, for clients and the kit's own code: inside any file linked
  * with --wrap, a wrapped function called by its own name comes back here. */

@@ -26,10 +26,12 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cause.h"
 #include "diagnose.h"
+#include "intercept.h"
 #include "lab_test.h"
 #include "names.h"
 #include "reap.h"
@@ -75,8 +77,24 @@ static double current_timeout;   /* the running test's, scaled: the watcher's de
 static volatile struct {
     int finished;
     int stopped;      /* enum watch_stop: the watcher ended the test */
+    int not_implemented;   /* not_implemented() was reached: a skeleton's TODO */
     char note[512];   /* lab_test_note() */
 } *shared;
+
+/* How the test's process ended: the status Check's waitpid reaped it with
+ * (intercept.c hands it to test_reaped), so that the runner classifies an
+ * outcome from the kernel's answer, not from Check's wording of it. */
+static struct {
+    bool seen;
+    int status;
+} test_end;
+
+static void test_reaped(pid_t pid, int status)
+{
+    (void)pid;   /* the only child Check's run reaps is its test's */
+    if (!test_end.seen)
+        test_end.seen = true, test_end.status = status;
+}
 
 void lab_test_register(struct lab_test *test)
 {
@@ -115,6 +133,7 @@ void lab_test_begin(const char *name)
 {
     char path[4096];
 
+    intercept_reaped = NULL;   /* its own children are not the runner's question */
     if (record_fd > STDERR_FILENO)
         close(record_fd);   /* the code under test never sees the record channel */
     /* The runner made itself undumpable (main); its test is dumpable again,
@@ -187,6 +206,7 @@ _Noreturn void __wrap__ck_assert_failed(const char *file, int line, const char *
 
 void not_implemented(const char *function, const char *file, int line)
 {
+    shared->not_implemented = 1;
     ck_abort_msg("not implemented: %s (%s:%d)", function, file, line);
     abort();   /* ck_abort_msg does not return; this tells the compiler so */
 }
@@ -272,6 +292,7 @@ struct outcome {
     struct san_report san;
     char report[1024];            /* the sanitizer's report file, if any */
     bool show_report;             /* shown in full here (the first test with it) */
+    bool not_implemented;         /* a skeleton's TODO: its own cause, never a follow-on */
     struct failure cause;
 };
 
@@ -310,49 +331,75 @@ static void stopped_outcome(const char *snapshot, double seconds, double timeout
         snprintf(o->msg, MSG, "%s\n(Stopped at its timeout, %.4g s.)", o->diag->verdict, timeout);
 }
 
-/* Check's own verdict: an exit, a crash, its timer, or a failed check (with
- * the threads it left waiting for good, if any, first). */
-static void check_outcome(const struct lab_test *t, TestResult *r, const char *snapshot,
-                          double timeout, struct outcome *o)
+/* The test's process died before its checks ended: a signal (Check's own
+ * timer's SIGKILL, its backstop 2 s past the watcher's deadline, or a
+ * crash) or an exit, told apart by the status it was reaped with. */
+static void ended_outcome(const struct lab_test *t, double seconds, double timeout,
+                          struct outcome *o)
+{
+    int st = test_end.status;
+    if (!test_end.seen) {   /* cannot happen while Check reaps through waitpid */
+        o->status = "crash";
+        snprintf(o->msg, MSG, "the test's process ended without a result, and the kit could "
+                 "not tell how.");
+    } else if (WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL && seconds >= timeout + 1) {
+        o->status = "timeout";
+        snprintf(o->msg, MSG, "timed out after %.4g s: likely deadlock, lost wakeup or infinite "
+                 "loop in %s", timeout, t->name);
+    } else if (WIFSIGNALED(st) && WTERMSIG(st) == SIGPIPE) {
+        o->status = "crash";
+        snprintf(o->msg, MSG, "crashed: signal %d (%s). Something wrote to a pipe or socket "
+                 "whose reading end was closed; ignore or block SIGPIPE and handle EPIPE "
+                 "instead.", SIGPIPE, strsignal(SIGPIPE));
+    } else if (WIFSIGNALED(st)) {
+        o->status = "crash";
+        snprintf(o->msg, MSG, "crashed: signal %d (%s). Look for a NULL, freed or "
+                 "out-of-bounds pointer, or an abort().", WTERMSIG(st), strsignal(WTERMSIG(st)));
+    } else {
+        o->status = "exit";
+        snprintf(o->msg, MSG, "the test's process exited early (with return value %d): "
+                 "something called exit() before the test finished.", WEXITSTATUS(st));
+    }
+}
+
+/* A check failed: its words, with the threads it left waiting for good
+ * (if any) first. */
+static void failed_check_outcome(TestResult *r, const char *snapshot, struct outcome *o)
 {
     const char *check_msg = tr_msg(r);
+    o->status = "fail";
+    o->diag = calloc(1, sizeof *o->diag);
+    if (diagnose(snapshot, LAB_STUDENT_FILES, o->diag) && *o->diag->verdict) {
+        snprintf(o->msg, MSG, "%s\nThe test says: %s\n(the check is at %s:%d)",
+                 o->diag->verdict, check_msg, tr_lfile(r), tr_lno(r));
+    } else {
+        free(o->diag);
+        o->diag = NULL;
+        snprintf(o->msg, MSG, "%s\n(the check is at %s:%d)", check_msg, tr_lfile(r), tr_lno(r));
+    }
+}
+
+/* Check's verdict, classified by structured data, never by Check's message
+ * text: its result type (a pass, a failed check, an error), the test's own
+ * record (the body returned, a TODO was reached) and how its process ended:
+ * an exit, a skeleton's TODO, a failed check, or a death. */
+static void check_outcome(const struct lab_test *t, TestResult *r, const char *snapshot,
+                          double seconds, double timeout, struct outcome *o)
+{
     o->status = "fail";
     if (tr_rtype(r) == CK_PASS) {
         o->status = "exit";
         snprintf(o->msg, MSG, "exit(0) was called inside the test, so its checks never ran to "
                  "the end: no points. Code under test must return, not exit.");
-    } else if (strstr(check_msg, "timeout expired")) {
-        o->status = "timeout";
-        snprintf(o->msg, MSG, "timed out after %.4g s: likely deadlock, lost wakeup or infinite "
-                 "loop in %s", timeout, t->name);
-    } else if (strncmp(check_msg, "Received signal 13", 18) == 0) {
-        o->status = "crash";
-        snprintf(o->msg, MSG, "crashed: %s. Something wrote to a pipe or socket whose reading "
-                 "end was closed; ignore or block SIGPIPE and handle EPIPE instead.",
-                 check_msg + 9);
-    } else if (strncmp(check_msg, "Received signal", 15) == 0) {
-        o->status = "crash";
-        snprintf(o->msg, MSG, "crashed: %s. Look for a NULL, freed or out-of-bounds pointer, "
-                 "or an abort().", check_msg + 9);
-    } else if (strncmp(check_msg, "Early exit", 10) == 0) {
-        o->status = "exit";
-        snprintf(o->msg, MSG, "the test's process exited early (%s): something called exit() "
-                 "before the test finished.", check_msg + 11);
-    } else if (strncmp(check_msg, "not implemented", 15) == 0) {
-        snprintf(o->msg, MSG, "%s", check_msg);
+    } else if (tr_rtype(r) == CK_FAILURE && shared->not_implemented) {
+        o->not_implemented = true;
+        snprintf(o->msg, MSG, "%s", tr_msg(r));
+    } else if (tr_rtype(r) == CK_FAILURE) {
+        failed_check_outcome(r, snapshot, o);
     } else {
-        o->diag = calloc(1, sizeof *o->diag);
-        if (diagnose(snapshot, LAB_STUDENT_FILES, o->diag) && *o->diag->verdict) {
-            snprintf(o->msg, MSG, "%s\nThe test says: %s\n(the check is at %s:%d)",
-                     o->diag->verdict, check_msg, tr_lfile(r), tr_lno(r));
-        } else {
-            free(o->diag);
-            o->diag = NULL;
-            snprintf(o->msg, MSG, "%s\n(the check is at %s:%d)", check_msg, tr_lfile(r),
-                     tr_lno(r));
-        }
+        ended_outcome(t, seconds, timeout, o);
     }
-    o->cause = (struct failure){t->name, CAUSE_CHECK, NULL, check_msg, NULL, t->look_at, false};
+    o->cause = (struct failure){t->name, CAUSE_CHECK, NULL, tr_msg(r), NULL, t->look_at, false};
 }
 
 /* The rest of a failure's feedback: what it follows from, where to look,
@@ -367,7 +414,7 @@ static void explain(const struct lab_test *t, struct outcome *o)
                                     o->diag->look_at, t->look_at, o->diag->missing_waker};
     }
     /* A missing function is its own cause, however many tests it fails. */
-    const char *earlier = strncmp(o->msg, "not implemented", 15) ? cause_follows(&o->cause) : NULL;
+    const char *earlier = o->not_implemented ? NULL : cause_follows(&o->cause);
     if (earlier) {   /* first, so the student reads that test's feedback first */
         char *joined = malloc(MSG);
         snprintf(joined, MSG, "probably the same cause as %s, which failed before it.\n%s",
@@ -409,11 +456,15 @@ static void run_one(const struct lab_test *t, double timeout_scale)
     shared->finished = 0;
     shared->stopped = WATCH_RUNNING;
     shared->note[0] = '\0';
+    shared->not_implemented = 0;
     char snapshot[4096];
     snprintf(snapshot, sizeof snapshot, "%s/%s.threads", outdir, t->name);
     unlink(snapshot);
     double start = now_s();
+    test_end.seen = false;
+    intercept_reaped = test_reaped;
     srunner_run_all(sr, CK_SILENT);
+    intercept_reaped = NULL;
     double seconds = now_s() - start;
     reap_all_children();   /* the next test starts with nothing left over */
 
@@ -431,7 +482,7 @@ static void run_one(const struct lab_test *t, double timeout_scale)
     else if (tr_rtype(results[0]) == CK_PASS && shared->finished)
         snprintf(o.msg, MSG, "%s", (const char *)shared->note);
     else
-        check_outcome(t, results[0], snapshot, timeout, &o);
+        check_outcome(t, results[0], snapshot, seconds, timeout, &o);
     if (strcmp(o.status, "pass") != 0)
         explain(t, &o);
     record(t->name, o.status, seconds, o.msg);
