@@ -6,7 +6,8 @@
 # go in, and then it builds warning-free and unvetted, its handout's facts
 # hold, its skeleton differs from its solution only in bodies, the
 # reference scores full marks and the skeleton 0, its mutant is caught, its
-# chart is drawn, and it is packaged (make handout, a Gradescope bundle).
+# chart is drawn, it is packaged (make handout, a Gradescope bundle), and
+# tests/tools/figures.sh puts it into README's lab table and the counts.
 # The copy is removed at the end; nothing outside the three folders was
 # told of the lab.
 # Lane: new-lab
@@ -19,6 +20,7 @@ k=$PWD/$T/new-lab
 rm -rf "$k" && mkdir -p "$k/labs" "$k/solutions" "$k/tests/mutants" "$k/plots"
 cp -r Makefile README.md .gitignore harness "$k/"
 cp plots/README.md "$k/plots/"
+cp solutions/README.md solutions/figures.tsv "$k/solutions/"   # the guide and the record
 cp -r tests/run.sh tests/lib.sh tests/mutant.sh tests/tools "$k/tests/"
 # Step 1-3: the lab's three folders, and nothing else.
 cp -r tests/new-lab/labs/sum "$k/labs/$lab"
@@ -62,8 +64,14 @@ packaged() {
         grep -qx "kit/labs/$lab/tests/1-sum.c" <<< "$bundle"
 }
 tests/tools/handout_facts.sh --fix $lab > /dev/null   # the checklist's way to fill in grading.md
+# figures.sh write: the lab's row in README's lab table, and every count.
+in_the_figures() {
+    tests/tools/figures.sh write > /dev/null && tests/tools/figures.sh check &&
+        grep -qF "| [$lab](labs/$lab/README.md) |" README.md && grep -qF "| $lab |" solutions/README.md
+}
 step "builds warning-free under gcc, nothing vetted" clean_build
 step "its handout's points table and grading paragraph hold" tests/tools/handout_facts.sh $lab
+step "figures.sh write puts it in README's lab table and the counts, and figures.sh check holds" in_the_figures
 step "skeleton and solution differ only in bodies" tests/tools/same_outside_bodies.sh labs/$lab/sum.c solutions/$lab/sum.c
 step "the reference scores full marks" grades solutions build/ref "100/100"
 step "the skeleton scores 0, naming what to write" skeleton_zero
