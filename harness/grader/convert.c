@@ -529,7 +529,8 @@ static int failed(const char *platform, const char *textfile)
         return emit(json_pack("{s:b, s:i, s:O, s:[o], s:[]}", "gradable", 0, "score", 0,
                               "message", text, "format_errors", text, "tests"));
     if (strcmp(platform, "gradescope") == 0)
-        return emit(json_pack("{s:i, s:o, s:[]}", "score", 0, "output", text, "tests"));
+        return emit(json_pack("{s:i, s:i, s:f, s:o, s:[]}", "score", 0, "max_score", 0,
+                              "execution_time", 0.0, "output", text, "tests"));
     json_decref(text);
     fprintf(stderr, "convert: unknown platform %s\n", platform);
     return 2;

@@ -13,37 +13,48 @@
 
 #include "jsontext.h"
 
+size_t utf8_char(const char *s, size_t n, unsigned long *code)
+{
+    static locale_t utf8;   /* made once, never freed: the program's for good */
+    if (!utf8)
+        utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+    if (!utf8 || n == 0)
+        return 0;
+    locale_t before = uselocale(utf8);
+    mbstate_t state;
+    memset(&state, 0, sizeof state);
+    wchar_t wc = 0;
+    size_t k = mbrtowc(&wc, s, n, &state);
+    uselocale(before);
+    if (k == 0)
+        k = 1;   /* a NUL byte: a character, U+0000 */
+    /* glibc decodes up to 0x7FFFFFFF, and the UTF-16 surrogates (which
+     * UTF-8 may not encode); Unicode, jansson and XML stop short of both. */
+    if (k == (size_t)-1 || k == (size_t)-2 || (unsigned long)wc > 0x10FFFF ||
+        ((unsigned long)wc >= 0xD800 && (unsigned long)wc <= 0xDFFF))
+        return 0;
+    if (code)
+        *code = (unsigned long)wc;
+    return k;
+}
+
 json_t *json_bytes(const char *s, size_t n)
 {
     static const char replacement[] = "\xef\xbf\xbd";   /* U+FFFD */
-    locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
-    if (!s || !utf8) {
-        if (utf8)
-            freelocale(utf8);
+    if (!s)
         return json_string("");
-    }
-    locale_t before = uselocale(utf8);
     char *valid = malloc(3 * n + 1);   /* a byte becomes at most 3 */
     size_t len = 0;
-    mbstate_t state;
-    memset(&state, 0, sizeof state);
     for (size_t i = 0; valid && i < n;) {
-        wchar_t wc;
-        size_t k = mbrtowc(&wc, s + i, n - i, &state);
-        if (k == 0)
-            k = 1;   /* a NUL byte: jansson keeps it, escaped */
-        /* glibc decodes up to 0x7FFFFFFF; Unicode (and jansson) stops at 0x10FFFF. */
-        if (k == (size_t)-1 || k == (size_t)-2 || (unsigned long)wc > 0x10FFFF) {
+        size_t k = utf8_char(s + i, n - i, NULL);
+        if (k == 0) {
             memcpy(valid + len, replacement, 3);
             len += 3, i++;
-            memset(&state, 0, sizeof state);
         } else {
             memcpy(valid + len, s + i, k);
             len += k, i += k;
         }
     }
-    uselocale(before);
-    freelocale(utf8);
     json_t *j = valid ? json_stringn(valid, len) : NULL;
     free(valid);
     return j ? j : json_string("[text the kit could not encode]");

@@ -7,6 +7,13 @@
 
 #include <jansson.h>
 
+/* The length of the valid UTF-8 character at s (of the n bytes there),
+ * its code point in *code (if not NULL); 0 if the bytes there are not
+ * one (a stray or truncated byte, an overlong form, a surrogate, a code
+ * point past U+10FFFF).  The C library's decoder judges (the C.UTF-8
+ * locale, built into glibc). */
+size_t utf8_char(const char *s, size_t n, unsigned long *code);
+
 /* A new JSON string holding the first n bytes of s (NULL: ""), each byte
  * that does not start a valid UTF-8 character replaced by U+FFFD. */
 json_t *json_bytes(const char *s, size_t n);

@@ -33,36 +33,30 @@ int lab_max(const struct lab *lab, bool hidden)
     return sum;
 }
 
-/* Length of the valid UTF-8 sequence at s, or 0 if it is not one (for
- * junit.xml: student output can be any bytes). */
-static int utf8_length(const unsigned char *s)
-{
-    int n = s[0] < 0x80 ? 1 : (s[0] >> 5) == 6 ? 2 : (s[0] >> 4) == 14 ? 3
-          : (s[0] >> 3) == 30 ? 4 : 0;
-    for (int i = 1; i < n; i++)
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-    return n;
-}
-
+/* s as XML character data: a byte that is no valid UTF-8 character, or a
+ * character XML 1.0 does not allow (control characters but tab and
+ * newline, U+FFFE, U+FFFF), becomes '?' (student output can be any bytes). */
 static void xml_text(FILE *f, const char *s)
 {
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p;) {
-        int n = utf8_length(p);
-        if (n == 0 || (*p < 0x20 && *p != '\n' && *p != '\t')) {
-            fputc('?', f), p++;
-        } else if (*p == '<') {
-            fputs("&lt;", f), p++;
-        } else if (*p == '>') {
-            fputs("&gt;", f), p++;
-        } else if (*p == '&') {
-            fputs("&amp;", f), p++;
-        } else if (*p == '"') {
-            fputs("&quot;", f), p++;
+    s = s ? s : "";
+    for (size_t left = strlen(s); left > 0;) {
+        unsigned long c = 0;
+        size_t n = utf8_char(s, left, &c);
+        if (n == 0 || (c < 0x20 && c != '\n' && c != '\t') || c == 0xFFFE || c == 0xFFFF) {
+            fputc('?', f);
+            n = 1;
+        } else if (c == '<') {
+            fputs("&lt;", f);
+        } else if (c == '>') {
+            fputs("&gt;", f);
+        } else if (c == '&') {
+            fputs("&amp;", f);
+        } else if (c == '"') {
+            fputs("&quot;", f);
         } else {
-            fwrite(p, 1, (size_t)n, f);
-            p += n;
+            fwrite(s, 1, n, f);
         }
+        s += n, left -= n;
     }
 }
 
