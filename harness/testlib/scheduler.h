@@ -1,0 +1,102 @@
+/*
+ * scheduler.h - the controlled scheduler: one thread of a schedule test runs at a
+ * time, and at every synchronisation call and every C11 atomic operation of
+ * the code under test a seeded strategy (PCT, sched_pct.c) picks which
+ * thread goes next.  Blocking is modelled (sched_model.c): a thread that
+ * would block is parked and another runs, so a deadlock or a lost wakeup is
+ * known at once and exactly; timed waits and sleeps run on a virtual clock.
+ * The same seed gives the same schedule, in every pass: that is what makes a
+ * failure replayable (`make replay ... SEED=`).
+ *
+ * Three users:
+ *  - a test: SCHEDULE_TEST (lab_test.h) runs its body once per schedule of
+ *    a fixed list, through sched_explore;
+ *  - the interception layer: while sched_controls() is true for the calling
+ *    thread, each intercepted pthread call is handed to sched_<call> below
+ *    instead of the real one, and the atomic shim (sched_atomic.h) calls
+ *    sched_atomic before each atomic operation;
+ *  - the runner: sched_prepare, sched_replay, and the record
+ *    (sched_record.h).
+ */
+#ifndef SCHEDULER_H
+#define SCHEDULER_H
+
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdbool.h>
+#include <time.h>
+
+#include "sched_record.h"
+
+/* ---- for tests ----------------------------------------------------------- */
+
+/* Run body once per schedule: `schedules` of them, from the test's fixed
+ * list (seeded by its name), or only the one being replayed.  A failing
+ * check in any run ends the test there, with that run's schedule in the
+ * record.  Each run starts with the calling thread as thread 0 and ends when
+ * body returns and every thread it started has finished. */
+void sched_explore(const char *test, int schedules, void (*body)(void));
+
+/* This run's step budget (default SCHED_DEFAULT_BUDGET): past it the run
+ * stops with `still running:`.  Call at the start of a body. */
+void sched_budget(int steps);
+enum { SCHED_DEFAULT_BUDGET = 4000 };
+
+/* ---- for the interception layer ----------------------------------------- */
+
+/* Is a schedule run on, and the calling thread one of its threads? */
+bool sched_controls(void);
+
+/* The controlled calls: same contract as the real ones; `at` is the
+ * caller's return address (where the timeline says the call was). */
+int sched_create(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void *), void *arg,
+                 void *at);
+int sched_join(pthread_t t, void **result, void *at);
+_Noreturn void sched_exit(void *result);
+int sched_mutex_lock(pthread_mutex_t *m, void *at);
+int sched_mutex_trylock(pthread_mutex_t *m, void *at);
+int sched_mutex_timedlock(pthread_mutex_t *m, const struct timespec *deadline, void *at);
+int sched_mutex_unlock(pthread_mutex_t *m, void *at);
+int sched_cond_wait(pthread_cond_t *c, pthread_mutex_t *m, void *at);
+int sched_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *deadline,
+                         void *at);
+int sched_cond_signal(pthread_cond_t *c, void *at);
+int sched_cond_broadcast(pthread_cond_t *c, void *at);
+int sched_barrier_wait(pthread_barrier_t *b, void *at);
+int sched_sem_wait(sem_t *s, const struct timespec *deadline, void *at);
+int sched_sem_post(sem_t *s, void *at);
+/* A sleep of `ns` nanoseconds on the virtual clock (nanosleep, usleep, ...). */
+int sched_sleep(long long ns, void *at);
+/* clock_nanosleep's absolute form: until `deadline` on `clock`. */
+int sched_sleep_until(clockid_t clock, const struct timespec *deadline, void *at);
+int sched_yield_now(void *at);
+/* The virtual clock, for clock_gettime from a controlled thread. */
+int sched_clock_gettime(clockid_t clock, struct timespec *ts);
+/* fork() from a controlled thread: the step, then the real fork; the child
+ * runs on its own, uncontrolled. */
+int sched_fork(void *at);
+
+/* Before every atomic operation of the code under test (sched_atomic.h):
+ * a point where another thread may run.  kind: OP_LOAD, OP_STORE, OP_RMW. */
+void sched_atomic(volatile const void *p, int kind, const char *file, int line);
+
+/* ---- for the runner --------------------------------------------------------- */
+
+/* Before any test forks: map the record shared with the tests' processes. */
+void sched_prepare(void);
+
+/* Replay one schedule instead of a test's list.  expect: a recorded run of
+ * it (sched_save), to tell where the code stopped following it, or NULL. */
+void sched_replay(const char *token, const char *expect);
+
+/* Clear the record before a test. */
+void sched_clear(void);
+
+/* A check failed at file:line: note it in the record (the runner's wrapper
+ * of Check's failure calls this). */
+void sched_note_failure(const char *file, int line);
+
+/* Write the record's steps to `path`, for sched_replay's `expect`. */
+bool sched_save(const char *path);
+
+#endif
