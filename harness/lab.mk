@@ -51,7 +51,8 @@ lab_hidden_tests  = $(if $(REFERENCE),$(wildcard $(REFERENCE)/$(1)/tests/*.c))
 # Visible and hidden files may share a name (a Part's), so their objects
 # live in tests/ and hidden/.
 # The tracker's objects are the same for every lab: built once per variant.
-common_kit_objects = $(addprefix $(KIT_BUILD)/common/$(1)/,reap.o watch.o diagnose.o sanitizer.o)
+common_kit_objects = $(addprefix $(KIT_BUILD)/common/$(1)/,reap.o watch.o diagnose.o sanitizer.o sched_wraps.o timeline.o) \
+                     $(sched_objects)
 lab_kit_objects   = $(addprefix $(KIT_BUILD)/$(1)/$(2)/,runner.o \
                       $(patsubst labs/$(1)/%.c,%.o,$(call lab_visible_tests,$(1))) \
                       $(patsubst $(REFERENCE)/$(1)/tests/%.c,hidden/%.o,$(call lab_hidden_tests,$(1)))) \
@@ -70,6 +71,8 @@ WATCHED_CALLS := pthread_create pthread_join pthread_exit pthread_mutex_init \
   pthread_mutex_unlock pthread_cond_wait pthread_cond_timedwait pthread_cond_signal \
   pthread_cond_broadcast pthread_barrier_wait sem_wait sem_timedwait nanosleep \
   clock_nanosleep usleep sleep fork
+# The scheduler's points beyond those (sched_wraps.c): a post, a yield, a clock reading.
+WATCHED_CALLS += sem_post sched_yield clock_gettime
 # And Check's failed-check call, so the runner snapshots the threads first.
 WATCH_LDFLAGS := $(foreach f,$(WATCHED_CALLS) _ck_assert_failed,-Xlinker --wrap=$(f))
 
@@ -86,7 +89,7 @@ endef
 # student's files, so it also depends on the lab folder (a file added or
 # removed changes the folder's time).
 define kit_objects
-$(KIT_BUILD)/$(1)/$(2)/runner.o: harness/testlib/runner.c harness/testlib/names.h harness/testlib/watch.h harness/testlib/diagnose.h harness/testlib/sanitizer.h $(call lab_headers,$(1)) labs/$(1)
+$(KIT_BUILD)/$(1)/$(2)/runner.o: harness/testlib/runner.c harness/testlib/names.h harness/testlib/watch.h harness/testlib/diagnose.h harness/testlib/sanitizer.h harness/testlib/scheduler.h harness/testlib/sched_record.h harness/testlib/timeline.h $(call lab_headers,$(1)) labs/$(1)
 	@mkdir -p $$(@D)
 	@echo "  CC (kit) $$@"
 	@$$(CC) $(BASE_CFLAGS) $(3) $(CHECK_CFLAGS) $(call lab_includes,$(1)) -DLAB_NAME='"$(1)"' \
@@ -109,7 +112,7 @@ $(KIT_BUILD)/common/$(1)/reap.o: harness/testlib/reap.c harness/testlib/reap.h h
 	@mkdir -p $$(@D)
 	@echo "  CC (kit) $$@"
 	@$$(CC) $(BASE_CFLAGS) $(2) -Iharness/testlib -c $$< -o $$@
-$(KIT_BUILD)/common/$(1)/watch.o: harness/testlib/watch.c harness/testlib/watch.h
+$(KIT_BUILD)/common/$(1)/watch.o: harness/testlib/watch.c harness/testlib/watch.h harness/testlib/scheduler.h
 	@mkdir -p $$(@D)
 	@echo "  CC (kit) $$@"
 	@$$(CC) $(BASE_CFLAGS) $(2) -Iharness/testlib -c $$< -o $$@
@@ -121,10 +124,31 @@ $(KIT_BUILD)/common/$(1)/sanitizer.o: harness/testlib/sanitizer.c harness/testli
 	@mkdir -p $$(@D)
 	@echo "  CC (kit) $$@"
 	@$$(CC) $(BASE_CFLAGS) $(2) -Iharness/testlib -c $$< -o $$@
+$(KIT_BUILD)/common/$(1)/timeline.o: harness/testlib/timeline.c harness/testlib/timeline.h harness/testlib/sched_record.h harness/testlib/diagnose.h
+	@mkdir -p $$(@D)
+	@echo "  CC (kit) $$@"
+	@$$(CC) $(BASE_CFLAGS) $(2) -Iharness/testlib -DKIT_ROOT='"$(CURDIR)"' -c $$< -o $$@
+$(KIT_BUILD)/common/$(1)/sched_wraps.o: harness/testlib/sched_wraps.c harness/testlib/scheduler.h harness/testlib/sched_record.h
+	@mkdir -p $$(@D)
+	@echo "  CC (kit) $$@"
+	@$$(CC) $(BASE_CFLAGS) $(2) -Iharness/testlib -c $$< -o $$@
 endef
 $(eval $(call common_objects,plain,$(PLAIN_CFLAGS)))
 $(eval $(call common_objects,tsan,$(TSAN_CFLAGS)))
 $(eval $(call common_objects,asan,$(ASAN_CFLAGS)))
+
+# The scheduler (harness/testlib/sched*.c): built once, without sanitizers,
+# for every variant: ThreadSanitizer must not see its hand-overs of the baton
+# (they would order the program's threads for it and hide their races), and
+# a schedule must take the same steps in every pass to replay in each.
+# SCHED_CFLAGS makes every atomic operation of the student's files and the
+# lab's given code a point where it may switch threads.
+sched_objects = $(addprefix $(KIT_BUILD)/common/sched/,sched.o sched_model.o sched_pct.o sched_calls.o sched_explore.o)
+SCHED_CFLAGS := -include harness/testlib/sched_atomic.h
+$(KIT_BUILD)/common/sched/%.o: harness/testlib/%.c harness/testlib/sched_int.h harness/testlib/scheduler.h harness/testlib/sched_record.h
+	@mkdir -p $(@D)
+	@echo "  CC (kit) $@"
+	@$(CC) $(BASE_CFLAGS) $(PLAIN_CFLAGS) $(CHECK_CFLAGS) -Iharness/testlib -c $< -o $@
 
 define lab_rules
 $(call kit_objects,$(1),plain,$(PLAIN_CFLAGS))
@@ -137,19 +161,19 @@ $(BUILD)/$(1)/list: $(call lab_kit_objects,$(1),plain)
 
 $(BUILD)/$(1)/tests: $(call lab_kit_objects,$(1),plain) $(call lab_headers,$(1)) \
                      $(call lab_support_files,$(1)) $(wildcard $(call lab_student_files,$(1)))
-	$$(call compile_logged,$(BASE_CFLAGS) $(PLAIN_CFLAGS) $(call lab_includes,$(1)) \
+	$$(call compile_logged,$(BASE_CFLAGS) $(PLAIN_CFLAGS) $(call lab_includes,$(1)) $(SCHED_CFLAGS) \
 	  $(call lab_student_files,$(1)) $(call lab_support_files,$(1)) $(STUDENT_EXTRA) \
 	  $(call lab_kit_objects,$(1),plain) $(WATCH_LDFLAGS) $(CHECK_LIBS))
 
 $(BUILD)/$(1)/tests-tsan: $(call lab_kit_objects,$(1),tsan) $(call lab_headers,$(1)) \
                           $(call lab_support_files,$(1)) $(wildcard $(call lab_student_files,$(1)))
-	$$(call compile_logged,$(BASE_CFLAGS) $(TSAN_CFLAGS) $(call lab_includes,$(1)) \
+	$$(call compile_logged,$(BASE_CFLAGS) $(TSAN_CFLAGS) $(call lab_includes,$(1)) $(SCHED_CFLAGS) \
 	  $(call lab_student_files,$(1)) $(call lab_support_files,$(1)) $(STUDENT_EXTRA) \
 	  $(call lab_kit_objects,$(1),tsan) $(WATCH_LDFLAGS) $(CHECK_LIBS))
 
 $(BUILD)/$(1)/tests-asan: $(call lab_kit_objects,$(1),asan) $(call lab_headers,$(1)) \
                           $(call lab_support_files,$(1)) $(wildcard $(call lab_student_files,$(1)))
-	$$(call compile_logged,$(BASE_CFLAGS) $(ASAN_CFLAGS) $(call lab_includes,$(1)) \
+	$$(call compile_logged,$(BASE_CFLAGS) $(ASAN_CFLAGS) $(call lab_includes,$(1)) $(SCHED_CFLAGS) \
 	  $(call lab_student_files,$(1)) $(call lab_support_files,$(1)) $(STUDENT_EXTRA) \
 	  $(call lab_kit_objects,$(1),asan) $(WATCH_LDFLAGS) $(CHECK_LIBS))
 

@@ -6,6 +6,10 @@
  *   tests --run --records-fd N --outdir DIR [--timeout-scale X] [--only NAME,...]
  *                                 run every test, each in its own process, and
  *                                 write one record a test to fd N
+ *   tests --run ... --only NAME --replay SEED [--expect FILE]
+ *                                 run one schedule of a schedule test again
+ *                                 (make replay): its feedback and its whole
+ *                                 timeline on stdout, its chart's data in DIR
  *
  * The grader (grade.c) runs this program and trusts nothing it prints on
  * stdout: points come from the records on fd N, matched against the table of
@@ -33,7 +37,9 @@
 #include "names.h"
 #include "reap.h"
 #include "sanitizer.h"
+#include "scheduler.h"
 #include "testkit.h"
+#include "timeline.h"
 #include "todo.h"
 #include "watch.h"
 
@@ -68,6 +74,7 @@ static struct lab_test *registered;
 static int record_fd = -1;
 static const char *outdir = ".";
 static double current_timeout;   /* the running test's, scaled: the watcher's deadline */
+static const char *replaying;    /* --replay: the schedule */
 
 /* Written by the test's own process, read by the runner after it ends:
  * fork mode means a plain global would stay in the child's copy. */
@@ -174,6 +181,7 @@ _Noreturn void __wrap__ck_assert_failed(const char *file, int line, const char *
         vsnprintf(text, sizeof text, msg, ap);
         va_end(ap);
     }
+    sched_note_failure(file, line);
     watch_failing();
     if (msg)
         __real__ck_assert_failed(file, line, expr, "%s", text, NULL);
@@ -257,6 +265,53 @@ static void record(const char *name, const char *status, double seconds,
     free(line);
 }
 
+/* A failure under a schedule: the scheduler's own verdict, if it stopped
+ * the run, replaces Check's words (*msg), and its functions `look`. */
+static bool schedule_verdict(char *msg, size_t size, char *look, size_t look_size)
+{
+    char verdict[6144];
+    if (!timeline_verdict(verdict, sizeof verdict, look, look_size))
+        return false;
+    snprintf(msg, size, "%s", verdict);
+    return true;
+}
+
+/* After everything else in a failure under a schedule: the last steps
+ * before it, and as the very last line the command that replays it.  The
+ * run's steps are kept in DIR/NAME.schedule, for a replay to follow. */
+static void schedule_ending(const struct lab_test *t, char *msg, size_t size)
+{
+    const struct sched_record *r = sched_record();
+    char excerpt[4096], path[4096];
+    timeline_excerpt(excerpt, sizeof excerpt, 14);
+    size_t used = strlen(msg);
+    snprintf(msg + used, size - used, "\nThe schedule that failed (%s, %d steps), its last steps:\n%s"
+             "Replay it, with every step and a chart: make replay LAB=%.2s ONLY=%s SEED=%s",
+             r->token, r->nsteps, excerpt, LAB_NAME, t->name, r->token);
+    snprintf(path, sizeof path, "%s/%s.schedule", outdir, t->name);
+    sched_save(path);
+}
+
+/* make replay: the feedback, then every step, then the chart's data. */
+static void replay_report(const struct lab_test *t, const char *status, const char *msg)
+{
+    const struct sched_record *r = sched_record();
+    char path[4096];
+    if (!r->token[0]) {
+        printf("%s is not a schedule test: there is no schedule to replay.\n", t->name);
+        return;
+    }
+    if (r->diverged_at >= 0)
+        printf("The schedule diverged at step %d: your code changed since it was recorded "
+               "(from there on the same seed makes other choices).\n", r->diverged_at);
+    printf("%s: %s\n%s\n\n", t->name, strcmp(status, "pass") ? "FAILED" : "passed under this schedule",
+           msg);
+    timeline_load(r, LAB_STUDENT_FILES);
+    timeline_print(stdout);
+    snprintf(path, sizeof path, "%s/%s.chart", outdir, t->name);
+    timeline_chart(path);
+}
+
 static void run_one(const struct lab_test *t, double timeout_scale)
 {
     enum { MSG = 16384 };
@@ -276,6 +331,7 @@ static void run_one(const struct lab_test *t, double timeout_scale)
     srunner_set_fork_status(sr, CK_FORK);
 
     shared->finished = 0;
+    sched_clear();
     shared->stopped = WATCH_RUNNING;
     shared->note[0] = '\0';
     char snapshot[4096];
@@ -363,10 +419,22 @@ static void run_one(const struct lab_test *t, double timeout_scale)
         }
     }
 
+    /* A failure under a schedule: its record explains it, and replays it. */
+    char sched_look[512] = "";
+    bool scheduled = sched_record()->token[0] && strcmp(status, "pass") != 0;
+    if (scheduled) {
+        timeline_load(sched_record(), LAB_STUDENT_FILES);
+        if (!same_as && !show_report && schedule_verdict(msg, MSG, sched_look, sizeof sched_look)) {
+            status = "fail";
+            free(diag);
+            diag = NULL;
+        }
+    }
     if (strcmp(status, "pass") != 0) {
         size_t used = strlen(msg);
         /* A diagnosis names the functions where the threads are: those first. */
         const char *look = diag && *diag->look_at ? diag->look_at
+                           : *sched_look ? sched_look
                            : (same_as || show_report) && *san.look_at ? san.look_at : t->look_at;
         snprintf(msg + used, MSG - used, "\nLook at: %s in %s.", look, LAB_STUDENT_FILES);
         if (diag) {
@@ -379,7 +447,11 @@ static void run_one(const struct lab_test *t, double timeout_scale)
         char out[4096];
         snprintf(out, sizeof out, "%s/%s.out", outdir, t->name);
         append_file(msg, MSG, out, OUTPUT_SHOWN, "What the test printed:");
+        if (scheduled && !replaying)
+            schedule_ending(t, msg, MSG);
     }
+    if (replaying)
+        replay_report(t, status, msg);
     record(t->name, status, seconds, msg);
     free(diag);
     free(results);
@@ -391,7 +463,7 @@ static int usage(void)
 {
     fprintf(stderr, "usage: tests --list\n"
                     "       tests --run --records-fd N --outdir DIR "
-                    "[--timeout-scale X] [--only NAME,...]\n");
+                    "[--timeout-scale X] [--only NAME,...] [--replay SEED [--expect FILE]]\n");
     return 2;
 }
 
@@ -399,7 +471,7 @@ int main(int argc, char **argv)
 {
     struct lab_test **tests;
     int n = sorted_tests(&tests);
-    const char *only = NULL;
+    const char *only = NULL, *expect = NULL;
     double timeout_scale = 1.0;
     int list = 0, run = 0;
 
@@ -417,6 +489,10 @@ int main(int argc, char **argv)
             timeout_scale = atof(argv[++i]);
         else if (!strcmp(argv[i], "--only") && next)
             only = argv[++i];
+        else if (!strcmp(argv[i], "--replay") && next)
+            replaying = argv[++i];
+        else if (!strcmp(argv[i], "--expect") && next)
+            expect = argv[++i];
         else
             return usage();
     }
@@ -436,6 +512,9 @@ int main(int argc, char **argv)
      * reap_all_children() can end them before the next test. */
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     watch_prepare();
+    sched_prepare();
+    if (replaying)
+        sched_replay(replaying, expect);
     shared = mmap(NULL, sizeof *shared, PROT_READ | PROT_WRITE,
                   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (shared == MAP_FAILED) {

@@ -240,10 +240,15 @@ static void record_state(void)
 {
     for (int i = 0; i < sched_run.nthreads; i++) {
         struct sthread *t = &sched_run.threads[i];
-        sched_rec->pending[i] = t->next;
-        sched_rec->pending[i].since = t->wait_from;
+        struct sched_step *p = &sched_rec->pending[i];
+        *p = t->next;
+        p->since = t->wait_from == NO_WAIT ? (uint32_t)sched_rec->nsteps : t->wait_from;
+        /* A pending relock: who woke it (SCHED_NOBODY: nobody yet). */
+        p->other = t->next.op != OP_WOKEN || t->woke == WOKE_NO ? SCHED_NOBODY
+                   : t->woken_by != SCHED_NOBODY ? (uint8_t)t->woken_by : SCHED_NOBODY - 1;
         sched_rec->blocked[i] = t->life == L_LIVE ? !model_enabled(t) : 2;
     }
+    model_record_holders();
 }
 
 _Noreturn void sched_stop(int verdict)

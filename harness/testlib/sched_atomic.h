@@ -24,7 +24,7 @@
 
 /* The scheduler's hook (sched_calls.c); the kinds are sched_record.h's
  * OP_LOAD, OP_STORE and OP_RMW. */
-void sched_atomic(volatile const void *p, int kind, const char *file, int line);
+void sched_atomic(volatile const void *p, int kind, const char *fn, const char *file, int line);
 #define SCHED_ATOMIC_LOAD 19
 #define SCHED_ATOMIC_STORE 20
 #define SCHED_ATOMIC_RMW 21
@@ -32,7 +32,7 @@ void sched_atomic(volatile const void *p, int kind, const char *file, int line);
 #define SCHED_ATOMIC_(kind, p, builtin, ...)                                 \
     __extension__({                                                           \
         __auto_type sched_p_ = (p);                                           \
-        sched_atomic(sched_p_, kind, __FILE__, __LINE__);                     \
+        sched_atomic(sched_p_, kind, __func__, __FILE__, __LINE__);           \
         builtin(sched_p_, __VA_ARGS__);                                       \
     })
 

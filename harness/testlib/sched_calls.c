@@ -20,13 +20,16 @@
 #include <errno.h>
 #include <string.h>
 
+#include "sched_atomic.h"
 #include "sched_int.h"
+
+_Static_assert(SCHED_ATOMIC_LOAD == OP_LOAD && SCHED_ATOMIC_STORE == OP_STORE &&
+                   SCHED_ATOMIC_RMW == OP_RMW, "sched_atomic.h's kinds are sched_record.h's");
 
 int __real_pthread_mutex_lock(pthread_mutex_t *);
 int __real_pthread_mutex_trylock(pthread_mutex_t *);
 int __real_pthread_mutex_unlock(pthread_mutex_t *);
 int __real_pthread_join(pthread_t, void **);
-int __real_sem_trywait(sem_t *);
 int __real_sem_post(sem_t *);
 pid_t __real_fork(void);
 void __tsan_acquire(void *addr) __attribute__((weak));
@@ -280,7 +283,7 @@ int sched_sem_wait(sem_t *sem, const struct timespec *deadline, void *at)
     t->until = deadline && until < sched_run.now ? sched_run.now : until;
     sched_point(t, OP_SEM_WAIT, sem, NULL, at, NULL, 0);
     t->until = -1;
-    if (__real_sem_trywait(sem) != 0) {   /* only a timed wait gets here: it timed out */
+    if (sem_trywait(sem) != 0) {   /* not wrapped: the real one */   /* only a timed wait gets here: it timed out */
         sched_log(t, SF_FAILED, SCHED_NOBODY);
         errno = ETIMEDOUT;
         return -1;
@@ -332,7 +335,7 @@ int sched_yield_now(void *at)
     return 0;
 }
 
-void sched_atomic(volatile const void *p, int kind, const char *file, int line)
+void sched_atomic(volatile const void *p, int kind, const char *fn, const char *file, int line)
 {
     if (!sched_controls())
         return;
@@ -343,6 +346,7 @@ void sched_atomic(volatile const void *p, int kind, const char *file, int line)
     else
         note_act(t);
     sched_point(t, kind, (void *)p, NULL, NULL, file, line);
+    t->next.fn = fn;
     if (kind != OP_LOAD)
         changed(a);
     sched_log(t, t->spinning ? SF_SPIN : 0, SCHED_NOBODY);

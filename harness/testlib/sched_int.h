@@ -123,6 +123,8 @@ long long model_next_deadline(void);
 void model_fire_deadlines(void);
 long long model_virtual(clockid_t clock, const struct timespec *abs);
 void model_reset(void);
+/* Each mutex's holder into the record (sched_rec->holder). */
+void model_record_holders(void);
 /* The threads waiting on condition variable c (any, for NULL), in order. */
 int model_cond_waiters(const struct sobject *c, int *ids, int max);
 

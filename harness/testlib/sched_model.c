@@ -38,6 +38,13 @@ void model_reset(void)
     count = 0;
 }
 
+void model_record_holders(void)
+{
+    for (int i = 0; i < TABLE; i++)
+        if (table[i].addr && table[i].kind == 'm')
+            sched_rec->holder[table[i].number - 1] = (uint16_t)(table[i].holder + 1);
+}
+
 /* What glibc says about an object the run has just met. */
 static void first_look(struct sobject *o)
 {

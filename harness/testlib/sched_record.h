@@ -53,7 +53,8 @@ struct sched_step {
     uint32_t since;      /* a step that ended a wait: the step the wait began at */
     uint32_t clock_us;   /* virtual time, microseconds */
     uintptr_t at;        /* return address of the intercepted call, or 0 */
-    const char *file;    /* an atomic's own site, from the shim (static strings) */
+    const char *fn;      /* an atomic's own site, from the shim (static strings) */
+    const char *file;
     int line;
 };
 

@@ -78,7 +78,7 @@ int sched_fork(void *at);
 
 /* Before every atomic operation of the code under test (sched_atomic.h):
  * a point where another thread may run.  kind: OP_LOAD, OP_STORE, OP_RMW. */
-void sched_atomic(volatile const void *p, int kind, const char *file, int line);
+void sched_atomic(volatile const void *p, int kind, const char *fn, const char *file, int line);
 
 /* ---- for the runner --------------------------------------------------------- */
 

@@ -31,7 +31,16 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include "scheduler.h"
 #include "watch.h"
+
+/* Under a schedule test, the scheduler takes the call instead (scheduler.h). */
+#define SCHED_TAKES(call)           \
+    do {                            \
+        if (sched_controls())       \
+            return call;            \
+    } while (0)
+#define AT __builtin_return_address(0)
 
 /* The real functions, reached through the wrap. */
 int __real_pthread_create(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
@@ -293,6 +302,7 @@ static void *trampoline(void *arg)
 int __wrap_pthread_create(pthread_t *t, const pthread_attr_t *attr,
                           void *(*fn)(void *), void *arg)
 {
+    SCHED_TAKES(sched_create(t, attr, fn, arg, AT));
     struct slot *parent = self_slot();
     struct slot *s = parent ? new_slot() : NULL;
     if (!s) {
@@ -326,6 +336,7 @@ static int number_of(pthread_t t)
 
 int __wrap_pthread_join(pthread_t t, void **result)
 {
+    SCHED_TAKES(sched_join(t, result, AT));
     struct slot *s = self_slot();
     if (!s)
         return __real_pthread_join(t, result);
@@ -343,6 +354,8 @@ int __wrap_pthread_join(pthread_t t, void **result)
 
 _Noreturn void __wrap_pthread_exit(void *result)
 {
+    if (sched_controls())
+        sched_exit(result);
     if (me)
         finish(me);
     __real_pthread_exit(result);
@@ -350,6 +363,7 @@ _Noreturn void __wrap_pthread_exit(void *result)
 
 int __wrap_pthread_mutex_lock(pthread_mutex_t *m)
 {
+    SCHED_TAKES(sched_mutex_lock(m, AT));
     struct slot *s = self_slot();
     if (!s)
         return __real_pthread_mutex_lock(m);
@@ -369,6 +383,7 @@ int __wrap_pthread_mutex_lock(pthread_mutex_t *m)
 
 int __wrap_pthread_mutex_trylock(pthread_mutex_t *m)
 {
+    SCHED_TAKES(sched_mutex_trylock(m, AT));
     struct slot *s = self_slot();
     int err = __real_pthread_mutex_trylock(m);
     if (s && (err == 0 || err == EOWNERDEAD))
@@ -378,6 +393,7 @@ int __wrap_pthread_mutex_trylock(pthread_mutex_t *m)
 
 int __wrap_pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *deadline)
 {
+    SCHED_TAKES(sched_mutex_timedlock(m, deadline, AT));
     struct slot *s = self_slot();
     if (!s)
         return __real_pthread_mutex_timedlock(m, deadline);
@@ -392,6 +408,7 @@ int __wrap_pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *de
 
 int __wrap_pthread_mutex_unlock(pthread_mutex_t *m)
 {
+    SCHED_TAKES(sched_mutex_unlock(m, AT));
     if (self_slot())
         released(m);
     return __real_pthread_mutex_unlock(m);
@@ -465,12 +482,14 @@ static int cond_wait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespe
 
 int __wrap_pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
 {
+    SCHED_TAKES(sched_cond_wait(c, m, AT));
     return cond_wait(c, m, NULL, __builtin_return_address(0));
 }
 
 int __wrap_pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
                                   const struct timespec *deadline)
 {
+    SCHED_TAKES(sched_cond_timedwait(c, m, deadline, AT));
     return cond_wait(c, m, deadline, __builtin_return_address(0));
 }
 
@@ -490,12 +509,14 @@ static void woke(pthread_cond_t *c, int kind, void *at)
 
 int __wrap_pthread_cond_signal(pthread_cond_t *c)
 {
+    SCHED_TAKES(sched_cond_signal(c, AT));
     woke(c, 1, __builtin_return_address(0));
     return __real_pthread_cond_signal(c);
 }
 
 int __wrap_pthread_cond_broadcast(pthread_cond_t *c)
 {
+    SCHED_TAKES(sched_cond_broadcast(c, AT));
     woke(c, 2, __builtin_return_address(0));
     return __real_pthread_cond_broadcast(c);
 }
@@ -516,33 +537,51 @@ int __wrap_pthread_cond_broadcast(pthread_cond_t *c)
 
 int __wrap_pthread_barrier_wait(pthread_barrier_t *b)
 {
+    SCHED_TAKES(sched_barrier_wait(b, AT));
     WRAPPED_WAIT(W_BARRIER, b, 0, __real_pthread_barrier_wait(b));
 }
 
-int __wrap_sem_wait(sem_t *sem) { WRAPPED_WAIT(W_SEM, sem, 0, __real_sem_wait(sem)); }
+int __wrap_sem_wait(sem_t *sem)
+{
+    SCHED_TAKES(sched_sem_wait(sem, NULL, AT));
+    WRAPPED_WAIT(W_SEM, sem, 0, __real_sem_wait(sem));
+}
 
 int __wrap_sem_timedwait(sem_t *sem, const struct timespec *deadline)
 {
+    SCHED_TAKES(sched_sem_wait(sem, deadline, AT));
     WRAPPED_WAIT(W_SEM, sem, 1, __real_sem_timedwait(sem, deadline));
 }
 
 int __wrap_nanosleep(const struct timespec *d, struct timespec *left)
 {
+    SCHED_TAKES(sched_sleep((long long)d->tv_sec * 1000000000LL + d->tv_nsec, AT));
     WRAPPED_WAIT(W_SLEEP, NULL, 1, __real_nanosleep(d, left));
 }
 
 int __wrap_clock_nanosleep(clockid_t clock, int flags, const struct timespec *d,
                            struct timespec *left)
 {
+    SCHED_TAKES(flags & TIMER_ABSTIME ? sched_sleep_until(clock, d, AT)
+                                      : sched_sleep((long long)d->tv_sec * 1000000000LL + d->tv_nsec, AT));
     WRAPPED_WAIT(W_SLEEP, NULL, 1, __real_clock_nanosleep(clock, flags, d, left));
 }
 
-int __wrap_usleep(useconds_t us) { WRAPPED_WAIT(W_SLEEP, NULL, 1, __real_usleep(us)); }
+int __wrap_usleep(useconds_t us)
+{
+    SCHED_TAKES(sched_sleep((long long)us * 1000, AT));
+    WRAPPED_WAIT(W_SLEEP, NULL, 1, __real_usleep(us));
+}
 
-unsigned __wrap_sleep(unsigned s_) { WRAPPED_WAIT(W_SLEEP, NULL, 1, __real_sleep(s_)); }
+unsigned __wrap_sleep(unsigned s_)
+{
+    SCHED_TAKES((unsigned)sched_sleep((long long)s_ * 1000000000LL, AT));
+    WRAPPED_WAIT(W_SLEEP, NULL, 1, __real_sleep(s_));
+}
 
 pid_t __wrap_fork(void)
 {
+    SCHED_TAKES(sched_fork(AT));
     if (atomic_load_explicit(&started, RELAXED))   /* not Check forking the test */
         atomic_store_explicit(&forked, 1, RELAXED);   /* a process we cannot see may wake us */
     return __real_fork();
