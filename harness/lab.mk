@@ -73,8 +73,10 @@ WATCHED_CALLS := pthread_create pthread_join pthread_exit pthread_mutex_init \
   clock_nanosleep usleep sleep fork
 # The scheduler's points beyond those (sched_wraps.c): a post, a yield, a clock reading.
 WATCHED_CALLS += sem_post sched_yield clock_gettime
-# And Check's failed-check call, so the runner snapshots the threads first.
-WATCH_LDFLAGS := $(foreach f,$(WATCHED_CALLS) _ck_assert_failed,-Xlinker --wrap=$(f))
+# And Check's failed-check call, so the runner snapshots the threads first;
+# and its passing-check call, which the scheduler must not take for the
+# program's own steps (Check is linked in statically, and locks inside).
+WATCH_LDFLAGS := $(foreach f,$(WATCHED_CALLS) _ck_assert_failed _mark_point,-Xlinker --wrap=$(f))
 
 # $(call compile_logged,FLAGS AND FILES): compile student code into $@ and its
 # messages into $@.log; on failure remove $@ and carry on.

@@ -76,6 +76,9 @@ void lab_test_end(void);                 /* reached only if the body returned */
  * (`make replay ... SEED=`).  The body sets up what it tests afresh each
  * time, starts its threads, joins them and checks the outcome. */
 void sched_explore(const char *test, int schedules, void (*body)(void));
+/* In a schedule test's body: wait until every other thread waits or has
+ * ended (the threads it started are all blocked, say), deterministically. */
+void sched_settle(void);
 #define LAB_SCHEDULE_TEST(name, points, timeout_s, look_at, schedules, hidden) \
     static void name##_schedule(void);                                       \
     LAB_TEST_DEFINE(name, points, timeout_s, look_at, hidden)                \

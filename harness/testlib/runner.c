@@ -182,10 +182,23 @@ _Noreturn void __wrap__ck_assert_failed(const char *file, int line, const char *
         va_end(ap);
     }
     sched_note_failure(file, line);
+    sched_aside(true);   /* Check's lock as it reports: no step of the program */
     watch_failing();
     if (msg)
         __real__ck_assert_failed(file, line, expr, "%s", text, NULL);
     __real__ck_assert_failed(file, line, expr, NULL);
+}
+
+/* Every passing check passes here (lab.mk wraps Check's _mark_point):
+ * Check records it under a lock of its own, which is no step of the
+ * program under a schedule. */
+void __real__mark_point(const char *file, int line);
+void __wrap__mark_point(const char *file, int line);
+void __wrap__mark_point(const char *file, int line)
+{
+    sched_aside(true);
+    __real__mark_point(file, line);
+    sched_aside(false);
 }
 
 void not_implemented(const char *function, const char *file, int line)
@@ -283,7 +296,7 @@ static void schedule_ending(const struct lab_test *t, char *msg, size_t size)
 {
     const struct sched_record *r = sched_record();
     char excerpt[4096], path[4096];
-    timeline_excerpt(excerpt, sizeof excerpt, 14);
+    timeline_excerpt(excerpt, sizeof excerpt, 10);
     size_t used = strlen(msg);
     snprintf(msg + used, size - used, "\nThe schedule that failed (%s, %d steps), its last steps:\n%s"
              "Replay it, with every step and a chart: make replay LAB=%.2s ONLY=%s SEED=%s",

@@ -31,6 +31,7 @@ struct run sched_run;
 struct sched_record *sched_rec;
 static struct sched_record fallback;   /* before sched_prepare, or without a runner */
 static _Thread_local struct sthread *self;
+static _Thread_local bool aside;
 
 /* ---- the baton ----------------------------------------------------------- */
 
@@ -61,7 +62,12 @@ struct sthread *sched_self(void)
 bool sched_controls(void)
 {
     struct sthread *t = self;
-    return sched_run.on && t && t->life == L_LIVE;
+    return sched_run.on && t && t->life == L_LIVE && !aside;
+}
+
+void sched_aside(bool on)
+{
+    aside = on;
 }
 
 /* ---- addresses as the record keeps them ------------------------------------ */
@@ -244,7 +250,8 @@ static void record_state(void)
         *p = t->next;
         p->since = t->wait_from == NO_WAIT ? (uint32_t)sched_rec->nsteps : t->wait_from;
         /* A pending relock: who woke it (SCHED_NOBODY: nobody yet). */
-        p->other = t->next.op != OP_WOKEN || t->woke == WOKE_NO ? SCHED_NOBODY
+        p->other = t->next.op == OP_JOIN ? (uint8_t)t->join_target
+                   : t->next.op != OP_WOKEN || t->woke == WOKE_NO ? SCHED_NOBODY
                    : t->woken_by != SCHED_NOBODY ? (uint8_t)t->woken_by : SCHED_NOBODY - 1;
         sched_rec->blocked[i] = t->life == L_LIVE ? !model_enabled(t) : 2;
     }

@@ -162,7 +162,7 @@ static int wait_until(pthread_cond_t *cond, pthread_mutex_t *mutex, long long un
     t->woke = WOKE_NO;
     t->woken_by = SCHED_NOBODY;
     t->until = until;
-    sched_log(t, 0, SCHED_NOBODY);
+    t->wait_from = (uint32_t)sched_log(t, 0, SCHED_NOBODY);   /* the wait began here */
     sched_point(t, OP_WOKEN, cond, mutex, at, NULL, 0);   /* until woken, and the mutex free */
     int woke = t->woke;
     t->until = -1;
@@ -322,6 +322,16 @@ int sched_sleep(long long ns, void *at)
 int sched_sleep_until(clockid_t clock, const struct timespec *deadline, void *at)
 {
     return sched_sleep(model_virtual(clock, deadline) - sched_run.now, at);
+}
+
+void sched_settle(void)
+{
+    if (!sched_controls())
+        return;
+    struct sthread *t = sched_self();
+    note_act(t);
+    sched_point(t, OP_SETTLE, NULL, NULL, __builtin_return_address(0), NULL, 0);
+    sched_log(t, 0, SCHED_NOBODY);
 }
 
 int sched_yield_now(void *at)

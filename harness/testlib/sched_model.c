@@ -114,6 +114,17 @@ static bool all_others_done(const struct sthread *t)
     return true;
 }
 
+/* Does every other thread wait (in the model), spin, or has it ended? */
+static bool all_others_settled(const struct sthread *t)
+{
+    for (int i = 0; i < sched_run.nthreads; i++) {
+        const struct sthread *o = &sched_run.threads[i];
+        if (o != t && o->life == L_LIVE && !o->spinning && model_enabled(o))
+            return false;
+    }
+    return true;
+}
+
 bool model_enabled(const struct sthread *t)
 {
     switch (t->next.op) {
@@ -134,6 +145,8 @@ bool model_enabled(const struct sthread *t)
         return timed_out(t);
     case OP_END:
         return all_others_done(t);
+    case OP_SETTLE:
+        return all_others_settled(t);
     default:
         return true;
     }

@@ -37,6 +37,12 @@
  * body returns and every thread it started has finished. */
 void sched_explore(const char *test, int schedules, void (*body)(void));
 
+/* The calling thread waits until every other thread of the run waits (on
+ * a lock, a condition variable, a join...) or has ended: a test sets up a
+ * state ("both putters are waiting") before the part the scheduler explores.
+ * Outside a run, it returns at once. */
+void sched_settle(void);
+
 /* This run's step budget (default SCHED_DEFAULT_BUDGET): past it the run
  * stops with `still running:`.  Call at the start of a body. */
 void sched_budget(int steps);
@@ -44,8 +50,14 @@ enum { SCHED_DEFAULT_BUDGET = 4000 };
 
 /* ---- for the interception layer ----------------------------------------- */
 
-/* Is a schedule run on, and the calling thread one of its threads? */
+/* Is a schedule run on, and the calling thread one of its threads (and
+ * not aside)? */
 bool sched_controls(void);
+
+/* The calling thread steps aside (true) while the kit's own machinery runs
+ * (Check recording a passing check), then back (false): its calls meanwhile
+ * are real, and no steps. */
+void sched_aside(bool aside);
 
 /* The controlled calls: same contract as the real ones; `at` is the
  * caller's return address (where the timeline says the call was). */

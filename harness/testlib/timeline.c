@@ -133,6 +133,8 @@ static bool is_students(const char *file)
 static const struct frame *best_frame(uintptr_t a)
 {
     struct resolved *r = found(a);
+    if (r && r->depth && !r->frame[0].line)
+        return &r->frame[0];   /* no line: at least the function */
     for (int pass = 0; r && pass < 3; pass++)
         for (int d = 0; d < r->depth; d++)
             if (r->frame[d].line > 0 && (pass == 2 || (pass == 0 ? is_students(r->frame[d].file)
@@ -360,6 +362,7 @@ static void describe(const struct sched_step *s, int n, char *out, size_t size)
     case OP_RMW: snprintf(out, size, "updates %s (read-modify-write)", obj(s->obj)); break;
     case OP_FORK: snprintf(out, size, "forks"); break;
     case OP_END: snprintf(out, size, "ends the run (every thread has ended)"); break;
+    case OP_SETTLE: snprintf(out, size, "waited until the other threads wait"); break;
     default: snprintf(out, size, "?"); break;
     }
 }
@@ -435,15 +438,37 @@ static void ending(struct lines *l)
         add_line(l, "x %5d  the test's process ends here (a crash, or a sanitizer's report)\n", n);
 }
 
+/* Where the test's thread runs alone to the end (the others have ended):
+ * the first step of that last run, or nsteps if there is none. */
+static int alone_from(void)
+{
+    int i = rec->nsteps;
+    while (i > 0 && rec->steps[i - 1].thread == 0)
+        i--;
+    for (int k = 0; k < i; k++)
+        if (rec->steps[k].op == OP_CREATE && rec->steps[k].other != SCHED_NOBODY) {
+            bool ended = false;
+            for (int j = k; j < i && !ended; j++)
+                ended = rec->steps[j].op == OP_EXIT && rec->steps[j].thread == rec->steps[k].other;
+            if (!ended)
+                return rec->nsteps;
+        }
+    return i + 1 < rec->nsteps ? i : rec->nsteps;
+}
+
 /* Every step, a thread's runs of more than COLLAPSE steps shortened to
- * their first two, a line saying what was left out, and their last two. */
-static void listing(struct lines *l)
+ * their first two, a line saying what was left out, and their last two.
+ * `brief`: the test's thread alone at the end (joining, checking) in one
+ * line, so that an excerpt keeps the threads' interleaving in view. */
+static void listing(struct lines *l, bool brief)
 {
     char line[512], fns[200];
-    for (int i = 0; i < rec->nsteps;) {
+    int end = brief ? alone_from() : rec->nsteps;
+    for (int i = 0; i < end;) {
         int j = i;
         while (j < rec->nsteps && rec->steps[j].thread == rec->steps[i].thread)
             j++;
+        j = j < end ? j : end;
         for (int k = i; k < j; k++) {
             if (j - i > COLLAPSE && k == i + 2) {
                 functions_in(i + 2, j - 2, fns, sizeof fns);
@@ -457,6 +482,12 @@ static void listing(struct lines *l)
         }
         i = j;
     }
+    if (end < rec->nsteps) {
+        step_line(line, sizeof line, end);
+        add_line(l, "%s", line);
+        add_line(l, "        %-18.18s ... %d more steps: the others have ended\n", thread(0),
+                 rec->nsteps - end - 1);
+    }
     ending(l);
 }
 
@@ -466,7 +497,7 @@ static const char *header =
 void timeline_excerpt(char *out, size_t size, int lines)
 {
     struct lines l = {0};
-    listing(&l);
+    listing(&l, true);
     size_t used = (size_t)snprintf(out, size, "%s", header);
     for (int i = l.n > lines ? l.n - lines : 0; i < l.n && used < size; i++)
         used += (size_t)snprintf(out + used, size - used, "%s", l.line[i]);
@@ -476,7 +507,7 @@ void timeline_excerpt(char *out, size_t size, int lines)
 void timeline_print(FILE *f)
 {
     struct lines l = {0};
-    listing(&l);
+    listing(&l, false);
     fprintf(f, "Schedule %s: %d steps, %d threads. '>': the scheduler switched threads "
                "although the one before could have gone on.\n%s", rec->token, rec->nsteps,
             rec->nthreads, header);
@@ -577,8 +608,11 @@ static bool deadlock(char *out, size_t size, char *look_at, size_t look_size)
     return false;
 }
 
-/* The last signal or broadcast of condition variable c, in words. */
-static void last_wakeup(char *out, size_t size, char *look_at, size_t look_size, int c)
+/* Who signalled condition variable c for a thread waiting on it since step
+ * `since`: a signal after that woke another; none after it, and the last
+ * before it may have been lost (nobody waited then). */
+static void last_wakeup(char *out, size_t size, char *look_at, size_t look_size, int c,
+                        uint32_t since)
 {
     for (int i = rec->nsteps - 1; i >= 0; i--) {
         const struct sched_step *s = &rec->steps[i];
@@ -587,10 +621,14 @@ static void last_wakeup(char *out, size_t size, char *look_at, size_t look_size,
         char where[PLACE];
         place_of(s, where, sizeof where);
         look(look_at, look_size, students_function(s));
-        add(out, size, "; %s was last %s at step %d by %s in %s, %s", obj(c),
-            s->op == OP_SIGNAL ? "signalled" : "broadcast", i, thread(s->thread), where,
-            s->op == OP_SIGNAL && s->other == SCHED_NOBODY ? "when nobody waited (that wakeup was lost)"
-            : s->op == OP_SIGNAL ? "waking another thread" : "before this wait");
+        if ((uint32_t)i > since)
+            add(out, size, "; the last signal of %s, at step %d by %s in %s, woke %s instead",
+                obj(c), i, thread(s->thread), where, thread(s->other));
+        else
+            add(out, size, "; nothing signalled %s after that (its last %s, at step %d by %s in "
+                "%s, came %s)", obj(c), s->op == OP_SIGNAL ? "signal" : "broadcast", i,
+                thread(s->thread), where, s->other == SCHED_NOBODY || s->op == OP_BROADCAST
+                ? "when nobody waited" : "before this wait");
         return;
     }
     add(out, size, "; nothing signalled %s in this run", obj(c));
@@ -607,9 +645,11 @@ static void wait_clause(char *out, size_t size, char *look_at, size_t look_size,
         lock_wait(out, size, look_at, look_size, t);
     else if (p->op == OP_WOKEN) {
         add(out, size, "%s waits on %s in %s, since step %u", thread(t), obj(p->obj), where, p->since);
-        last_wakeup(out, size, look_at, look_size, p->obj);
+        last_wakeup(out, size, look_at, look_size, p->obj, p->since);
     } else if (p->op == OP_JOIN)
-        add(out, size, "%s waits to join another thread in %s", thread(t), where);
+        add(out, size, "%s waits to join %s in %s", thread(t), thread(p->other), where);
+    else if (p->op == OP_SETTLE)
+        add(out, size, "%s waits for the other threads to wait", thread(t));
     else if (p->op == OP_END)
         add(out, size, "the test has finished and waits for every thread it started to end");
     else if (p->op == OP_BARRIER_DONE)
