@@ -132,7 +132,7 @@ static struct sthread *choose(int *flags)
         struct sthread *best, *spinner;
         int n = enabled_threads(&best, &spinner);
         if (n >= 2 && !(*flags & SF_CHANGE)) {
-            sched_run.choices++;
+            sched_rec->choices = ++sched_run.choices;
             if (pct_change_point(&sched_run.threads[sched_run.last], sched_run.choices)) {
                 *flags |= SF_CHANGE;
                 n = enabled_threads(&best, &spinner);
@@ -283,7 +283,7 @@ void sched_clear(void)
     if (!sched_rec)
         sched_rec = &fallback;
     sched_rec->token[0] = '\0';
-    sched_rec->nsteps = sched_rec->nthreads = sched_rec->nobjects = 0;
+    sched_rec->nsteps = sched_rec->nthreads = sched_rec->nobjects = sched_rec->choices = 0;
     sched_rec->verdict = SV_NONE;
     sched_rec->diverged_at = -1;
     sched_rec->failed = 0;

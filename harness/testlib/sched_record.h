@@ -74,6 +74,7 @@ struct sched_record {
     char token[SCHED_TOKEN];   /* the schedule running, e.g. "pct2-180-1f3a9c" */
     int index;                 /* its place in the test's list */
     int nsteps;
+    int choices;               /* steps where two or more threads could go */
     int verdict;               /* enum sched_verdict */
     int verdict_step;          /* the step the run stopped at */
     int diverged_at;           /* replay: the first step unlike the recorded one, or -1 */

@@ -456,29 +456,42 @@ static int alone_from(void)
     return i + 1 < rec->nsteps ? i : rec->nsteps;
 }
 
-/* Every step, a thread's runs of more than COLLAPSE steps shortened to
- * their first two, a line saying what was left out, and their last two.
- * `brief`: the test's thread alone at the end (joining, checking) in one
- * line, so that an excerpt keeps the threads' interleaving in view. */
+/* A step a reader can skip: an uncontended lock or unlock, a load, a store,
+ * a read-modify-write; never a wait, a wakeup, a signal, a thread starting
+ * or ending, or a step where the scheduler chose. */
+static bool uneventful(const struct sched_step *s, int n)
+{
+    bool plain = s->op == OP_UNLOCK || s->op == OP_LOAD || s->op == OP_STORE || s->op == OP_RMW ||
+                 (s->op == OP_LOCK && s->since + 1 >= (uint32_t)n) ||
+                 (s->op == OP_TRYLOCK && !(s->flags & SF_FAILED));
+    return plain && !(s->flags & (SF_CHOSEN | SF_CHANGE | SF_SPURIOUS | SF_FAILED));
+}
+
+/* Every step; within one thread's run, a stretch of more than COLLAPSE
+ * uneventful steps is shortened to its first and a line saying what was
+ * left out.  `brief`: the test's thread alone at the end (joining,
+ * checking) in one line, so that an excerpt keeps the interleaving in view. */
 static void listing(struct lines *l, bool brief)
 {
     char line[512], fns[200];
     int end = brief ? alone_from() : rec->nsteps;
     for (int i = 0; i < end;) {
-        int j = i;
-        while (j < rec->nsteps && rec->steps[j].thread == rec->steps[i].thread)
-            j++;
-        j = j < end ? j : end;
-        for (int k = i; k < j; k++) {
-            if (j - i > COLLAPSE && k == i + 2) {
-                functions_in(i + 2, j - 2, fns, sizeof fns);
-                add_line(l, "        %-18.18s ... %d more steps%s\n", thread(rec->steps[i].thread),
-                         j - i - 4, fns);
-                k = j - 3;
-                continue;
+        int j = i + 1;
+        if (uneventful(&rec->steps[i], i))
+            while (j < end && rec->steps[j].thread == rec->steps[i].thread &&
+                   uneventful(&rec->steps[j], j))
+                j++;
+        step_line(line, sizeof line, i);
+        add_line(l, "%s", line);
+        if (j - i > COLLAPSE - 1) {
+            functions_in(i + 1, j, fns, sizeof fns);
+            add_line(l, "        %-18.18s ... %d more steps%s\n", thread(rec->steps[i].thread),
+                     j - i - 1, fns);
+        } else {
+            for (int k = i + 1; k < j; k++) {
+                step_line(line, sizeof line, k);
+                add_line(l, "%s", line);
             }
-            step_line(line, sizeof line, k);
-            add_line(l, "%s", line);
         }
         i = j;
     }
@@ -508,9 +521,9 @@ void timeline_print(FILE *f)
 {
     struct lines l = {0};
     listing(&l, false);
-    fprintf(f, "Schedule %s: %d steps, %d threads. '>': the scheduler switched threads "
-               "although the one before could have gone on.\n%s", rec->token, rec->nsteps,
-            rec->nthreads, header);
+    fprintf(f, "Schedule %s: %d steps (%d of them choices), %d threads. '>': the scheduler "
+               "switched threads although the one before could have gone on.\n%s", rec->token,
+            rec->nsteps, rec->choices, rec->nthreads, header);
     for (int i = 0; i < l.n; i++)
         fputs(l.line[i], f);
     free_lines(&l);
@@ -627,7 +640,7 @@ static void last_wakeup(char *out, size_t size, char *look_at, size_t look_size,
         else
             add(out, size, "; nothing signalled %s after that (its last %s, at step %d by %s in "
                 "%s, came %s)", obj(c), s->op == OP_SIGNAL ? "signal" : "broadcast", i,
-                thread(s->thread), where, s->other == SCHED_NOBODY || s->op == OP_BROADCAST
+                thread(s->thread), where, s->other == (s->op == OP_SIGNAL ? SCHED_NOBODY : 0)
                 ? "when nobody waited" : "before this wait");
         return;
     }
@@ -758,6 +771,25 @@ static void chart_waits(FILE *f)
             fprintf(f, "%d %u %d\n", lane(t), rec->pending[t].since, rec->nsteps);
 }
 
+/* A signal or broadcast to the wakeup it caused: from step, lane to step, lane. */
+static void chart_wakeups(FILE *f)
+{
+    fprintf(f, "\n\n# wakeups: from to from_lane to_lane\n");
+    for (int i = 0; i < rec->nsteps; i++) {
+        const struct sched_step *w = &rec->steps[i];
+        if (w->op != OP_WOKEN || w->other == SCHED_NOBODY || w->flags & (SF_SPURIOUS | SF_FAILED))
+            continue;
+        for (int k = i - 1; k >= 0; k--) {
+            const struct sched_step *s = &rec->steps[k];
+            if (s->thread == w->other && s->obj == w->obj &&
+                (s->op == OP_SIGNAL || s->op == OP_BROADCAST)) {
+                fprintf(f, "%d %d %d %d\n", k, i, lane(s->thread), lane(w->thread));
+                break;
+            }
+        }
+    }
+}
+
 bool timeline_chart(const char *path)
 {
     FILE *f = fopen(path, "w");
@@ -773,13 +805,14 @@ bool timeline_chart(const char *path)
     for (int i = 0; i < rec->nsteps; i++)
         if (rec->steps[i].flags & SF_CHOSEN)
             fprintf(f, "%d %d\n", i, lane(rec->steps[i].thread));
+    chart_wakeups(f);
     fclose(f);
     /* The labels and the failure, as gnuplot settings for timeline.gp to load. */
     char gp[4200];
     snprintf(gp, sizeof gp, "%s.gp", path);
     if (!(f = fopen(gp, "w")))
         return false;
-    fprintf(f, "lanes = %d\nfailstep = %d\nschedule = \"%s\"\nset ytics (", rec->nthreads,
+    fprintf(f, "lanes = %d\nfailstep = %d\nschedule = \"%s\"\nset ytics noenhanced (", rec->nthreads,
             rec->nsteps, rec->token);
     for (int t = 0; t < rec->nthreads; t++)
         fprintf(f, "%s\"%s\" %d", t ? ", " : "", thread(t), lane(t));

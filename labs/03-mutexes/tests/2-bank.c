@@ -365,12 +365,13 @@ static void *transfer_once(void *arg)
 }
 
 /* Three accounts of 50.  Two threads each try to move account 0's whole 50
- * (to 1 and to 2) while the test adds up the bank, under 120 schedules of
- * the kit's scheduler (the handout's "Schedules"): a thread may be stopped
- * at any lock or unlock.  Exactly one transfer can succeed; no balance may
- * go below 0; every total is 150.  Checking the funds under one holding of
- * the locks and moving under another lets both through in some schedule;
- * adding up one account at a time sees a transfer half done in another. */
+ * (to 1 and to 2) while the test adds up the bank three times, under 120
+ * schedules of the kit's scheduler (the handout's "Schedules"): a thread
+ * may be stopped at any lock or unlock.  Exactly one transfer can succeed;
+ * no balance may go below 0; every total is 150.  Checking the funds under
+ * one holding of the locks and moving under another lets both through in
+ * some schedule; adding up one account at a time sees a transfer half done
+ * in another. */
 SCHEDULE_TEST(bank_under_schedules, 4, 20, "bank_transfer, bank_total", 120)
 {
     struct bank b;
@@ -379,13 +380,16 @@ SCHEDULE_TEST(bank_under_schedules, 4, 20, "bank_transfer, bank_total", 120)
     pthread_t threads[2];
     for (int i = 0; i < 2; i++)
         ck_assert_int_eq(pthread_create(&threads[i], NULL, transfer_once, &t[i]), 0);
-    long total = bank_total(&b);
+    long total[3];
+    for (int i = 0; i < 3; i++)
+        total[i] = bank_total(&b);
     for (int i = 0; i < 2; i++)
         pthread_join(threads[i], NULL);
     long balance[3] = {bank_balance(&b, 0), bank_balance(&b, 1), bank_balance(&b, 2)};
-    ck_assert_msg(total == 150, "bank_total returned %ld while two transfers ran, expected "
-                  "150: a total must hold every account at once, so that no transfer is "
-                  "half done while it adds up", total);
+    for (int i = 0; i < 3; i++)
+        ck_assert_msg(total[i] == 150, "bank_total returned %ld while two transfers ran, "
+                      "expected 150: a total must hold every account at once, so that no "
+                      "transfer is half done while it adds up", total[i]);
     ck_assert_msg(!(t[0].status == TRANSFER_OK && t[1].status == TRANSFER_OK), "account 0 "
                   "held 50 and two threads each moved 50 out of it: both transfers returned "
                   "TRANSFER_OK, and account 0 now holds %ld. The check for funds and the move "
