@@ -57,6 +57,22 @@
 #define UNDER_SANITIZER 1
 #endif
 #endif
+/* The pass a replay line names: the one this program is. */
+#if defined(__SANITIZE_THREAD__)
+#define REPLAY_PASS " PASS=tsan"
+#elif defined(__SANITIZE_ADDRESS__)
+#define REPLAY_PASS " PASS=asan"
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define REPLAY_PASS " PASS=tsan"
+#elif __has_feature(address_sanitizer)
+#define REPLAY_PASS " PASS=asan"
+#endif
+#endif
+#ifndef REPLAY_PASS
+#define REPLAY_PASS ""
+#endif
+
 #ifdef UNDER_SANITIZER
 void __sanitizer_set_report_path(const char *path);
 enum { SAMPLE_STACKS = 0 };   /* their runtimes defer and police signal handlers */
@@ -299,8 +315,8 @@ static void schedule_ending(const struct lab_test *t, char *msg, size_t size)
     timeline_excerpt(excerpt, sizeof excerpt, 10);
     size_t used = strlen(msg);
     snprintf(msg + used, size - used, "\nThe schedule that failed (%s, %d steps), its last steps:\n%s"
-             "Replay it, with every step and a chart: make replay LAB=%.2s ONLY=%s SEED=%s",
-             r->token, r->nsteps, excerpt, LAB_NAME, t->name, r->token);
+             "Replay it, with every step and a chart: make replay LAB=%.2s ONLY=%s SEED=%s%s",
+             r->token, r->nsteps, excerpt, LAB_NAME, t->name, r->token, REPLAY_PASS);
     snprintf(path, sizeof path, "%s/%s.schedule", outdir, t->name);
     sched_save(path);
 }
@@ -526,6 +542,7 @@ int main(int argc, char **argv)
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     watch_prepare();
     sched_prepare();
+    sched_sanitizer_pass(SAMPLE_STACKS == 0);
     if (replaying)
         sched_replay(replaying, expect);
     shared = mmap(NULL, sizeof *shared, PROT_READ | PROT_WRITE,

@@ -313,3 +313,78 @@ TEST(done_callbacks_run_in_order, 3, 5, "future_add_done_callback, run_callbacks
     future_release(f);
     executor_free(ex);
 }
+
+/* ---- under the kit's scheduler ------------------------------------------ */
+
+static void *retain_then_release(void *f)
+{
+    future_retain(f);
+    future_release(f);
+    return NULL;
+}
+
+/* Two threads each take a reference to a future and let go of it while the
+ * test keeps its own, under 90 schedules of the kit's scheduler (the
+ * handout's "Schedules"): a thread may be stopped at any atomic operation.
+ * Then the test lets go of the last reference, and that must free the
+ * future: not before (a lost increment frees it under its owners' feet),
+ * not never (a lost decrement).  A count read and then written back, as two
+ * atomic operations, loses an update in some schedule. */
+static void release_it(void *f)
+{
+    future_release(f);
+}
+
+SCHEDULE_TEST(owners_under_schedules, 3, 20, "future_retain, future_release", 90)
+{
+    struct future *f = future_new(double_it, (void *)(intptr_t)1);
+    ck_assert_msg(f != NULL, "future_new returned NULL");
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        ck_assert_int_eq(pthread_create(&t[i], NULL, retain_then_release, f), 0);
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    ck_assert_msg(!comes_back_at(f, sizeof *f), "two threads each called future_retain then "
+                  "future_release on a future the test still held, and the future was freed: "
+                  "the count of owners lost an update and fell to 0 too early. Each retain and "
+                  "each release must be one atomic read-modify-write (atomic_fetch_add, "
+                  "atomic_fetch_sub), never a load then a store or an exchange");
+    ck_assert_msg(frees(release_it, f, sizeof *f), "two threads each called future_retain "
+                  "then future_release on a future the test held; the test's future_release, "
+                  "the last owner's, did not free it: the count of owners lost an update and "
+                  "stayed above 0. Each retain and each release must be one atomic "
+                  "read-modify-write (atomic_fetch_add, atomic_fetch_sub), never a load then "
+                  "a store or an exchange");
+}
+
+static void *run_future(void *f)
+{
+    future_run(f);
+    return NULL;
+}
+
+/* One thread runs a future while the test waits for its result, with no
+ * timeout, three times over, under 120 schedules: a thread may be stopped
+ * at any lock, wait, signal or atomic operation.  The test must get each
+ * result.  A waiter that says "I am listening" after the worker has looked
+ * for listeners sleeps through the result: for good, here, and the
+ * scheduler says who waits where.  (With a timeout, such a waiter would
+ * look again at its deadline and find the result: late, but no test could
+ * tell.) */
+SCHEDULE_TEST(result_under_schedules, 3, 20, "future_result, future_run, wait_done", 120)
+{
+    for (int i = 1; i <= 3; i++) {
+        struct future *f = future_new(double_it, (void *)(intptr_t)i);
+        ck_assert_msg(f != NULL, "future_new returned NULL");
+        pthread_t runner;
+        ck_assert_int_eq(pthread_create(&runner, NULL, run_future, f), 0);
+        void *value = NULL;
+        int rc = future_result(f, NO_TIMEOUT, &value, NULL);
+        pthread_join(runner, NULL);
+        ck_assert_msg(rc == RESULT_OK && (intptr_t)value == 2 * i, "the test waited in "
+                      "future_result while another thread ran the future, and got %s%s, "
+                      "expected RESULT_OK with %d", status_name(rc), rc == RESULT_OK ? " with "
+                      "another value" : "", 2 * i);
+        future_release(f);
+    }
+}

@@ -412,3 +412,32 @@ TEST(free_leaks_no_thread, 3, 10, "executor_free, executor_shutdown, future_rele
     ck_assert_msg(eventually(thread_count_is, &base, 2.0), "20 pools were freed but %d "
                   "threads are still alive: join every worker", count_threads() - base);
 }
+
+/* ---- under the kit's scheduler ------------------------------------------ */
+
+/* A pool of two workers runs two tasks submitted at once, then two more
+ * submitted as soon as the first two are done, while the workers may be on
+ * their way to sleep (no timeouts); then the test frees the pool.  Under 60
+ * schedules: a thread may be stopped at any lock, wait, signal or atomic
+ * operation.  Every task must run, and shutting down must wake and join
+ * both workers, however they were sleeping: a lost wakeup leaves a task, or
+ * a worker, waiting for good, and the scheduler says who waits where. */
+SCHEDULE_TEST(pool_under_schedules, 3, 20, "enqueue, executor_submit, worker_main, "
+              "executor_shutdown", 60)
+{
+    struct executor *ex = new_pool(2);
+    for (int round = 0; round < 2; round++) {
+        struct future *f[2];
+        for (int i = 0; i < 2; i++)
+            f[i] = submit(ex, double_it, (void *)(intptr_t)(2 * round + i));
+        for (int i = 0; i < 2; i++) {
+            void *value = NULL;
+            int rc = future_result(f[i], NO_TIMEOUT, &value, NULL);
+            ck_assert_msg(rc == RESULT_OK && (intptr_t)value == 2 * (2 * round + i), "task %d "
+                          "of a pool of 2 workers returned %s, expected RESULT_OK with %d",
+                          2 * round + i, status_name(rc), 2 * (2 * round + i));
+            future_release(f[i]);
+        }
+    }
+    executor_free(ex);
+}
