@@ -228,6 +228,7 @@ int sched_log(struct sthread *t, int flags, int other)
     *s = t->next;
     s->flags |= (uint8_t)flags;
     s->other = (uint8_t)other;
+    sched_run.now += SCHED_STEP_NS;   /* a step takes time: a waiter's deadline comes */
     s->clock_us = (uint32_t)(sched_run.now / 1000);
     s->since = t->wait_from < (uint32_t)n ? t->wait_from : (uint32_t)n;
     t->wait_from = NO_WAIT;

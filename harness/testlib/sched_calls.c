@@ -37,22 +37,39 @@ void __tsan_release(void *addr) __attribute__((weak));
 
 /* ---- spinning ---------------------------------------------------------------- */
 
-/* Before a point: is t about to repeat a look that cannot have changed? */
+/* Before a point: is t about to load again something it loaded a moment
+ * ago, which nobody has changed since?  Two such loads in a row, with no
+ * other act between (a busy-wait on a flag, an eval loop polling its
+ * flags): it is spinning. */
 static void note_look(struct sthread *t, const volatile void *addr, uint32_t version)
 {
-    bool again = t->last_addr == addr && t->last_version == version;
-    if (again && !t->spinning)
+    int i = 0;
+    while (i < SCHED_LOOKS && t->looked[i] && t->looked[i] != addr)
+        i++;
+    bool again = i < SCHED_LOOKS && t->looked[i] == addr && t->looked_version[i] == version;
+    if (!again) {
+        t->repeats = 0;
+        if (i == SCHED_LOOKS)   /* full: forget the oldest */
+            memmove(t->looked, t->looked + 1, (SCHED_LOOKS - 1) * sizeof *t->looked),
+            memmove(t->looked_version, t->looked_version + 1,
+                    (SCHED_LOOKS - 1) * sizeof *t->looked_version),
+            i = SCHED_LOOKS - 1;
+        t->looked[i] = addr;
+        t->looked_version[i] = version;
+    }
+    t->repeats = again ? t->repeats + 1 : 0;
+    bool spinning = t->repeats >= SCHED_SPIN_REPEATS;
+    if (spinning && !t->spinning)
         pct_lower(t);
-    t->spinning = again;
-    t->last_addr = addr;
-    t->last_version = version;
+    t->spinning = spinning;
 }
 
 /* t does something other than look: whatever it spun on, it has moved on. */
 static void note_act(struct sthread *t)
 {
     t->spinning = 0;
-    t->last_addr = NULL;
+    t->repeats = 0;
+    memset(t->looked, 0, sizeof t->looked);
 }
 
 /* addr changed: threads spinning on it will see something new. */
@@ -60,8 +77,9 @@ static void changed(struct sobject *o)
 {
     o->version++;
     for (int i = 0; i < sched_run.nthreads; i++)
-        if (sched_run.threads[i].last_addr == o->addr)
-            sched_run.threads[i].spinning = 0;
+        for (int k = 0; k < SCHED_LOOKS; k++)
+            if (sched_run.threads[i].looked[k] == o->addr)
+                sched_run.threads[i].spinning = 0;
 }
 
 /* ---- mutexes ------------------------------------------------------------------- */

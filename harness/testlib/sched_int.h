@@ -26,6 +26,11 @@ enum life { L_FREE, L_LIVE, L_DONE };
 /* How a condition wait ended. */
 enum { WOKE_NO, WOKE_SIGNAL, WOKE_TIMEOUT, WOKE_SPURIOUS };
 #define NO_WAIT UINT32_MAX
+/* A thread that keeps loading what it loaded a moment ago, unchanged, is
+ * spinning: how many recent loads count, and how many repeats make a spin. */
+enum { SCHED_LOOKS = 4, SCHED_SPIN_REPEATS = 2 };
+/* Virtual time a step takes (and a clock reading): a microsecond. */
+enum { SCHED_STEP_NS = 1000 };
 
 struct sthread {
     int id;
@@ -49,9 +54,9 @@ struct sthread {
     /* The strategy's view. */
     long long prio;
     int spinning;                /* its last points look like a spin-wait */
-    const volatile void *last_addr;
-    uint32_t last_version;
-    int last_op;
+    int repeats;                 /* loads in a row of something it had just seen */
+    const volatile void *looked[SCHED_LOOKS];   /* what it loaded since it last acted */
+    uint32_t looked_version[SCHED_LOOKS];
 };
 
 /* An object of the model, found by address. */

@@ -6,10 +6,11 @@
  * a pthread call: it makes the real call only once the model knows it
  * cannot block, and ThreadSanitizer still sees that real call.
  *
- * Time is virtual: nanoseconds since the run began, moved on only by the
- * scheduler (to the next deadline when nothing else can run) and by a
- * microsecond per clock reading.  So a timed wait times out at the same step
- * in every run, on a loaded machine or an idle one.
+ * Time is virtual: nanoseconds since the run began, moved on a microsecond
+ * by every step and every clock reading, and by the scheduler to the next
+ * deadline when nothing else can run.  So a timed wait times out at the same
+ * step in every run, on a loaded machine or an idle one, and a thread that
+ * runs on (a GIL's holder) lets time pass for those who wait.
  *
  * What a mutex, condition variable or barrier was initialised with is read
  * from glibc's own fields (its type, its clock, its count) the first time a
@@ -205,7 +206,7 @@ int sched_clock_gettime(clockid_t clock, struct timespec *ts)
 {
     const struct timespec *base =
         clock == CLOCK_REALTIME ? &sched_run.base_real : &sched_run.base_mono;
-    sched_run.now += 1000;   /* a reading takes time: a loop on the clock ends */
+    sched_run.now += SCHED_STEP_NS;   /* a reading takes time: a loop on the clock ends */
     long long ns = base->tv_nsec + sched_run.now;
     ts->tv_sec = base->tv_sec + (time_t)(ns / 1000000000LL);
     ts->tv_nsec = (long)(ns % 1000000000LL);

@@ -167,6 +167,20 @@ void case_spin(void)
     pthread_join(r, NULL);
 }
 
+/* ---- a spin-wait on two flags that must end: the spinner gives way ----------------- */
+static atomic_int other_flag;
+
+void case_spin_two(void)
+{
+    pthread_t r;
+    atomic_store(&flag, 0);
+    atomic_store(&other_flag, 0);
+    pthread_create(&r, NULL, raise_flag, NULL);
+    while (!atomic_load(&other_flag) && !atomic_load(&flag))
+        ;
+    pthread_join(r, NULL);
+}
+
 /* ---- a spin-wait that never ends ---------------------------------------------------- */
 void case_spin_forever(void)
 {

@@ -10,5 +10,6 @@ void case_buffer(void);
 void case_timeout(void);
 void case_spin(void);
 void case_spin_forever(void);
+void case_spin_two(void);
 
 #endif

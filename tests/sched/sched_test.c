@@ -146,7 +146,7 @@ int main(void)
     }
     const struct sched_record *r = sched_record();
     printf("The scheduler finds each bug, and its seed replays it:\n");
-    finds_and_replays("lost_update", case_lost_update, 40, 1);
+    finds_and_replays("lost_update", case_lost_update, 60, 1);
     finds_and_replays("inversion", case_inversion, 40, 2);
     check(r->verdict == SV_STUCK, "  inversion's verdict", "%d", r->verdict);
     finds_and_replays("lost_wakeup", case_lost_wakeup, 40, 2);
@@ -161,6 +161,9 @@ int main(void)
     check(st == 0, "timeout", "exit %d: a 10 s wait ends on the virtual clock", st);
     st = run("spin", case_spin, 20, NULL, NULL);
     check(st == 0, "spin", "exit %d (%d steps): a spinner gives way", st, r->nsteps);
+    st = run("spin_two", case_spin_two, 20, NULL, NULL);
+    check(st == 0, "spin_two", "exit %d (%d steps): a spinner on two flags gives way", st,
+          r->nsteps);
 
     printf("The seed decides the schedule:\n");
     unsigned long seen[20];

@@ -316,45 +316,63 @@ TEST(done_callbacks_run_in_order, 3, 5, "future_add_done_callback, run_callbacks
 
 /* ---- under the kit's scheduler ------------------------------------------ */
 
-static void *retain_then_release(void *f)
+static void *retain_it(void *f)
 {
     future_retain(f);
+    return NULL;
+}
+
+static void *release_one(void *f)
+{
     future_release(f);
     return NULL;
 }
 
-/* Two threads each take a reference to a future and let go of it while the
- * test keeps its own, under 90 schedules of the kit's scheduler (the
- * handout's "Schedules"): a thread may be stopped at any atomic operation.
- * Then the test lets go of the last reference, and that must free the
- * future: not before (a lost increment frees it under its owners' feet),
- * not never (a lost decrement).  A count read and then written back, as two
- * atomic operations, loses an update in some schedule. */
 static void release_it(void *f)
 {
     future_release(f);
 }
 
+/* Run fn(f) on two threads at once, and join them. */
+static void on_two_threads(void *(*fn)(void *), struct future *f)
+{
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        ck_assert_int_eq(pthread_create(&t[i], NULL, fn, f), 0);
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+}
+
+/* A future's owners under 90 schedules of the kit's scheduler (the
+ * handout's "Schedules"), where a thread may be stopped at any atomic
+ * operation: two threads take a reference at once, and later two threads
+ * let go of one at once, while the test keeps its own; then the test lets
+ * go of the last reference, and that must free the future: not before (a
+ * lost increment frees it under its owners' feet), not never (a lost
+ * decrement).  A count read and then written back, as two atomic
+ * operations, loses an update in some schedule. */
 SCHEDULE_TEST(owners_under_schedules, 3, 20, "future_retain, future_release", 90)
 {
     struct future *f = future_new(double_it, (void *)(intptr_t)1);
     ck_assert_msg(f != NULL, "future_new returned NULL");
-    pthread_t t[2];
-    for (int i = 0; i < 2; i++)
-        ck_assert_int_eq(pthread_create(&t[i], NULL, retain_then_release, f), 0);
-    for (int i = 0; i < 2; i++)
-        pthread_join(t[i], NULL);
-    ck_assert_msg(!comes_back_at(f, sizeof *f), "two threads each called future_retain then "
-                  "future_release on a future the test still held, and the future was freed: "
-                  "the count of owners lost an update and fell to 0 too early. Each retain and "
-                  "each release must be one atomic read-modify-write (atomic_fetch_add, "
-                  "atomic_fetch_sub), never a load then a store or an exchange");
-    ck_assert_msg(frees(release_it, f, sizeof *f), "two threads each called future_retain "
-                  "then future_release on a future the test held; the test's future_release, "
-                  "the last owner's, did not free it: the count of owners lost an update and "
-                  "stayed above 0. Each retain and each release must be one atomic "
-                  "read-modify-write (atomic_fetch_add, atomic_fetch_sub), never a load then "
-                  "a store or an exchange");
+    on_two_threads(retain_it, f);      /* 3 owners: the test and two more */
+    future_release(f);
+    future_release(f);                 /* the two let go, one at a time */
+    ck_assert_msg(!comes_back_at(f, sizeof *f), "two threads called future_retain at once "
+                  "on a future the test held, then the test released it twice, and the "
+                  "future was freed though the test still held it: the count of owners "
+                  "lost an increment. Each retain must be one atomic read-modify-write "
+                  "(atomic_fetch_add), never a load then a store or an exchange");
+    future_retain(f);
+    future_retain(f);                  /* 3 owners again, one at a time */
+    on_two_threads(release_one, f);    /* two let go at once */
+    ck_assert_msg(!comes_back_at(f, sizeof *f), "the test retained a future twice, two threads "
+                  "released it at once, and it was freed though the test still held it");
+    ck_assert_msg(frees(release_it, f, sizeof *f), "the test retained a future twice and two "
+                  "threads released it at once; the test's own future_release, the last "
+                  "owner's, did not free it: the count of owners lost a decrement. Each "
+                  "release must be one atomic read-modify-write (atomic_fetch_sub) whose "
+                  "result says who was last");
 }
 
 static void *run_future(void *f)
