@@ -51,7 +51,7 @@ lab_hidden_tests  = $(if $(REFERENCE),$(wildcard $(REFERENCE)/$(1)/tests/*.c))
 # Visible and hidden files may share a name (a Part's), so their objects
 # live in tests/ and hidden/.
 # The tracker's objects are the same for every lab: built once per variant.
-common_kit_objects = $(addprefix $(KIT_BUILD)/common/$(1)/,reap.o watch.o diagnose.o sanitizer.o sched_wraps.o timeline.o) \
+common_kit_objects = $(addprefix $(KIT_BUILD)/common/$(1)/,$(TRACKER_OBJECTS) sched_client.o timeline.o) \
                      $(sched_objects)
 lab_kit_objects   = $(addprefix $(KIT_BUILD)/$(1)/$(2)/,runner.o \
                       $(patsubst labs/$(1)/%.c,%.o,$(call lab_visible_tests,$(1))) \
@@ -61,17 +61,18 @@ lab_includes      = -Iharness/testlib -Ilabs/$(1) $(if $(wildcard labs/$(1)/supp
 lab_headers       = $(wildcard labs/$(1)/*.h labs/$(1)/support/*.h) harness/testlib/lab_test.h harness/testlib/testkit.h harness/testlib/todo.h harness/testlib/clock.h
 lab_test_headers  = $(call lab_headers,$(1)) $(wildcard labs/$(1)/tests/*.h)
 
-# The pthread calls watch.c tracks.  --wrap=F sends every call to F from the
-# objects of the link (the student's, the tests', the kit's) to __wrap_F,
-# which calls the real one as __real_F; calls inside shared libraries (libc,
-# Check, a sanitizer's runtime) are left alone.  Under a sanitizer __real_F
-# is its interceptor, so both see every call.
+# The calls the tracker sees (harness/testlib/intercept.c).  --wrap=F sends
+# every call to F from the objects of the link (the student's, the tests',
+# the kit's) to __wrap_F, which hands it to the tracker around the real one,
+# __real_F; calls inside shared libraries (libc, Check, a sanitizer's
+# runtime) are left alone.  Under a sanitizer __real_F is its interceptor, so
+# both see every call.
 WATCHED_CALLS := pthread_create pthread_join pthread_exit pthread_mutex_init \
   pthread_mutex_destroy pthread_mutex_lock pthread_mutex_trylock pthread_mutex_timedlock \
   pthread_mutex_unlock pthread_cond_wait pthread_cond_timedwait pthread_cond_signal \
   pthread_cond_broadcast pthread_barrier_wait sem_wait sem_timedwait nanosleep \
   clock_nanosleep usleep sleep fork
-# The scheduler's points beyond those (sched_wraps.c): a post, a yield, a clock reading.
+# The scheduler's points beyond those: a post, a yield, a clock reading.
 WATCHED_CALLS += sem_post sched_yield clock_gettime
 # And Check's failed-check call, so the runner snapshots the threads first;
 # and its passing-check call, which the scheduler must not take for the
@@ -108,17 +109,21 @@ $(KIT_BUILD)/$(1)/$(2)/hidden/%.o: $(REFERENCE)/$(1)/tests/%.c $(call lab_test_h
 endif
 endef
 
+# The tracker and its diagnosis, the same for every lab: the interception
+# (intercept.c) and its client the tracker (track.c), the watcher's policy
+# (watcher.c), the snapshot (snapshot.c), the record both sides share
+# (record.c), and the words (diagnose.c, sanitizer.c).
+TRACKER_OBJECTS := reap.o intercept.o track.o watcher.o snapshot.o record.o diagnose.o sanitizer.o
+TRACKER_HEADERS := $(addprefix harness/testlib/,intercept.h track.h watch.h snapshot.h record.h \
+                     diagnose.h sanitizer.h reap.h testkit.h)
+
 # $(call common_objects,VARIANT,FLAGS): the tracker's objects, which no lab changes.
 define common_objects
 $(KIT_BUILD)/common/$(1)/reap.o: harness/testlib/reap.c harness/testlib/reap.h harness/testlib/testkit.h
 	@mkdir -p $$(@D)
 	@echo "  CC (kit) $$@"
 	@$$(CC) $(BASE_CFLAGS) $(2) -Iharness/testlib -c $$< -o $$@
-$(KIT_BUILD)/common/$(1)/watch.o: harness/testlib/watch.c harness/testlib/watch.h harness/testlib/scheduler.h
-	@mkdir -p $$(@D)
-	@echo "  CC (kit) $$@"
-	@$$(CC) $(BASE_CFLAGS) $(2) -Iharness/testlib -c $$< -o $$@
-$(KIT_BUILD)/common/$(1)/diagnose.o: harness/testlib/diagnose.c harness/testlib/diagnose.h
+$(KIT_BUILD)/common/$(1)/%.o: harness/testlib/%.c $(TRACKER_HEADERS)
 	@mkdir -p $$(@D)
 	@echo "  CC (kit) $$@"
 	@$$(CC) $(BASE_CFLAGS) $(2) -Iharness/testlib -DKIT_ROOT='"$(CURDIR)"' -c $$< -o $$@
@@ -130,7 +135,7 @@ $(KIT_BUILD)/common/$(1)/timeline.o: harness/testlib/timeline.c harness/testlib/
 	@mkdir -p $$(@D)
 	@echo "  CC (kit) $$@"
 	@$$(CC) $(BASE_CFLAGS) $(2) -Iharness/testlib -DKIT_ROOT='"$(CURDIR)"' -c $$< -o $$@
-$(KIT_BUILD)/common/$(1)/sched_wraps.o: harness/testlib/sched_wraps.c harness/testlib/scheduler.h harness/testlib/sched_record.h
+$(KIT_BUILD)/common/$(1)/sched_client.o: harness/testlib/sched_client.c harness/testlib/scheduler.h harness/testlib/sched_record.h harness/testlib/intercept.h
 	@mkdir -p $$(@D)
 	@echo "  CC (kit) $$@"
 	@$$(CC) $(BASE_CFLAGS) $(2) -Iharness/testlib -c $$< -o $$@

@@ -542,6 +542,8 @@ int main(int argc, char **argv)
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     watch_prepare();
     sched_prepare();
+    if (!sched_attach())
+        fprintf(stderr, "runner: the scheduler could not attach to the interception layer\n");
     sched_sanitizer_pass(SAMPLE_STACKS == 0);
     if (replaying)
         sched_replay(replaying, expect);

@@ -353,41 +353,29 @@ void sched_end(void)
     sched_run.budget = 0;
 }
 
-/* The thread's start routine, under control: wait to be chosen, run, end. */
-static void *trampoline(void *arg)
-{
-    struct sthread *t = arg;
-    self = t;
-    await_baton(t);
-    sched_log(t, 0, 0);
-    void *result = t->fn(t->arg);
-    sched_exit(result);
-}
-
 /* The thread's last step: it ends, its joiners may proceed, and the baton
  * goes on without it. */
-static void finish(struct sthread *t)
+void sched_thread_end(void)
 {
+    struct sthread *t = self;
+    if (!t || t->life != L_LIVE || !sched_run.on)
+        return;
     sched_point(t, OP_EXIT, NULL, NULL, NULL, NULL, 0);
-    sched_log(t, 0, 0);
+    sched_log(t, 0, SCHED_NOBODY);
     t->life = L_DONE;
+    self = NULL;
     sched_leave(t);
 }
 
-_Noreturn void __real_pthread_exit(void *);
-int __real_pthread_create(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
-
-_Noreturn void sched_exit(void *result)
+/* In a new thread, before its function: wait to be chosen for its start. */
+void sched_thread_begin(struct sthread *t)
 {
-    struct sthread *t = self;
-    if (t && t->life == L_LIVE && sched_run.on)
-        finish(t);
-    self = NULL;
-    __real_pthread_exit(result);
+    self = t;
+    await_baton(t);
+    sched_log(t, 0, SCHED_NOBODY);
 }
 
-int sched_create(pthread_t *handle, const pthread_attr_t *attr, void *(*fn)(void *), void *arg,
-                 void *at)
+struct sthread *sched_create_begin(void *(*fn)(void *), void *at)
 {
     struct sthread *t = self;
     sched_point(t, OP_CREATE, NULL, NULL, at, NULL, 0);
@@ -397,25 +385,28 @@ int sched_create(pthread_t *handle, const pthread_attr_t *attr, void *(*fn)(void
     memset(c, 0, sizeof *c);
     c->id = sched_run.nthreads;
     c->life = L_LIVE;
-    c->fn = fn;
-    c->arg = arg;
     c->until = -1;
     c->prio = pct_new_priority();
     c->next.thread = (uint8_t)c->id;
     c->next.op = OP_START;
     c->next.at = relative((void *)fn, false);
     c->wait_from = NO_WAIT;
-    int err = __real_pthread_create(handle, attr, trampoline, c);
-    if (err) {
-        sched_log(t, SF_FAILED, 0);
-        return err;
-    }
-    c->handle = *handle;
     sched_rec->threads[c->id] = (struct sched_thread_info){relative((void *)fn, false),
                                                            relative(at, true), t->id};
+    return c;
+}
+
+void sched_create_end(struct sthread *c, int err, pthread_t handle)
+{
+    struct sthread *t = self;
+    if (err) {   /* no thread: it never counted */
+        c->life = L_FREE;
+        sched_log(t, SF_FAILED, SCHED_NOBODY);
+        return;
+    }
+    c->handle = handle;
     sched_rec->nthreads = ++sched_run.nthreads;
     sched_log(t, 0, c->id);
-    return 0;
 }
 
 void sched_budget(int steps)

@@ -29,7 +29,6 @@ _Static_assert(SCHED_ATOMIC_LOAD == OP_LOAD && SCHED_ATOMIC_STORE == OP_STORE &&
 int __real_pthread_mutex_lock(pthread_mutex_t *);
 int __real_pthread_mutex_trylock(pthread_mutex_t *);
 int __real_pthread_mutex_unlock(pthread_mutex_t *);
-int __real_pthread_join(pthread_t, void **);
 int __real_sem_post(sem_t *);
 pid_t __real_fork(void);
 void __tsan_acquire(void *addr) __attribute__((weak));
@@ -235,7 +234,7 @@ int sched_cond_broadcast(pthread_cond_t *cond, void *at)
 
 /* ---- threads ------------------------------------------------------------------------ */
 
-int sched_join(pthread_t handle, void **result, void *at)
+void sched_join_wait(pthread_t handle, void *at)
 {
     struct sthread *t = sched_self();
     int target = -1;
@@ -243,13 +242,12 @@ int sched_join(pthread_t handle, void **result, void *at)
         if (!sched_run.threads[i].joined && pthread_equal(sched_run.threads[i].handle, handle))
             target = i;
     if (target < 0)   /* not one of this run's threads */
-        return __real_pthread_join(handle, result);
+        return;
     note_act(t);
     t->join_target = target;
     sched_point(t, OP_JOIN, NULL, NULL, at, NULL, 0);
     sched_run.threads[target].joined = 1;
     sched_log(t, 0, target);
-    return __real_pthread_join(handle, result);   /* it has ended: a moment at most */
 }
 
 int sched_fork(void *at)
@@ -335,11 +333,6 @@ int sched_sleep(long long ns, void *at)
     t->until = -1;
     sched_log(t, 0, SCHED_NOBODY);
     return 0;
-}
-
-int sched_sleep_until(clockid_t clock, const struct timespec *deadline, void *at)
-{
-    return sched_sleep(model_virtual(clock, deadline) - sched_run.now, at);
 }
 
 void sched_settle(void)

@@ -61,6 +61,8 @@ static int run_one(const char *token, int index, void (*body)(void))
 
 void sched_explore(const char *test, int schedules, void (*body)(void))
 {
+    if (!sched_rec)
+        ck_abort_msg("the kit's scheduler was not prepared (sched_prepare)");
     char token[SCHED_TOKEN];
     if (*replay_token) {
         int depth, horizon;

@@ -6,6 +6,7 @@
  *   sched_pct.c    the strategy: PCT's priorities and change points, the seed
  *   sched_calls.c  each controlled pthread call, built from the three above
  *   sched_explore.c  a test's list of schedules, and replay
+ *   sched_client.c   the interception layer's calls, handed to sched_calls.c
  * Only the thread holding the baton touches this state, so none of it needs
  * a lock; the baton's hand-over (a futex word) orders it.  These files are
  * compiled without any sanitizer, so ThreadSanitizer never sees the baton

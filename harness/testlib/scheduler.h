@@ -11,10 +11,11 @@
  * Three users:
  *  - a test: SCHEDULE_TEST (lab_test.h) runs its body once per schedule of
  *    a fixed list, through sched_explore;
- *  - the interception layer: while sched_controls() is true for the calling
- *    thread, each intercepted pthread call is handed to sched_<call> below
- *    instead of the real one, and the atomic shim (sched_atomic.h) calls
- *    sched_atomic before each atomic operation;
+ *  - the interception layer (intercept.h), whose second client the
+ *    scheduler is (sched_client.c): while sched_controls() is true for the
+ *    calling thread, each intercepted call goes to sched_<call> below; and
+ *    the atomic shim (sched_atomic.h), which calls sched_atomic before each
+ *    atomic operation;
  *  - the runner: sched_prepare, sched_replay, and the record
  *    (sched_record.h).
  */
@@ -59,12 +60,20 @@ bool sched_controls(void);
  * are real, and no steps. */
 void sched_aside(bool aside);
 
+/* A thread's start and end (the interception layer's IC_CREATE, IC_BEGIN,
+ * IC_END): the creator announces the new thread and gets its record, then
+ * says whether pthread_create made it; the new thread waits in
+ * sched_thread_begin to be chosen, and its last step is sched_thread_end. */
+struct sthread;
+struct sthread *sched_create_begin(void *(*fn)(void *), void *at);
+void sched_create_end(struct sthread *t, int err, pthread_t handle);
+void sched_thread_begin(struct sthread *t);
+void sched_thread_end(void);
+
 /* The controlled calls: same contract as the real ones; `at` is the
  * caller's return address (where the timeline says the call was). */
-int sched_create(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void *), void *arg,
-                 void *at);
-int sched_join(pthread_t t, void **result, void *at);
-_Noreturn void sched_exit(void *result);
+/* A join: wait (in the model) until thread t has ended; the caller joins. */
+void sched_join_wait(pthread_t t, void *at);
 int sched_mutex_lock(pthread_mutex_t *m, void *at);
 int sched_mutex_trylock(pthread_mutex_t *m, void *at);
 int sched_mutex_timedlock(pthread_mutex_t *m, const struct timespec *deadline, void *at);
@@ -79,8 +88,6 @@ int sched_sem_wait(sem_t *s, const struct timespec *deadline, void *at);
 int sched_sem_post(sem_t *s, void *at);
 /* A sleep of `ns` nanoseconds on the virtual clock (nanosleep, usleep, ...). */
 int sched_sleep(long long ns, void *at);
-/* clock_nanosleep's absolute form: until `deadline` on `clock`. */
-int sched_sleep_until(clockid_t clock, const struct timespec *deadline, void *at);
 int sched_yield_now(void *at);
 /* The virtual clock, for clock_gettime from a controlled thread. */
 int sched_clock_gettime(clockid_t clock, struct timespec *ts);
@@ -91,6 +98,10 @@ int sched_fork(void *at);
 /* Before every atomic operation of the code under test (sched_atomic.h):
  * a point where another thread may run.  kind: OP_LOAD, OP_STORE, OP_RMW. */
 void sched_atomic(volatile const void *p, int kind, const char *fn, const char *file, int line);
+
+/* Become the interception layer's second client (sched_client.c); false if
+ * it has no room. */
+bool sched_attach(void);
 
 /* ---- for the runner --------------------------------------------------------- */
 

@@ -1,12 +1,14 @@
 /*
- * watch.h - the thread tracker inside a test's own process (watch.c).
+ * watch.h - what the runner asks of the tracker inside a test's own process.
  *
- * Every pthread call the student's objects and the tests make reaches
- * watch.c first (lab.mk links them with the linker's --wrap), so the tracker
- * knows for each thread what it waits for, since when and from where, and
- * for each mutex who holds it.  A watcher thread stops the test, writing a
- * snapshot of all of it, when every thread waits for good (stuck) or when
- * the test's time is up.  diagnose.c turns the snapshot into words.
+ * Every call the student's objects and the tests make to a function of
+ * lab.mk's WATCHED_CALLS reaches intercept.c first, which hands it to the
+ * tracker (track.c): so the tracker knows for each thread what it waits
+ * for, since when and from where, and for each mutex who holds it.  A
+ * watcher thread (watcher.c) stops the test, writing a snapshot (snapshot.c,
+ * record.h), when every thread waits for good (stuck), a mutex wait can
+ * never end (deadlock), or the test's time is up.  diagnose.c turns the
+ * snapshot into words.
  */
 #ifndef WATCH_H
 #define WATCH_H

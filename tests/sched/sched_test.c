@@ -128,6 +128,7 @@ static void dump(const char *token)
 int main(void)
 {
     sched_prepare();
+    sched_attach();
     if (getenv("SCHED_RATE")) {   /* SCHED_RATE="case pct2-6": failures in 200 seeds */
         char name[64], prefix[32];
         sscanf(getenv("SCHED_RATE"), "%63s %31s", name, prefix);

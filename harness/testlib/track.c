@@ -1,0 +1,432 @@
+/*
+ * track.c - the tracker: keeps the tables of track.h up to date from every
+ * intercepted call (it is intercept.h's first client).
+ *
+ * The cost on an uncontended lock is a hash lookup and a few relaxed
+ * stores.  Nothing here takes a lock: a lock of ours would order every
+ * thread that calls in, for ThreadSanitizer too.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "intercept.h"
+#include "track.h"
+
+struct tables *tables;
+_Thread_local struct slot *me;
+
+long track_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long)ts.tv_sec * 1000000000L + ts.tv_nsec;
+}
+
+uintptr_t track_key(const void *p)
+{
+    return p ? (uintptr_t)p ^ (uintptr_t)0xA5A5A5A5A5A5A5A5u : 0;
+}
+
+int track_slot_count(void)
+{
+    int n = tables ? atomic_load_explicit(&tables->nslots, RELAXED) : 0;
+    return n < REC_THREADS ? n : REC_THREADS;
+}
+
+/* The calling thread's record, or NULL (and a note) for one we did not start. */
+static struct slot *self_slot(void)
+{
+    struct slot *s = me;
+    if (!s && tables)
+        atomic_store_explicit(&tables->untracked, 1, RELAXED);
+    return s;
+}
+
+static void block(struct slot *s, int wait, uintptr_t object, void *at, int timed)
+{
+    atomic_store_explicit(&s->object, object, RELAXED);
+    atomic_store_explicit(&s->at, at, RELAXED);
+    atomic_store_explicit(&s->timed, timed, RELAXED);
+    atomic_store_explicit(&s->since_ns, track_now_ns(), RELAXED);
+    atomic_fetch_add_explicit(&s->progress, 1, RELAXED);
+    atomic_store_explicit(&s->wait, wait, RELAXED);
+}
+
+static void unblock(struct slot *s)
+{
+    atomic_store_explicit(&s->wait, WAIT_RUNNING, RELAXED);
+    atomic_fetch_add_explicit(&s->progress, 1, RELAXED);
+}
+
+/* ---- mutexes and condition variables, by key ------------------------------------ */
+
+/* Open addressing keyed by key; a full table stops recording new keys. */
+#define TABLE_FIND(table, size, key_, insert)                                   \
+    do {                                                                        \
+        uintptr_t want = (key_);                                                \
+        uintptr_t h = (want >> 4) * 0x9E3779B97F4A7C15u;                        \
+        for (size_t i = 0, j = h % (size); i < 64; i++, j = (j + 1) % (size)) { \
+            uintptr_t k = atomic_load_explicit(&(table)[j].key, RELAXED);       \
+            if (k == want)                                                      \
+                return &(table)[j];                                             \
+            if (k == 0) {                                                       \
+                if (!(insert))                                                  \
+                    return NULL;                                                \
+                uintptr_t expected = 0;                                         \
+                if (atomic_compare_exchange_strong_explicit(&(table)[j].key,    \
+                        &expected, want, RELAXED, RELAXED) ||                   \
+                    expected == want)                                           \
+                    return &(table)[j];                                         \
+            }                                                                   \
+        }                                                                       \
+        return NULL;                                                            \
+    } while (0)
+
+static struct lockrec *lock_rec(uintptr_t key, int insert) { TABLE_FIND(tables->locks, REC_LOCKS, key, insert); }
+static struct condrec *cond_rec(uintptr_t key, int insert) { TABLE_FIND(tables->conds, REC_CONDS, key, insert); }
+
+static void took(uintptr_t key, struct slot *s, void *at)
+{
+    struct lockrec *r = lock_rec(key, 1);
+    if (!r)
+        return;
+    if (atomic_load_explicit(&r->holder, RELAXED) == atomic_load_explicit(&s->number, RELAXED)) {
+        atomic_fetch_add_explicit(&r->count, 1, RELAXED);
+        return;
+    }
+    atomic_store_explicit(&r->at, at, RELAXED);
+    atomic_store_explicit(&r->since_ns, track_now_ns(), RELAXED);
+    atomic_store_explicit(&r->count, 1, RELAXED);
+    atomic_store_explicit(&r->holder, atomic_load_explicit(&s->number, RELAXED), RELAXED);
+}
+
+static void released(uintptr_t key)
+{
+    struct lockrec *r = lock_rec(key, 0);
+    if (r && atomic_load_explicit(&r->holder, RELAXED) &&
+        atomic_fetch_sub_explicit(&r->count, 1, RELAXED) <= 1)
+        atomic_store_explicit(&r->holder, 0, RELAXED);
+}
+
+/* A fresh or destroyed mutex is held by nobody, whatever was there before. */
+static void forget(uintptr_t key)
+{
+    struct lockrec *r = lock_rec(key, 0);
+    if (r)
+        atomic_store_explicit(&r->holder, 0, RELAXED);
+}
+
+bool track_holds_a_lock(int number)
+{
+    for (size_t i = 0; i < REC_LOCKS; i++)
+        if (atomic_load_explicit(&tables->locks[i].key, RELAXED) &&
+            atomic_load_explicit(&tables->locks[i].holder, RELAXED) == number)
+            return true;
+    return false;
+}
+
+/* A timed wait that timed out while its deadline is still ahead on
+ * CLOCK_MONOTONIC, and is a monotonic-sized number (far below the realtime
+ * clock's): the condition variable is on CLOCK_REALTIME (the default) but
+ * the deadline was computed on CLOCK_MONOTONIC, so every wait ends at once.
+ * Noted once, for the report; it looks like a spurious wakeup otherwise. */
+static void check_clock(const struct timespec *deadline, void *at)
+{
+    struct timespec mono, real;
+    clock_gettime(CLOCK_MONOTONIC, &mono);
+    clock_gettime(CLOCK_REALTIME, &real);
+    long d = (long)deadline->tv_sec * 1000000000L + deadline->tv_nsec;
+    long m = (long)mono.tv_sec * 1000000000L + mono.tv_nsec;
+    long r = (long)real.tv_sec * 1000000000L + real.tv_nsec;
+    if (d > m && d < r / 2 && !atomic_load_explicit(&tables->wrong_clock_at, RELAXED)) {
+        atomic_store_explicit(&tables->wrong_clock_early_ns, d - m, RELAXED);
+        atomic_store_explicit(&tables->wrong_clock_at, at, RELAXED);
+    }
+}
+
+static void woke(uintptr_t key, int kind, void *at)
+{
+    struct slot *s = self_slot();
+    struct condrec *r = s ? cond_rec(key, 1) : NULL;
+    if (!r)
+        return;
+    atomic_fetch_add_explicit(&s->progress, 1, RELAXED);
+    atomic_store_explicit(&r->last_waiters, atomic_load_explicit(&r->waiters, RELAXED), RELAXED);
+    atomic_store_explicit(&r->last_at, at, RELAXED);
+    atomic_store_explicit(&r->last_ns, track_now_ns(), RELAXED);
+    atomic_store_explicit(&r->last_kind, kind, RELAXED);
+    atomic_fetch_add_explicit(&r->wakes, 1, RELAXED);
+}
+
+/* ---- threads ---------------------------------------------------------------------- */
+
+/* A record for a new thread: a fresh one, or a joined thread's that is not
+ * evidence (holds no lock).  Claimed with atomics, not a lock. */
+static struct slot *new_slot(void)
+{
+    struct slot *s = NULL;
+    int i = atomic_fetch_add_explicit(&tables->nslots, 1, RELAXED);
+    if (i < REC_THREADS) {
+        s = &tables->slots[i];
+    } else {
+        for (i = 1; i < REC_THREADS && !s; i++) {
+            int joined = USE_JOINED;
+            if (!track_holds_a_lock(atomic_load_explicit(&tables->slots[i].number, RELAXED)) &&
+                atomic_compare_exchange_strong_explicit(&tables->slots[i].use, &joined, USE_FREE,
+                                                        RELAXED, RELAXED))
+                s = &tables->slots[i];
+        }
+    }
+    if (s) {
+        atomic_store_explicit(&s->tid, 0, RELAXED);
+        atomic_store_explicit(&s->wait, WAIT_RUNNING, RELAXED);
+        atomic_store_explicit(&s->timed, 0, RELAXED);
+        atomic_store_explicit(&s->object, 0, RELAXED);
+        atomic_store_explicit(&s->aux, 0, RELAXED);
+        atomic_store_explicit(&s->at, NULL, RELAXED);
+        atomic_store_explicit(&s->join_target, 0, RELAXED);
+        atomic_store_explicit(&s->handle, 0, RELAXED);
+        atomic_store_explicit(&s->sampled, 0, RELAXED);
+        atomic_store_explicit(&s->number,
+                              atomic_fetch_add_explicit(&tables->next_number, 1, RELAXED) + 1,
+                              RELAXED);
+        atomic_store_explicit(&s->use, USE_STARTING, RELAXED);
+    }
+    return s;
+}
+
+/* The calling thread is s from now on. */
+static void become(struct slot *s)
+{
+    me = s;
+    atomic_store_explicit(&s->handle, (unsigned long)pthread_self(), RELAXED);
+    atomic_store_explicit(&s->tid, (pid_t)syscall(SYS_gettid), RELAXED);
+    atomic_store_explicit(&s->use, USE_LIVE, RELAXED);
+}
+
+static int number_of(pthread_t t)
+{
+    for (int i = track_slot_count() - 1; i >= 0; i--) {
+        struct slot *s = &tables->slots[i];
+        int use = atomic_load_explicit(&s->use, RELAXED);
+        if (use != USE_FREE && use != USE_JOINED &&
+            atomic_load_explicit(&s->handle, RELAXED) == (unsigned long)t)
+            return atomic_load_explicit(&s->number, RELAXED);
+    }
+    return 0;
+}
+
+/* ---- the client: a hook for each kind of call ------------------------------------- */
+
+/* A thread about to start, and who starts it. */
+static int on_create(struct icall *c, int index)
+{
+    struct slot *parent = self_slot();
+    struct slot *s = parent ? new_slot() : NULL;
+    if (!s && parent)
+        atomic_store_explicit(&tables->untracked, 1, RELAXED);
+    c->token[index] = s;
+    if (s) {
+        atomic_store_explicit(&s->start, (void *)c->start, RELAXED);
+        atomic_store_explicit(&s->created_at, c->at, RELAXED);
+        atomic_fetch_add_explicit(&parent->progress, 1, RELAXED);
+    }
+    return INTERCEPT_CALL;
+}
+
+static void created(struct icall *c, int index)
+{
+    struct slot *s = c->token[index];
+    if (!s)
+        return;
+    if (c->result == 0)
+        atomic_store_explicit(&s->handle, (unsigned long)c->thread, RELAXED);
+    else
+        atomic_store_explicit(&s->use, USE_JOINED, RELAXED);
+}
+
+static int on_begin(struct icall *c, int index)
+{
+    if (c->token[index])
+        become(c->token[index]);
+    return INTERCEPT_CALL;
+}
+
+static int on_end(struct icall *c, int index)
+{
+    (void)c, (void)index;
+    if (me) {
+        atomic_fetch_add_explicit(&me->progress, 1, RELAXED);
+        atomic_store_explicit(&me->use, USE_FINISHED, RELAXED);
+    }
+    return INTERCEPT_CALL;
+}
+
+static int on_join(struct icall *c, int index)
+{
+    (void)index;
+    struct slot *s = self_slot();
+    if (s) {
+        atomic_store_explicit(&s->join_target, number_of(c->thread), RELAXED);
+        block(s, WAIT_JOIN, 0, c->at, 0);
+    }
+    return INTERCEPT_CALL;
+}
+
+static void joined(struct icall *c, int index)
+{
+    (void)index;
+    struct slot *s = me;
+    if (!s)
+        return;
+    unblock(s);
+    int target = atomic_load_explicit(&s->join_target, RELAXED);
+    if (c->result != 0 || !target)
+        return;
+    for (int i = 0; i < track_slot_count(); i++)
+        if (atomic_load_explicit(&tables->slots[i].number, RELAXED) == target)
+            atomic_store_explicit(&tables->slots[i].use, USE_JOINED, RELAXED);
+}
+
+static int on_fresh_mutex(struct icall *c, int index)
+{
+    (void)index;
+    forget(track_key(c->object));
+    return INTERCEPT_CALL;
+}
+
+/* Always the real lock, never a trylock first: ThreadSanitizer learns lock
+ * order only from blocking locks, so a trylock that succeeds would hide a
+ * lock-order inversion from it.  A wait noted here for an uncontended lock
+ * is harmless: the watcher only counts threads asleep in the kernel, steady
+ * for a while. */
+static int on_lock(struct icall *c, int index)
+{
+    (void)index;
+    struct slot *s = self_slot();
+    if (s)
+        block(s, WAIT_MUTEX, track_key(c->object), c->at, c->kind == IC_TIMEDLOCK);
+    return INTERCEPT_CALL;
+}
+
+static void locked(struct icall *c, int index)
+{
+    (void)index;
+    struct slot *s = me;
+    if (!s)
+        return;
+    if (c->kind != IC_TRYLOCK)
+        unblock(s);
+    if (c->result == 0 || c->result == EOWNERDEAD)
+        took(track_key(c->object), s, c->at);
+}
+
+static int on_unlock(struct icall *c, int index)
+{
+    (void)index;
+    if (self_slot())
+        released(track_key(c->object));
+    return INTERCEPT_CALL;
+}
+
+/* The wait gives the mutex up, and takes it back after. */
+static int on_cond_wait(struct icall *c, int index)
+{
+    (void)index;
+    struct slot *s = self_slot();
+    if (!s)
+        return INTERCEPT_CALL;
+    struct condrec *r = cond_rec(track_key(c->object), 1);
+    if (r)
+        atomic_fetch_add_explicit(&r->waiters, 1, RELAXED);
+    atomic_store_explicit(&s->aux, track_key(c->mutex), RELAXED);
+    released(track_key(c->mutex));
+    block(s, WAIT_COND, track_key(c->object), c->at, c->kind == IC_COND_TIMEDWAIT);
+    return INTERCEPT_CALL;
+}
+
+static void cond_waited(struct icall *c, int index)
+{
+    (void)index;
+    struct slot *s = me;
+    if (!s)
+        return;
+    struct condrec *r = cond_rec(track_key(c->object), 0);
+    unblock(s);
+    if (r)
+        atomic_fetch_sub_explicit(&r->waiters, 1, RELAXED);
+    took(track_key(c->mutex), s, c->at);
+    if (c->result == ETIMEDOUT && c->deadline)
+        check_clock(c->deadline, c->at);
+}
+
+static int on_signal(struct icall *c, int index)
+{
+    (void)index;
+    woke(track_key(c->object), c->kind == IC_SIGNAL ? SIGNAL_ONE : SIGNAL_ALL, c->at);
+    return INTERCEPT_CALL;
+}
+
+/* Barriers, semaphores and sleeps: note the wait, call, un-note. */
+static int on_wait(struct icall *c, int index)
+{
+    (void)index;
+    struct slot *s = self_slot();
+    if (!s)
+        return INTERCEPT_CALL;
+    if (c->kind == IC_SLEEP)
+        block(s, WAIT_SLEEP, 0, c->at, 1);
+    else if (c->kind == IC_BARRIER_WAIT)
+        block(s, WAIT_BARRIER, track_key(c->object), c->at, 0);
+    else
+        block(s, WAIT_SEM, track_key(c->object), c->at, c->kind == IC_SEM_TIMEDWAIT);
+    return INTERCEPT_CALL;
+}
+
+static void waited(struct icall *c, int index)
+{
+    (void)c, (void)index;
+    if (me)
+        unblock(me);
+}
+
+static void forked(struct icall *c, int index)
+{
+    (void)index;
+    if (c->result > 0)   /* a process we cannot see may wake ours */
+        atomic_store_explicit(&tables->forked, 1, RELAXED);
+}
+
+static const struct intercept_client tracker = {
+    .before = {[IC_CREATE] = on_create, [IC_BEGIN] = on_begin, [IC_END] = on_end,
+               [IC_JOIN] = on_join, [IC_MUTEX_INIT] = on_fresh_mutex,
+               [IC_MUTEX_DESTROY] = on_fresh_mutex, [IC_LOCK] = on_lock,
+               [IC_TIMEDLOCK] = on_lock, [IC_UNLOCK] = on_unlock,
+               [IC_COND_WAIT] = on_cond_wait, [IC_COND_TIMEDWAIT] = on_cond_wait,
+               [IC_SIGNAL] = on_signal, [IC_BROADCAST] = on_signal,
+               [IC_BARRIER_WAIT] = on_wait, [IC_SEM_WAIT] = on_wait,
+               [IC_SEM_TIMEDWAIT] = on_wait, [IC_SLEEP] = on_wait},
+    .after = {[IC_CREATE] = created, [IC_JOIN] = joined, [IC_LOCK] = locked,
+              [IC_TIMEDLOCK] = locked, [IC_TRYLOCK] = locked, [IC_COND_WAIT] = cond_waited,
+              [IC_COND_TIMEDWAIT] = cond_waited, [IC_BARRIER_WAIT] = waited,
+              [IC_SEM_WAIT] = waited, [IC_SEM_TIMEDWAIT] = waited, [IC_SLEEP] = waited,
+              [IC_FORK] = forked},
+};
+
+bool track_start(void)
+{
+    /* Private: a forked child tracks itself in its own copy. */
+    struct tables *t = mmap(NULL, sizeof *t, PROT_READ | PROT_WRITE,
+                            MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    int index;
+    if (t == MAP_FAILED || !intercept_register(&tracker, &index))
+        return false;
+    tables = t;
+    struct slot *s = new_slot();
+    become(s);
+    return true;
+}
