@@ -70,7 +70,7 @@ static void *get_after_gate(void *arg)
     return NULL;
 }
 
-TEST(lazy_makes_exactly_once_under_8_threads, 12, 20, "lazy_get")
+TEST(lazy_makes_exactly_once_under_8_threads, 9, 20, "lazy_get")
 {
     for (int round = 0; round < LAZY_ROUNDS; round++) {
         struct maker mk = {.lock = PTHREAD_MUTEX_INITIALIZER};

@@ -112,7 +112,7 @@ static void *move_ones(void *p)
     return NULL;
 }
 
-TEST(opposite_transfers_do_not_deadlock, 7, 15, "bank_transfer, lock_pair")
+TEST(opposite_transfers_do_not_deadlock, 5, 15, "bank_transfer, lock_pair")
 {
     /* Half the threads move money 0 -> 1, half 1 -> 0, as fast as they can.
      * If each transfer locks `from` then `to`, one thread holds 0 and waits
@@ -203,7 +203,7 @@ static void start_random_movers(struct random_mover *movers, pthread_t *threads,
     }
 }
 
-TEST(total_conserved_under_random_transfers, 5, 15, "bank_transfer")
+TEST(total_conserved_under_random_transfers, 4, 15, "bank_transfer")
 {
     /* 8 threads, 6 accounts of 100, random amounts up to 150: many transfers
      * are refused, and two threads often drain the same account at once. */

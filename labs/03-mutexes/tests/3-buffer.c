@@ -97,7 +97,7 @@ TEST(put_waits_for_get, 3, 10, "buffer_put, buffer_get")
     buffer_destroy(&b);
 }
 
-TEST(woken_waiters_check_again, 7, 10, "buffer_get, buffer_put")
+TEST(woken_waiters_check_again, 5, 10, "buffer_get, buffer_put")
 {
     /* POSIX lets pthread_cond_wait return without any signal, so a waiter
      * must check its condition again after every wakeup.  The test makes
@@ -304,7 +304,7 @@ static void *consume(void *arg)
     return NULL;
 }
 
-TEST(every_item_arrives_exactly_once, 5, 20, "buffer_put, buffer_get, buffer_close")
+TEST(every_item_arrives_exactly_once, 4, 20, "buffer_put, buffer_get, buffer_close")
 {
     /* 4 producers and 4 consumers through a buffer of 4 slots, on 2 cores,
      * while a fifth thread keeps waking both condition variables. */

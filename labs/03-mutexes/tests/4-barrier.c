@@ -88,7 +88,7 @@ static void *barrier_rounds(void *arg)
     return NULL;
 }
 
-TEST(barrier_is_reusable, 8, 20, "barrier_wait")
+TEST(barrier_is_reusable, 5, 20, "barrier_wait")
 {
     /* The xv6 thread lab's check: 5 threads on 2 cores go through 300 rounds
      * of write-your-slot, wait, read-everyone's-slot, while a sixth thread

@@ -18,7 +18,7 @@ static void spin_100us_without_gil(void *ctx)
     spin_for(100e-6);
 }
 
-TEST(one_thread_runs_bytecode_at_a_time, 12, 15, "gil_acquire, gil_release, gil_check, "
+TEST(one_thread_runs_bytecode_at_a_time, 8, 15, "gil_acquire, gil_release, gil_check, "
      "new_gil_take, new_gil_drop, old_gil_take, old_gil_drop")
 {
     /* 3 CPU threads, an I/O thread and a native caller: more threads than

@@ -123,7 +123,7 @@ TEST(result_hands_back_the_task_error, 3, 5, "future_run, future_result, future_
     executor_free(ex);
 }
 
-TEST(result_times_out, 4, 5, "future_result, future_exception, wait_done")
+TEST(result_times_out, 3, 5, "future_result, future_exception, wait_done")
 {
     struct gate g = GATE_INIT;
     struct executor *ex = new_pool(1);
@@ -155,7 +155,7 @@ TEST(result_times_out, 4, 5, "future_result, future_exception, wait_done")
     executor_free(ex);
 }
 
-TEST(cancel_succeeds_only_while_pending, 4, 5, "future_cancel, future_run, worker_main")
+TEST(cancel_succeeds_only_while_pending, 3, 5, "future_cancel, future_run, worker_main")
 {
     struct gate g = GATE_INIT;
     atomic_int runs = 0;
@@ -220,7 +220,7 @@ static int waiter_tid(void *w, int i)
     return (int)atomic_load(&((struct result_waiter *)w)[i].tid);
 }
 
-TEST(result_wakes_every_waiter, 4, 10, "future_result, future_run, announce_done")
+TEST(result_wakes_every_waiter, 3, 10, "future_result, future_run, announce_done")
 {
     struct gate g = GATE_INIT;
     struct executor *ex = new_pool(1);

@@ -152,7 +152,7 @@ static void check_sets(const char *call, struct future **got, size_t ngot,
                   nwant == 1 ? "" : "s", which, nwant ? "in the order given" : "none", ngot);
 }
 
-TEST(wait_first_completed_and_first_exception, 4, 10, "futures_wait, wait_is_over, watch")
+TEST(wait_first_completed_and_first_exception, 3, 10, "futures_wait, wait_is_over, watch")
 {
     struct gate gb = GATE_INIT, gc = GATE_INIT;
     struct executor *ex = new_pool(3);
@@ -238,7 +238,7 @@ TEST(wait_all_completed_and_timeout, 3, 10, "futures_wait, wait_is_over")
     executor_free(ex);
 }
 
-TEST(cancelled_counts_as_done_at_once, 4, 15, "future_cancel, announce_done, futures_wait, "
+TEST(cancelled_counts_as_done_at_once, 3, 15, "future_cancel, announce_done, futures_wait, "
      "as_completed_next, executor_shutdown")
 {
     /* The worker is stuck on a task for the whole test, so nothing gets

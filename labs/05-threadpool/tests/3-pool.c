@@ -55,7 +55,7 @@ TEST(new_rejects_bad_max_workers_and_has_a_default, 2, 5,
         lab_test_note("1 CPU online: the affinity check cannot tell the two counts apart");
 }
 
-TEST(workers_are_created_lazily, 4, 10,
+TEST(workers_are_created_lazily, 3, 10,
      "executor_new, executor_submit, enqueue, executor_threads, executor_idle_workers")
 {
     int base = thread_baseline();
@@ -152,7 +152,7 @@ static bool all_arrived(void *arg)
     return arrived(r) >= r->expected;
 }
 
-TEST(idle_workers_are_woken_for_queued_tasks, 3, 20, "enqueue, executor_submit, worker_main")
+TEST(idle_workers_are_woken_for_queued_tasks, 2, 20, "enqueue, executor_submit, worker_main")
 {
     /* libuv issue 492: a pool that woke a worker only when the queue had been
      * empty left the others asleep, and one thread did all the work. */
@@ -244,7 +244,7 @@ TEST(no_wakeup_is_lost_as_a_worker_falls_asleep, 2, 30, "worker_main, enqueue, p
     executor_free(ex);
 }
 
-TEST(shutdown_waits_for_queued_tasks, 4, 10, "executor_shutdown, worker_main")
+TEST(shutdown_waits_for_queued_tasks, 3, 10, "executor_shutdown, worker_main")
 {
     struct gate g = GATE_INIT;
     atomic_int ran = 0;
@@ -315,7 +315,7 @@ static void *finish_slowly(void *arg, struct task_error *error)
     return NULL;
 }
 
-TEST(shutdown_joins_every_worker, 3, 10, "executor_shutdown, executor_free")
+TEST(shutdown_joins_every_worker, 2, 10, "executor_shutdown, executor_free")
 {
     int base = thread_baseline();
     struct gate g = GATE_INIT;
@@ -338,7 +338,7 @@ TEST(shutdown_joins_every_worker, 3, 10, "executor_shutdown, executor_free")
     executor_free(ex);
 }
 
-TEST(shutdown_wakes_idle_workers, 3, 10, "executor_shutdown, worker_main")
+TEST(shutdown_wakes_idle_workers, 2, 10, "executor_shutdown, worker_main")
 {
     /* A stop flag set (or broadcast) without the lock can slip between a
      * worker's check and its sleep: that worker never wakes, and shutdown
@@ -388,7 +388,7 @@ static void *sleep_a_little(void *arg, struct task_error *error)
     return arg;
 }
 
-TEST(free_leaks_no_thread, 3, 10, "executor_free, executor_shutdown, future_release")
+TEST(free_leaks_no_thread, 2, 10, "executor_free, executor_shutdown, future_release")
 {
     int base = thread_baseline();
     for (int round = 0; round < 20; round++) {
