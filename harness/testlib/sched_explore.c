@@ -77,8 +77,8 @@ void sched_explore(const char *test, int schedules, void (*body)(void))
     }
     pct_token(token, sizeof token, 1, 0, seed_for(test, 0));
     int k = run_one(token, 0, body);
-    if (sanitizer_pass)   /* the first third: see sched_sanitizer_pass */
-        schedules = (schedules + 2) / 3;
+    if (sanitizer_pass && schedules > SCHED_SANITIZER_RUNS)   /* see sched_sanitizer_pass */
+        schedules = SCHED_SANITIZER_RUNS;
     for (int i = 1; i < schedules; i++) {
         pct_token(token, sizeof token, depth_for(i), k, seed_for(test, i));
         run_one(token, i, body);

@@ -112,11 +112,13 @@ void sched_prepare(void);
  * it (sched_save), to tell where the code stopped following it, or NULL. */
 void sched_replay(const char *token, const char *expect);
 
-/* This program is a sanitizer's pass: run the first third of each test's
- * list.  A test that failed the plain pass never runs in the sanitizers'
- * (the grader's rule), so there the schedules only look for races and
- * memory errors, and a thread's start and end cost ten times as much. */
+/* This program is a sanitizer's pass: run the first SCHED_SANITIZER_RUNS
+ * schedules of each test's list.  A test that failed the plain pass never
+ * runs in the sanitizers' (the grader's rule), so there the schedules only
+ * look for races and memory errors in interleavings the plain pass has
+ * already judged, and a thread's start and end cost ten times as much. */
 void sched_sanitizer_pass(bool on);
+enum { SCHED_SANITIZER_RUNS = 3 };
 
 /* Clear the record before a test. */
 void sched_clear(void);
