@@ -61,7 +61,9 @@ lab_includes      = -Iharness/testlib -Ilabs/$(1) $(if $(wildcard labs/$(1)/supp
 lab_headers       = $(wildcard labs/$(1)/*.h labs/$(1)/support/*.h) harness/testlib/lab_test.h harness/testlib/testkit.h harness/testlib/todo.h harness/testlib/clock.h
 lab_test_headers  = $(call lab_headers,$(1)) $(wildcard labs/$(1)/tests/*.h)
 
-# The calls the tracker sees (harness/testlib/intercept.c).  --wrap=F sends
+# The calls the tracker sees (harness/testlib/intercept.c): every pthread
+# call that blocks or hands over a lock, and every system call a lab blocks
+# in (descriptors and children).  --wrap=F sends
 # every call to F from the objects of the link (the student's, the tests',
 # the kit's) to __wrap_F, which hands it to the tracker around the real one,
 # __real_F; calls inside shared libraries (libc, Check, a sanitizer's
@@ -71,7 +73,7 @@ WATCHED_CALLS := pthread_create pthread_join pthread_exit pthread_mutex_init \
   pthread_mutex_destroy pthread_mutex_lock pthread_mutex_trylock pthread_mutex_timedlock \
   pthread_mutex_unlock pthread_cond_wait pthread_cond_timedwait pthread_cond_signal \
   pthread_cond_broadcast pthread_barrier_wait sem_wait sem_timedwait nanosleep \
-  clock_nanosleep usleep sleep fork
+  clock_nanosleep usleep sleep fork read write close poll ppoll select pselect waitpid wait
 # The scheduler's points beyond those: a post, a yield, a clock reading.
 WATCHED_CALLS += sem_post sched_yield clock_gettime
 # And Check's failed-check call, so the runner snapshots the threads first;
@@ -111,10 +113,11 @@ endef
 
 # The tracker and its diagnosis, the same for every lab: the interception
 # (intercept.c) and its client the tracker (track.c), the watcher's policy
-# (watcher.c), the snapshot (snapshot.c), the record both sides share
-# (record.c), and the words (diagnose.c, sanitizer.c).
-TRACKER_OBJECTS := reap.o intercept.o track.o watcher.o snapshot.o record.o diagnose.o sanitizer.o
-TRACKER_HEADERS := $(addprefix harness/testlib/,intercept.h track.h watch.h snapshot.h record.h \
+# (watcher.c), the snapshot (snapshot.c) with the kernel's view (procfs.c),
+# the record both sides share (record.c), and the words (diagnose.c,
+# sanitizer.c).
+TRACKER_OBJECTS := reap.o intercept.o track.o watcher.o snapshot.o procfs.o record.o diagnose.o sanitizer.o
+TRACKER_HEADERS := $(addprefix harness/testlib/,intercept.h track.h watch.h snapshot.h procfs.h record.h \
                      diagnose.h sanitizer.h reap.h testkit.h)
 
 # $(call common_objects,VARIANT,FLAGS): the tracker's objects, which no lab changes.

@@ -346,20 +346,243 @@ static void add_look_at(struct diagnosis *d, const char *fn)
     add(d->look_at, sizeof d->look_at, "%s%s", *d->look_at ? ", " : "", fn);
 }
 
+/* A process as the feedback names it: "the test's process", "child 2 (pid 812)". */
+static const char *proc_label(int proc, char *buf, size_t size)
+{
+    if (proc <= 0 || proc >= rec.nprocs)
+        return "the test's process";
+    snprintf(buf, size, "child %d (pid %d)", proc, rec.procs[proc].pid);
+    return buf;
+}
+
 static const char *thread_label(const struct rec_thread *t, char *buf, size_t size)
 {
+    char proc[64];
     if (t->number == 1)
         return "thread 1 (the test)";
+    if (t->proc > 0 && !t->start)   /* the thread that forked, in the child */
+        return proc_label(t->proc, buf, size);
     struct resolved *r = find_addr(t->start);
     if (r && r->depth)   /* the outermost of an inline chain is the function itself */
         snprintf(buf, size, "thread %d (%s)", t->number, r->chain[r->depth - 1].fn);
     else
         snprintf(buf, size, "thread %d", t->number);
+    if (t->proc > 0)
+        add(buf, size, " in %s", proc_label(t->proc, proc, sizeof proc));
     return buf;
 }
 
 static const char *where(const struct rec_thread *t) { return placed[t - rec.threads].where; }
 static const char *where_fn(const struct rec_thread *t) { return placed[t - rec.threads].fn; }
+
+/* ---- descriptors and children ------------------------------------------------------- */
+
+static const char *const fd_calls[WAIT_COUNT] = {
+    [WAIT_READ] = "read()", [WAIT_WRITE] = "write()", [WAIT_POLL] = "poll()",
+    [WAIT_SELECT] = "select()",
+};
+
+static bool is_fd_wait(const struct rec_thread *t)
+{
+    return t->wait >= WAIT_READ && t->wait <= WAIT_SELECT;
+}
+
+/* The descriptor's name in the student's call, when the source says more
+ * than a helper's parameter: "task_fd" for read_all(task_fd, ...) calling
+ * read(fd, ...).  Needs the sampled stack. */
+static bool fd_name(const struct rec_thread *t, char *out, size_t size)
+{
+    const char *call = t->wait == WAIT_READ ? "read" : t->wait == WAIT_WRITE ? "write" : NULL;
+    int steps = 0;   /* one step out, as sanitizer.c names a helper's mutex */
+    for (int i = 0; call && i < t->nframes; i++) {
+        struct resolved *r = find_addr(t->frames[i]);
+        for (int d = 0; r && d < r->depth; d++) {   /* inlined callers too */
+            const struct place *pl = &r->chain[d];
+            if (!is_student_file(pl->file))
+                continue;
+            if (!call_argument(pl->file, pl->line, call, out, size))
+                return false;
+            if (steps++ || strspn(out, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                      "0123456789_") != strlen(out))
+                return true;
+            call = pl->fn;   /* perhaps a parameter: what did its caller pass? */
+        }
+    }
+    return false;
+}
+
+/* Who holds the other end of pipe end e, waited on by t: "child 2 itself
+ * (fd 6) and the test's process (fd 9)".  How many holders there are. */
+static int holders(const struct rec_thread *t, const struct rec_fd *e, char *buf, size_t size)
+{
+    char who[96];
+    int n = 0;
+    for (int i = 0; i < rec.nfds; i++) {
+        const struct rec_fd *f = &rec.fds[i];
+        if (f->inode != e->inode || f->end == e->end)
+            continue;
+        add(buf, size, "%s%s%s (fd %d)", n++ ? " and in " : "",
+            proc_label(f->proc, who, sizeof who), f->proc == t->proc ? " itself" : "", f->fd);
+    }
+    return n;
+}
+
+/* One descriptor a thread waits on, in words. */
+static void fd_words(char *buf, size_t size, const struct rec_thread *t, int k)
+{
+    const struct rec_fd *e = record_fd(&rec, t->proc, t->fds[k]);
+    char name[64];
+    add(buf, size, "fd %d", t->fds[k]);
+    if (t->nfds == 1 && fd_name(t, name, sizeof name))
+        add(buf, size, " (%s)", name);
+    if (!e) {
+        add(buf, size, ", not a pipe");
+        return;
+    }
+    add(buf, size, ", a pipe whose %s end is open in ", e->end == END_READ ? "write" : "read");
+    if (!holders(t, e, buf, size))
+        add(buf, size, "no process of the test");
+}
+
+/* "waits in poll() in collector (procpool.c:611) on fd 7, a pipe whose ..." */
+static void fd_wait_words(char *buf, size_t size, const struct rec_thread *t)
+{
+    add(buf, size, "waits in %s in %s on ", fd_calls[t->wait], where(t));
+    int shown = 0;
+    for (int k = 0; k < t->nfds && k < REC_WAIT_FDS; k++) {
+        if (!t->fd_dirs[k])
+            continue;
+        if (shown++ == 4) {
+            add(buf, size, "; and %d more", t->nfds - k);
+            break;
+        }
+        if (shown > 1)
+            add(buf, size, "; ");
+        fd_words(buf, size, t, k);
+    }
+}
+
+static void child_wait_words(char *buf, size_t size, const struct rec_thread *t)
+{
+    char who[64];
+    for (int i = 1; t->child > 0 && i < rec.nprocs; i++)
+        if (rec.procs[i].pid == t->child) {
+            add(buf, size, "waits in waitpid() in %s for %s", where(t),
+                proc_label(i, who, sizeof who));
+            return;
+        }
+    add(buf, size, "waits in waitpid() in %s for %s", where(t),
+        t->child > 0 ? "a child" : "any child");
+}
+
+/* The fork() that made t's process, as "start_worker (procpool.c:354)"; fn
+ * gets its function if it is the student's. */
+static void forked_where(const struct rec_thread *t, char *out, size_t size, char *fn, size_t fn_size)
+{
+    where_of(rec.procs[t->proc].forked_at, out, size, fn, fn_size);
+}
+
+/* A process that waits to read a pipe whose write end it holds itself can
+ * never see it end: the missing close after a fork.  Says so, once. */
+static bool self_pipe_hint(struct diagnosis *d, char *hint, size_t size)
+{
+    char label[128], place[256], fn[96] = "";
+    for (int i = 0; i < rec.nthreads; i++) {
+        const struct rec_thread *t = &rec.threads[i];
+        if (!is_fd_wait(t) || !rule_waits_for_good(&rec, t, min_age))
+            continue;
+        for (int k = 0; k < t->nfds && k < REC_WAIT_FDS; k++) {
+            const struct rec_fd *e = record_fd(&rec, t->proc, t->fds[k]);
+            for (int j = 0; e && e->end == END_READ && j < rec.nfds; j++) {
+                const struct rec_fd *f = &rec.fds[j];
+                if (f->inode != e->inode || f->end != END_WRITE || f->proc != t->proc)
+                    continue;
+                snprintf(hint, size, "\n%s holds the write end (fd %d) of the pipe it waits "
+                         "to read (fd %d), so that pipe never ends: a pipe reads end-of-file only "
+                         "once every copy of its write end is closed, in every process, and a "
+                         "forked child starts with a copy of every descriptor.",
+                         thread_label(t, label, sizeof label), f->fd, t->fds[k]);
+                if (t->proc > 0) {
+                    forked_where(t, place, sizeof place, fn, sizeof fn);
+                    add(hint, size, " Does %s, which forked it, close the ends a child does "
+                        "not use?", place);
+                } else {
+                    add(hint, size, " Is a close missing once nothing more is to be written?");
+                }
+                add_look_at(d, *fn ? fn : where_fn(t));
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+/* The function a thread runs, if it is the student's: "feeder". */
+static void start_fn(const struct rec_thread *t, char *fn, size_t size)
+{
+    struct resolved *r = find_addr(t->start);
+    const struct place *pl = r && r->depth ? &r->chain[r->depth - 1] : NULL;
+    if (pl && is_student_file(pl->file))
+        snprintf(fn, size, "%s", pl->fn);
+}
+
+/* A reader waits for a pipe whose write end another process keeps: name the
+ * thread that last wrote to that end, the one that should have closed it. */
+static bool writer_hint(struct diagnosis *d, const struct rec_thread *t, const struct rec_fd *e,
+                        bool finished_only, char *hint, size_t size)
+{
+    char label[128], wlabel[128], who[64], place[256], fn[96] = "";
+    for (int j = 0; j < rec.nfds; j++) {
+        const struct rec_fd *f = &rec.fds[j];
+        const struct rec_thread *w = f->writer ? record_thread(&rec, f->writer) : NULL;
+        if (f->inode != e->inode || f->end != END_WRITE || f->proc == t->proc || !w ||
+            (finished_only && w->use == USE_LIVE))
+            continue;
+        where_of(f->write_at, place, sizeof place, NULL, 0);
+        snprintf(hint, size, "\n%s waits to read fd %d, whose write end %s still holds (fd %d); "
+                 "%s last wrote to it, in %s, and ", thread_label(t, label, sizeof label),
+                 e->fd, proc_label(f->proc, who, sizeof who), f->fd,
+                 thread_label(w, wlabel, sizeof wlabel), place);
+        if (w->use == USE_LIVE)
+            add(hint, size, "now waits in %s", where(w));
+        else
+            add(hint, size, "has finished");
+        add(hint, size, ". A reader sees end-of-file only once every copy of the write end "
+            "is closed: should that end have been closed once there was nothing more to send?");
+        start_fn(w, fn, sizeof fn);
+        add_look_at(d, *fn ? fn : where_fn(w));
+        return true;
+    }
+    return false;
+}
+
+/* Processes waiting on one another's pipes, with nothing else left: the
+ * likeliest cause first (a pipe end its own reader keeps, or the writer
+ * that never closed its end), else the shape of it. */
+static void pipes_hint(struct diagnosis *d, char *hint, size_t size)
+{
+    if (self_pipe_hint(d, hint, size))
+        return;
+    int procs = 0;
+    bool seen[REC_PROCS] = {false};
+    for (int pass = 0; pass < 2; pass++)   /* a writer that finished first */
+        for (int i = 0; i < rec.nthreads; i++) {
+            const struct rec_thread *t = &rec.threads[i];
+            if (!(is_fd_wait(t) || t->wait == WAIT_CHILD) || !rule_waits_for_good(&rec, t, min_age))
+                continue;
+            procs += !seen[t->proc];
+            seen[t->proc] = true;
+            for (int k = 0; is_fd_wait(t) && k < t->nfds && k < REC_WAIT_FDS; k++) {
+                const struct rec_fd *e = record_fd(&rec, t->proc, t->fds[k]);
+                if (e && e->end == END_READ && writer_hint(d, t, e, pass == 0, hint, size))
+                    return;
+            }
+        }
+    if (procs > 1)
+        snprintf(hint, size, "\nThese processes wait for one another: each waits for a pipe "
+                 "end or a child that only the others could write, close or end. Which of them "
+                 "should have closed its end once it had nothing more to send?");
+}
 
 static void self_deadlock(struct diagnosis *d, const struct rec_thread *t)
 {
@@ -378,16 +601,30 @@ static void self_deadlock(struct diagnosis *d, const struct rec_thread *t)
 static void finished_holder(struct diagnosis *d, const struct rec_thread *t,
                             const struct rec_thread *h)
 {
-    char label[128], label2[128], taken[256], fn[96] = "";
+    char label[128], label2[128], taken[256], fn[96] = "", made_fn[96] = "", made[256];
     const struct rec_lock *l = rule_waited_lock(&rec, t);
     where_of(l->at, taken, sizeof taken, fn, sizeof fn);
+    if (!record_died(&rec, h)) {
+        snprintf(d->verdict, sizeof d->verdict,
+                 "deadlock: %s waits for %s in %s, but %s locked it in %s and finished "
+                 "without unlocking it: nobody can unlock it now. Is an unlock missing "
+                 "on some path?",
+                 thread_label(t, label, sizeof label), lock_name(l), where(t),
+                 thread_label(h, label2, sizeof label2), taken);
+        add_look_at(d, fn);
+        add_look_at(d, where_fn(t));
+        return;
+    }
+    where_of(l->made_at, made, sizeof made, made_fn, sizeof made_fn);
     snprintf(d->verdict, sizeof d->verdict,
-             "deadlock: %s waits for %s in %s, but %s locked it in %s and finished "
-             "without unlocking it: nobody can unlock it now. Is an unlock missing "
-             "on some path?",
+             "deadlock: %s waits for %s in %s, but %s locked it in %s and died holding it: "
+             "nobody can unlock it now, so make the mutex robust (pthread_mutexattr_setrobust "
+             "with PTHREAD_MUTEX_ROBUST, where it is made%s%s): then the next locker gets "
+             "EOWNERDEAD instead of waiting forever.",
              thread_label(t, label, sizeof label), lock_name(l), where(t),
-             thread_label(h, label2, sizeof label2), taken);
-    add_look_at(d, fn);
+             thread_label(h, label2, sizeof label2), taken, l->made_at ? ", in " : "",
+             l->made_at ? made : "");
+    add_look_at(d, made_fn);
     add_look_at(d, where_fn(t));
 }
 
@@ -475,26 +712,44 @@ static void stuck_conds(struct diagnosis *d)
     }
 }
 
-/* Every other wait for good: joins, mutexes, semaphores, barriers. */
+/* A mutex wait for good, in words: who holds it. */
+static void mutex_wait_line(struct diagnosis *d, const struct rec_thread *t, const char *label)
+{
+    char holder[128];
+    const struct rec_lock *l = rule_waited_lock(&rec, t);
+    const struct rec_thread *h = l ? record_thread(&rec, l->holder) : NULL;
+    if (h && h->proc != t->proc)
+        add(d->verdict, sizeof d->verdict, "\n  %s waits for %s (held by %s) in %s", label,
+            lock_name(l), thread_label(h, holder, sizeof holder), where(t));
+    else if (l)
+        add(d->verdict, sizeof d->verdict, "\n  %s waits for %s (held by thread %d) in %s",
+            label, lock_name(l), l->holder, where(t));
+    else
+        add(d->verdict, sizeof d->verdict, "\n  %s waits for a mutex that no thread of "
+            "this process holds (a process that died holding it?) in %s", label, where(t));
+}
+
+/* Every other wait for good: joins, mutexes, semaphores, barriers,
+ * descriptors, children. */
 static void stuck_others(struct diagnosis *d)
 {
-    char label[128];
+    char buf[128];
     for (int i = 0; i < rec.nthreads; i++) {
         const struct rec_thread *t = &rec.threads[i];
         if (!rule_waits_for_good(&rec, t, min_age) || t->wait == WAIT_COND)
             continue;
-        thread_label(t, label, sizeof label);
+        const char *label = thread_label(t, buf, sizeof buf);
         if (t->wait == WAIT_JOIN) {
             add(d->verdict, sizeof d->verdict, "\n  %s waits in pthread_join for thread %d, in %s",
                 label, t->join_target, where(t));
         } else if (t->wait == WAIT_MUTEX) {
-            const struct rec_lock *l = rule_waited_lock(&rec, t);
-            if (l)
-                add(d->verdict, sizeof d->verdict, "\n  %s waits for %s (held by thread %d) in %s",
-                    label, lock_name(l), l->holder, where(t));
+            mutex_wait_line(d, t, label);
+        } else if (is_fd_wait(t) || t->wait == WAIT_CHILD) {
+            add(d->verdict, sizeof d->verdict, "\n  %s ", label);
+            if (t->wait == WAIT_CHILD)
+                child_wait_words(d->verdict, sizeof d->verdict, t);
             else
-                add(d->verdict, sizeof d->verdict, "\n  %s waits for a mutex that no thread of "
-                    "this process holds (a process that died holding it?) in %s", label, where(t));
+                fd_wait_words(d->verdict, sizeof d->verdict, t);
         } else {
             add(d->verdict, sizeof d->verdict, "\n  %s waits on a %s in %s", label,
                 t->wait == WAIT_SEM ? "semaphore" : "barrier", where(t));
@@ -505,13 +760,16 @@ static void stuck_others(struct diagnosis *d)
 
 static void stuck_verdict(struct diagnosis *d)
 {
+    char hint[1024] = "";
     snprintf(d->verdict, sizeof d->verdict, min_age > 0
              ? "stuck: when the test gave up, these threads had waited over %d s for "
                "something nobody was left to do:"
              : "stuck: every thread waits, and none is left that could wake the others.",
              FAILED_MIN_AGE_S);
+    pipes_hint(d, hint, sizeof hint);   /* its function first in "Look at" */
     stuck_conds(d);
     stuck_others(d);
+    add(d->verdict, sizeof d->verdict, "%s", hint);
 }
 
 static void running_verdict(struct diagnosis *d)
@@ -552,7 +810,14 @@ static void wait_words(char *buf, size_t size, const struct rec_thread *t)
         add(buf, size, "running in %s", where(t));
     } else if (t->wait == WAIT_MUTEX) {
         const struct rec_lock *l = rule_waited_lock(&rec, t);
-        if (l) {
+        const struct rec_thread *h = l ? record_thread(&rec, l->holder) : NULL;
+        if (h && h->proc != t->proc) {
+            char holder[128];
+            where_of(l->at, place, sizeof place, NULL, 0);
+            add(buf, size, "waits for %s in %s, for %.2f s; %s holds it, locked in %s",
+                waited_name(t, l, nm, sizeof nm), where(t), t->age,
+                thread_label(h, holder, sizeof holder), place);
+        } else if (l) {
             where_of(l->at, place, sizeof place, NULL, 0);
             add(buf, size, "waits for %s in %s, for %.2f s; thread %d holds it, locked in %s",
                 waited_name(t, l, nm, sizeof nm), where(t), t->age, l->holder, place);
@@ -566,6 +831,11 @@ static void wait_words(char *buf, size_t size, const struct rec_thread *t)
     } else if (t->wait == WAIT_JOIN) {
         add(buf, size, "waits in pthread_join for thread %d, in %s, for %.2f s", t->join_target,
             where(t), t->age);
+    } else if (is_fd_wait(t)) {
+        add(buf, size, "waits in %s%s in %s, for %.2f s", fd_calls[t->wait],
+            t->timed ? " with a deadline" : "", where(t), t->age);
+    } else if (t->wait == WAIT_CHILD) {
+        add(buf, size, "waits in waitpid() in %s, for %.2f s", where(t), t->age);
     } else {
         add(buf, size, "%s in %s, for %.2f s", t->wait == WAIT_SLEEP ? "sleeps"
             : t->wait == WAIT_SEM ? "waits on a semaphore" : "waits at a barrier", where(t), t->age);
@@ -590,11 +860,16 @@ static void thread_lines(struct diagnosis *d)
             add(d->threads, sizeof d->threads, "\n  [... more threads in the snapshot]");
             break;
         }
-        add(d->threads, sizeof d->threads, "\n  %s: ", thread_label(t, label, sizeof label));
+        add(d->threads, sizeof d->threads, "\n  %s", thread_label(t, label, sizeof label));
+        if (t->proc > 0 && !t->start) {
+            forked_where(t, place, sizeof place, NULL, 0);
+            add(d->threads, sizeof d->threads, ", forked in %s", place);
+        }
+        add(d->threads, sizeof d->threads, ": ");
         if (live)
             wait_words(d->threads, sizeof d->threads, t);
         else
-            add(d->threads, sizeof d->threads, "finished");
+            add(d->threads, sizeof d->threads, record_died(&rec, t) ? "died" : "finished");
         for (int k = 0; k < rec.nlocks; k++)
             if (rec.locks[k].holder == t->number) {
                 where_of(rec.locks[k].at, place, sizeof place, NULL, 0);
@@ -657,8 +932,14 @@ static void place_threads(void)
         for (int k = 0; k < t->nframes; k++)
             add_addr(t->frames[k]);
     }
-    for (int i = 0; i < rec.nlocks; i++)
+    for (int i = 0; i < rec.nlocks; i++) {
         add_addr(rec.locks[i].at);
+        add_addr(rec.locks[i].made_at);
+    }
+    for (int i = 0; i < rec.nprocs; i++)
+        add_addr(rec.procs[i].forked_at);
+    for (int i = 0; i < rec.nfds; i++)
+        add_addr(rec.fds[i].write_at);
     for (int i = 0; i < rec.nconds; i++)
         add_addr(rec.conds[i].last_at);
     add_addr(rec.clock_at);

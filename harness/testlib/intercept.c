@@ -10,6 +10,8 @@
 #include <errno.h>
 #include <sched.h>
 #include <semaphore.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,6 +32,12 @@ int __real_clock_nanosleep(clockid_t, int, const struct timespec *, struct times
 int __real_usleep(useconds_t);
 unsigned __real_sleep(unsigned);
 pid_t __real_fork(void);
+int __real_poll(struct pollfd *, nfds_t, int);
+int __real_ppoll(struct pollfd *, nfds_t, const struct timespec *, const sigset_t *);
+int __real_select(int, fd_set *, fd_set *, fd_set *, struct timeval *);
+int __real_pselect(int, fd_set *, fd_set *, fd_set *, const struct timespec *, const sigset_t *);
+pid_t __real_waitpid(pid_t, int *, int);
+pid_t __real_wait(int *);
 int __real_sem_post(sem_t *);
 int __real_sched_yield(void);
 int __real_clock_gettime(clockid_t, struct timespec *);
@@ -343,6 +351,95 @@ pid_t __wrap_fork(void)
     struct icall c;
     icall_init(&c, IC_FORK, CALLER, NULL);
     ERRNO_CALL(pid_t, c, __real_fork());
+}
+
+/* ---- descriptors and children ------------------------------------------------------ */
+
+ssize_t __wrap_read(int fd, void *buf, size_t len)
+{
+    struct icall c;
+    icall_init(&c, IC_READ, CALLER, NULL);
+    c.fd = fd;
+    ERRNO_CALL(ssize_t, c, __real_read(fd, buf, len));
+}
+
+ssize_t __wrap_write(int fd, const void *buf, size_t len)
+{
+    struct icall c;
+    icall_init(&c, IC_WRITE, CALLER, NULL);
+    c.fd = fd;
+    ERRNO_CALL(ssize_t, c, __real_write(fd, buf, len));
+}
+
+int __wrap_poll(struct pollfd *fds, nfds_t n, int timeout_ms)
+{
+    struct icall c;
+    icall_init(&c, IC_POLL, CALLER, NULL);
+    c.pfds = fds;
+    c.nfds = (int)n;
+    c.timeout_ns = timeout_ms < 0 ? -1 : (long long)timeout_ms * 1000000;
+    ERRNO_CALL(int, c, __real_poll(fds, n, timeout_ms));
+}
+
+int __wrap_ppoll(struct pollfd *fds, nfds_t n, const struct timespec *timeout,
+                 const sigset_t *mask)
+{
+    struct icall c;
+    icall_init(&c, IC_POLL, CALLER, NULL);
+    c.pfds = fds;
+    c.nfds = (int)n;
+    c.timeout_ns = ns_of(timeout);
+    ERRNO_CALL(int, c, __real_ppoll(fds, n, timeout, mask));
+}
+
+int __wrap_select(int n, fd_set *in, fd_set *out, fd_set *errors, struct timeval *timeout)
+{
+    struct icall c;
+    icall_init(&c, IC_SELECT, CALLER, NULL);
+    c.nfds = n;
+    c.readfds = in;
+    c.writefds = out;
+    if (timeout)
+        c.timeout_ns = (long long)timeout->tv_sec * 1000000000LL + timeout->tv_usec * 1000LL;
+    ERRNO_CALL(int, c, __real_select(n, in, out, errors, timeout));
+}
+
+int __wrap_pselect(int n, fd_set *in, fd_set *out, fd_set *errors,
+                   const struct timespec *timeout, const sigset_t *mask)
+{
+    struct icall c;
+    icall_init(&c, IC_SELECT, CALLER, NULL);
+    c.nfds = n;
+    c.readfds = in;
+    c.writefds = out;
+    c.timeout_ns = ns_of(timeout);
+    ERRNO_CALL(int, c, __real_pselect(n, in, out, errors, timeout, mask));
+}
+
+pid_t __wrap_waitpid(pid_t pid, int *status, int options)
+{
+    struct icall c;
+    icall_init(&c, IC_WAITPID, CALLER, NULL);
+    c.pid = pid;
+    c.options = options;
+    ERRNO_CALL(pid_t, c, __real_waitpid(pid, status, options));
+}
+
+pid_t __wrap_wait(int *status)
+{
+    struct icall c;
+    icall_init(&c, IC_WAITPID, CALLER, NULL);
+    c.pid = -1;
+    c.options = 0;
+    ERRNO_CALL(pid_t, c, __real_wait(status));
+}
+
+int __wrap_close(int fd)
+{
+    struct icall c;
+    icall_init(&c, IC_CLOSE, CALLER, NULL);
+    c.fd = fd;
+    ERRNO_CALL(int, c, __real_close(fd));
 }
 
 /* ---- the scheduler's own points (sched_client.c) ------------------------------------ */

@@ -56,6 +56,7 @@ enum icall_kind {
     IC_POLL,            /* poll, ppoll: pfds[nfds], timeout_ns */
     IC_SELECT,          /* select, pselect: nfds, readfds, writefds, timeout_ns */
     IC_WAITPID,         /* waitpid, wait (pid -1): pid, options */
+    IC_CLOSE,           /* close(fd) */
     IC_SEM_POST,        /* sem_post(object): the scheduler's point (sched_client.c) */
     IC_YIELD,           /* sched_yield(): likewise */
     IC_CLOCK,           /* clock_gettime(clock, ts): the scheduler's virtual clock */
@@ -75,7 +76,7 @@ struct icall {
     long long timeout_ns;            /* IC_SLEEP, IC_POLL, IC_SELECT: relative; -1: none */
     pthread_t thread;                /* IC_JOIN: the one joined; IC_CREATE (after): the new one */
     void *(*start)(void *);          /* IC_CREATE, IC_BEGIN: the thread's function */
-    int fd;                          /* IC_READ, IC_WRITE */
+    int fd;                          /* IC_READ, IC_WRITE, IC_CLOSE */
     struct pollfd *pfds;             /* IC_POLL */
     int nfds;                        /* IC_POLL: entries of pfds; IC_SELECT: highest fd + 1 */
     fd_set *readfds, *writefds;      /* IC_SELECT (either may be NULL) */
@@ -123,5 +124,8 @@ int __real_pthread_mutex_unlock(pthread_mutex_t *);
 int __real_pthread_cond_timedwait(pthread_cond_t *, pthread_mutex_t *, const struct timespec *);
 int __real_pthread_cond_broadcast(pthread_cond_t *);
 int __real_nanosleep(const struct timespec *, struct timespec *);
+ssize_t __real_read(int, void *, size_t);
+ssize_t __real_write(int, const void *, size_t);
+int __real_close(int);
 
 #endif

@@ -9,17 +9,76 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "intercept.h"
 #include "record.h"
 
-enum { RECORD_MAGIC = 0x6b697453, RECORD_VERSION = 1 };
+enum { RECORD_MAGIC = 0x6b697453, RECORD_VERSION = 2 };
 
 /* ---- the rules ---------------------------------------------------------------- */
 
+const struct rec_fd *record_fd(const struct record *r, int proc, int fd)
+{
+    for (int i = 0; i < r->nfds; i++)
+        if (r->fds[i].proc == proc && r->fds[i].fd == fd)
+            return &r->fds[i];
+    return NULL;
+}
+
+bool record_died(const struct record *r, const struct rec_thread *t)
+{
+    return t->proc >= 0 && t->proc < r->nprocs && r->procs[t->proc].state == PROC_DEAD;
+}
+
+/* Is the other end of pipe end `e` open somewhere in the test's processes? */
+static bool other_end_inside(const struct record *r, const struct rec_fd *e)
+{
+    for (int i = 0; i < r->nfds; i++)
+        if (r->fds[i].inode == e->inode && r->fds[i].end != e->end)
+            return true;
+    return false;
+}
+
+/* Every descriptor t waits on is a pipe whose other end only the test's
+ * processes hold (a pipe from elsewhere may be written from elsewhere). */
+static bool fds_for_good(const struct record *r, const struct rec_thread *t)
+{
+    if (t->nfds < 1 || t->nfds > REC_WAIT_FDS)
+        return false;
+    for (int i = 0; i < t->nfds; i++) {
+        if (!t->fd_dirs[i])
+            continue;   /* polled for errors only */
+        const struct rec_fd *e = record_fd(r, t->proc, t->fds[i]);
+        if (!e || !other_end_inside(r, e))
+            return false;
+    }
+    return true;
+}
+
+/* A child the tracker sees, alive: waitpid(-1) needs one, and no other. */
+static bool child_for_good(const struct record *r, const struct rec_thread *t)
+{
+    int live = 0;
+    for (int i = 1; i < r->nprocs; i++) {
+        const struct rec_proc *p = &r->procs[i];
+        if (p->parent != t->proc || p->state == PROC_DEAD)
+            continue;
+        if (p->state != PROC_LIVE)
+            return false;
+        live += t->child <= 0 || p->pid == t->child;
+    }
+    return live > 0;
+}
+
 bool rule_waits_for_good(const struct record *r, const struct rec_thread *t, double min_age)
 {
-    (void)r;
-    return t->use == USE_LIVE && t->wait != WAIT_RUNNING && t->wait != WAIT_SLEEP &&
-           !t->timed && t->kstate == 'S' && t->age >= min_age;
+    if (t->use != USE_LIVE || t->wait == WAIT_RUNNING || t->wait == WAIT_SLEEP || t->timed ||
+        (r->probed && t->kstate != 'S') || t->age < min_age)
+        return false;
+    if (t->wait >= WAIT_READ && t->wait <= WAIT_SELECT)
+        return !r->probed || fds_for_good(r, t);
+    if (t->wait == WAIT_CHILD)
+        return !r->probed || child_for_good(r, t);
+    return true;
 }
 
 bool rule_all_stuck(const struct record *r)
@@ -61,7 +120,7 @@ const struct rec_lock *rule_waited_lock(const struct record *r, const struct rec
 /* Asleep in a mutex wait with no deadline: the only waits a deadlock is made of. */
 static const struct rec_thread *asleep_holder(const struct record *r, const struct rec_thread *t)
 {
-    if (t->timed || t->kstate != 'S')
+    if (t->timed || (r->probed && t->kstate != 'S'))
         return NULL;
     const struct rec_lock *l = rule_waited_lock(r, t);
     return l ? record_thread(r, l->holder) : NULL;
@@ -70,6 +129,14 @@ static const struct rec_thread *asleep_holder(const struct record *r, const stru
 static bool finished(const struct rec_thread *t)
 {
     return t->use == USE_FINISHED || t->use == USE_JOINED;
+}
+
+/* The kernel hands a robust mutex on when its owner's process dies
+ * (EOWNERDEAD): that wait ends. */
+static bool handed_on(const struct record *r, const struct rec_thread *t, const struct rec_thread *h)
+{
+    const struct rec_lock *l = rule_waited_lock(r, t);
+    return l && l->robust && record_died(r, h);
 }
 
 /* From t, follow "waits for a lock held by" until it comes back to t. */
@@ -107,7 +174,7 @@ bool rule_deadlock(const struct record *r, struct deadlock *d)
             d->n = 1;
             return true;
         }
-        if (finished(h)) {
+        if (finished(h) && !handed_on(r, t, h)) {
             d->kind = DEADLOCK_FINISHED_HOLDER;
             d->n = 2;
             return true;
@@ -126,7 +193,7 @@ bool rule_deadlock(const struct record *r, struct deadlock *d)
 static bool write_all(int fd, const void *buf, size_t len)
 {
     for (const char *p = buf; len > 0;) {
-        ssize_t n = write(fd, p, len);
+        ssize_t n = __real_write(fd, p, len);
         if (n <= 0)
             return false;
         p += n;
@@ -138,7 +205,7 @@ static bool write_all(int fd, const void *buf, size_t len)
 static bool read_all(int fd, void *buf, size_t len)
 {
     for (char *p = buf; len > 0;) {
-        ssize_t n = read(fd, p, len);
+        ssize_t n = __real_read(fd, p, len);
         if (n <= 0)
             return false;
         p += n;
@@ -160,8 +227,10 @@ bool record_write(const char *path, struct record *r)
     bool ok = write_all(fd, r, HEADER_SIZE) &&
               write_all(fd, r->threads, (size_t)r->nthreads * sizeof r->threads[0]) &&
               write_all(fd, r->locks, (size_t)r->nlocks * sizeof r->locks[0]) &&
-              write_all(fd, r->conds, (size_t)r->nconds * sizeof r->conds[0]);
-    close(fd);
+              write_all(fd, r->conds, (size_t)r->nconds * sizeof r->conds[0]) &&
+              write_all(fd, r->procs, (size_t)r->nprocs * sizeof r->procs[0]) &&
+              write_all(fd, r->fds, (size_t)r->nfds * sizeof r->fds[0]);
+    __real_close(fd);
     return ok;
 }
 
@@ -171,25 +240,48 @@ static double seconds(double x)
     return isfinite(x) && x >= 0 ? x : 0;
 }
 
-static bool valid_thread(struct rec_thread *t)
+static bool valid_thread(const struct record *r, struct rec_thread *t)
 {
     if (t->number < 1 || t->use >= USE_COUNT || t->wait >= WAIT_COUNT || t->timed > 1 ||
-        t->nframes < 0 || t->nframes > REC_FRAMES || t->join_target < 0)
+        t->nframes < 0 || t->nframes > REC_FRAMES || t->join_target < 0 ||
+        t->proc < 0 || t->proc >= r->nprocs || t->nfds < 0)
         return false;
+    for (int i = 0; i < t->nfds && i < REC_WAIT_FDS; i++)
+        if (t->fds[i] < 0 || t->fd_dirs[i] > (FD_IN | FD_OUT))
+            return false;
     if (t->kstate < 'A' || t->kstate > 'Z')
         t->kstate = '?';
     t->age = seconds(t->age);
     return true;
 }
 
+static bool valid_procs(const struct record *r)
+{
+    for (int i = 0; i < r->nprocs; i++) {
+        const struct rec_proc *p = &r->procs[i];
+        if (p->pid < 0 || p->state >= PROC_STATES || p->parent < -1 || p->parent >= i ||
+            (i == 0) != (p->parent == -1))
+            return false;
+    }
+    for (int i = 0; i < r->nfds; i++) {
+        const struct rec_fd *f = &r->fds[i];
+        if (f->proc < 0 || f->proc >= r->nprocs || f->fd < 0 || f->end > END_WRITE ||
+            f->writer < 0)
+            return false;
+    }
+    return true;
+}
+
 static bool valid_tables(struct record *r)
 {
+    if (r->nprocs < 1 || !valid_procs(r))
+        return false;
     for (int i = 0; i < r->nthreads; i++)
-        if (!valid_thread(&r->threads[i]))
+        if (!valid_thread(r, &r->threads[i]))
             return false;
     for (int i = 0; i < r->nlocks; i++) {
         struct rec_lock *l = &r->locks[i];
-        if (l->holder < 0 || l->count < 0)
+        if (l->holder < 0 || l->count < 0 || l->shared > 1 || l->robust > 1)
             return false;
         l->age = seconds(l->age);
     }
@@ -209,16 +301,19 @@ bool record_read(const char *path, struct record *r)
     if (fd < 0)
         return false;
     bool ok = read_all(fd, r, HEADER_SIZE) && r->magic == RECORD_MAGIC &&
-              r->version == RECORD_VERSION &&
+              r->version == RECORD_VERSION && r->probed == 1 &&
               r->reason >= REASON_STUCK && r->reason <= REASON_FAILED &&
               r->nthreads >= 0 && r->nthreads <= REC_THREADS &&
               r->nlocks >= 0 && r->nlocks <= REC_LOCKS &&
               r->nconds >= 0 && r->nconds <= REC_CONDS &&
+              r->nprocs >= 0 && r->nprocs <= REC_PROCS && r->nfds >= 0 && r->nfds <= REC_FDS &&
               read_all(fd, r->threads, (size_t)r->nthreads * sizeof r->threads[0]) &&
               read_all(fd, r->locks, (size_t)r->nlocks * sizeof r->locks[0]) &&
               read_all(fd, r->conds, (size_t)r->nconds * sizeof r->conds[0]) &&
+              read_all(fd, r->procs, (size_t)r->nprocs * sizeof r->procs[0]) &&
+              read_all(fd, r->fds, (size_t)r->nfds * sizeof r->fds[0]) &&
               valid_tables(r);
-    close(fd);
+    __real_close(fd);
     if (!ok) {
         memset(r, 0, HEADER_SIZE);
         return false;

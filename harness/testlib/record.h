@@ -24,8 +24,9 @@ enum {
     REC_PROCS = 64,         /* processes: the test's and those it forks */
     REC_FDS = 1024,         /* pipe descriptors of those processes, in a snapshot */
     REC_FRAMES = 32,        /* a sampled stack */
-    REC_WAIT_FDS = 16,      /* descriptors of one poll() or select() kept */
+    REC_WAIT_FDS = 64,      /* descriptors of one poll() or select() kept */
     REC_DEPTH = 64,         /* longest chain of mutex waits followed */
+    REC_FD_WRITERS = 256,   /* descriptors per process whose last writer is noted */
 };
 
 enum rec_use { USE_FREE, USE_STARTING, USE_LIVE, USE_FINISHED, USE_JOINED, USE_COUNT };
@@ -33,14 +34,23 @@ enum rec_use { USE_FREE, USE_STARTING, USE_LIVE, USE_FINISHED, USE_JOINED, USE_C
 /* What a thread is in.  WAIT_RUNNING: none of the calls below. */
 enum rec_wait {
     WAIT_RUNNING, WAIT_MUTEX, WAIT_COND, WAIT_JOIN, WAIT_SEM, WAIT_BARRIER, WAIT_SLEEP,
+    WAIT_READ, WAIT_WRITE, WAIT_POLL, WAIT_SELECT,   /* on descriptors: fds[] */
+    WAIT_CHILD,                                      /* waitpid: child */
     WAIT_COUNT
 };
+
+/* Which way a descriptor wait goes: for something to read, or room to write. */
+enum { FD_IN = 1, FD_OUT = 2 };
+
+enum rec_proc_state { PROC_STARTING, PROC_LIVE, PROC_DEAD, PROC_FOREIGN, PROC_STATES };
+enum rec_end { END_READ, END_WRITE };
 
 enum rec_reason { REASON_STUCK = 1, REASON_TIMEOUT = 2, REASON_FAILED = 3 };
 enum rec_signal { SIGNAL_NEVER, SIGNAL_ONE, SIGNAL_ALL };
 
 struct rec_thread {
     int32_t number;          /* as the feedback names it: 1 is the test */
+    int32_t proc;            /* its process: an index into procs[] */
     uint8_t use;             /* enum rec_use */
     uint8_t wait;            /* enum rec_wait */
     uint8_t timed;           /* the wait has a deadline */
@@ -54,6 +64,11 @@ struct rec_thread {
     uint64_t object;         /* what it waits for: a key, compared, never followed */
     uint64_t aux;            /* WAIT_COND: the key of the mutex it gave up */
     uint64_t progress;       /* calls it has made and returned from: to see it hold still */
+    int32_t child;           /* WAIT_CHILD: waitpid's pid argument */
+    int32_t nfds;            /* WAIT_READ .. WAIT_SELECT: descriptors it waits on (all of
+                                them; the first REC_WAIT_FDS are kept) */
+    int32_t fds[REC_WAIT_FDS];
+    uint8_t fd_dirs[REC_WAIT_FDS];   /* FD_IN | FD_OUT */
     int32_t nframes;         /* its sampled stack, innermost first; 0 when not sampled */
     uint64_t frames[REC_FRAMES];
 };
@@ -64,6 +79,25 @@ struct rec_lock {            /* a mutex that is held */
     int32_t count;           /* a recursive mutex's depth */
     uint64_t at;             /* where it was locked */
     double age;              /* since when, in seconds */
+    uint8_t shared;          /* process-shared (or robust): the same lock in every process */
+    uint8_t robust;          /* its owner's death is reported to the next locker */
+    uint64_t made_at;        /* a shared one's pthread_mutex_init call */
+};
+
+struct rec_proc {            /* the test's process (procs[0]) and each it forked */
+    int32_t pid;
+    int32_t parent;          /* the index of the process that forked it; -1 for the test's */
+    uint8_t state;           /* enum rec_proc_state; FOREIGN: it runs another program */
+    uint64_t forked_at;      /* the fork() call */
+};
+
+struct rec_fd {              /* a pipe end open in one of the test's processes */
+    int32_t proc;
+    int32_t fd;
+    uint64_t inode;          /* the pipe's: both ends share it */
+    uint8_t end;             /* enum rec_end */
+    int32_t writer;          /* the thread that last wrote to it (since it was opened), or 0 */
+    uint64_t write_at;       /* that write() call */
 };
 
 struct rec_cond {            /* a condition variable someone waits on */
@@ -82,18 +116,24 @@ struct record {
     double elapsed;          /* seconds since the test started */
     uint64_t clock_at;       /* a timed wait on the wrong clock, or 0 */
     double clock_early;      /* how early it ended, in seconds */
-    int32_t untracked;       /* a thread the tracker could not see called in */
-    int32_t nthreads, nlocks, nconds;
+    int32_t untracked;       /* a thread or process the tracker cannot see exists */
+    int32_t probed;          /* the kernel was asked: kstate, procs' states, fds.  Until
+                                then the rules assume the best of what only it knows */
+    int32_t nthreads, nlocks, nconds, nprocs, nfds;
     struct rec_thread threads[REC_THREADS];
     struct rec_lock locks[REC_LOCKS];
     struct rec_cond conds[REC_CONDS];
+    struct rec_proc procs[REC_PROCS];
+    struct rec_fd fds[REC_FDS];   /* only when probed */
 };
 
 /* ---- the rules: the watcher stops a test by them, the diagnosis words them */
 
 /* A wait that can end only if another thread does something: t is live, in
  * a wait with no deadline that is not a sleep, asleep in the kernel, and has
- * waited at least min_age seconds. */
+ * waited at least min_age seconds.  A wait on descriptors also needs each to
+ * be a pipe whose other end is open in the test's processes only; a wait
+ * for a child, a child the tracker sees. */
 bool rule_waits_for_good(const struct record *r, const struct rec_thread *t, double min_age);
 
 /* Is every live thread waiting for good (and is there one), with nothing
@@ -119,6 +159,12 @@ const struct rec_lock *rule_waited_lock(const struct record *r, const struct rec
 
 /* The thread numbered `number`, or NULL. */
 const struct rec_thread *record_thread(const struct record *r, int number);
+
+/* The pipe end open as `fd` in process `proc`, or NULL if it is not a pipe. */
+const struct rec_fd *record_fd(const struct record *r, int proc, int fd);
+
+/* Has thread t's process died (its threads finished with it)? */
+bool record_died(const struct record *r, const struct rec_thread *t);
 
 /* ---- the file ------------------------------------------------------------ */
 

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "intercept.h"
+#include "procfs.h"
 #include "snapshot.h"
 #include "track.h"
 
@@ -90,23 +91,6 @@ void snapshot_prepare(bool sample_stacks)
     sigaction(sample_signal(), &sa, NULL);
 }
 
-/* Kernel's view: 'S' (asleep in a wait) for a thread truly blocked. */
-static char kernel_state(pid_t tid)
-{
-    char path[64], buf[512];
-    snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)tid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return '?';
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return '?';
-    buf[n] = '\0';
-    char *end = strrchr(buf, ')');
-    return end && end[1] == ' ' ? end[2] : '?';
-}
-
 static void take_thread(struct rec_thread *t, struct slot *s, long now)
 {
     memset(t, 0, sizeof *t);
@@ -124,6 +108,15 @@ static void take_thread(struct rec_thread *t, struct slot *s, long now)
     t->object = atomic_load_explicit(&s->object, RELAXED);
     t->aux = atomic_load_explicit(&s->aux, RELAXED);
     t->progress = atomic_load_explicit(&s->progress, RELAXED);
+    t->proc = atomic_load_explicit(&s->proc, RELAXED);
+    t->child = atomic_load_explicit(&s->child, RELAXED);
+    if (t->wait >= WAIT_READ && t->wait <= WAIT_SELECT) {
+        t->nfds = atomic_load_explicit(&s->nfds, RELAXED);
+        for (int i = 0; i < t->nfds && i < REC_WAIT_FDS; i++) {
+            t->fds[i] = atomic_load_explicit(&s->fds[i], RELAXED);
+            t->fd_dirs[i] = atomic_load_explicit(&s->fd_dirs[i], RELAXED);
+        }
+    }
 }
 
 /* The stack a live thread recorded when interrupted, if it did. */
@@ -149,7 +142,10 @@ static void take_locks(struct record *r, long now)
         r->locks[r->nlocks++] = (struct rec_lock){
             key, holder, atomic_load_explicit(&l->count, RELAXED),
             rel(atomic_load_explicit(&l->at, RELAXED), true),
-            (double)(now - atomic_load_explicit(&l->since_ns, RELAXED)) * 1e-9};
+            (double)(now - atomic_load_explicit(&l->since_ns, RELAXED)) * 1e-9,
+            (uint8_t)atomic_load_explicit(&l->shared, RELAXED),
+            (uint8_t)atomic_load_explicit(&l->robust, RELAXED),
+            rel(atomic_load_explicit(&l->made_at, RELAXED), true)};
     }
 }
 
@@ -179,19 +175,39 @@ static bool holds_in(const struct record *r, int number)
     return false;
 }
 
+/* The processes, each forked one checked for death: then its threads have
+ * finished with it, whatever their slots say (nothing ran their ends). */
+static void take_procs(struct record *r)
+{
+    int n = atomic_load_explicit(&tables->nprocs, RELAXED);
+    r->nprocs = n < REC_PROCS ? n : REC_PROCS;
+    for (int i = 0; i < r->nprocs; i++) {
+        struct procrec *p = &tables->procs[i];
+        int state = atomic_load_explicit(&p->state, RELAXED);
+        pid_t pid = atomic_load_explicit(&p->pid, RELAXED);
+        if (i > 0 && pid > 0 && state != PROC_DEAD && procfs_dead(pid)) {
+            state = PROC_DEAD;
+            atomic_store_explicit(&p->state, PROC_DEAD, RELAXED);
+        }
+        r->procs[i] = (struct rec_proc){pid, i ? atomic_load_explicit(&p->parent, RELAXED) : -1,
+                                        (uint8_t)state,
+                                        rel(atomic_load_explicit(&p->forked_at, RELAXED), true)};
+    }
+}
+
 /* As snapshot_take; slot_of (if not NULL) gets the slot of each thread. */
 static void take(struct record *r, long start_ns, int *slot_of)
 {
     long now = track_now_ns();
     memset(r, 0, offsetof(struct record, threads));
     r->elapsed = (double)(now - start_ns) * 1e-9;
-    r->untracked = atomic_load_explicit(&tables->untracked, RELAXED) ||
-                   atomic_load_explicit(&tables->forked, RELAXED);
+    r->untracked = atomic_load_explicit(&tables->untracked, RELAXED);
     void *clock_at = atomic_load_explicit(&tables->wrong_clock_at, RELAXED);
     if (clock_at) {
         r->clock_at = rel(clock_at, true);
         r->clock_early = (double)atomic_load_explicit(&tables->wrong_clock_early_ns, RELAXED) * 1e-9;
     }
+    take_procs(r);
     take_locks(r, now);
     take_conds(r, now);
     int n = track_slot_count();
@@ -203,7 +219,12 @@ static void take(struct record *r, long start_ns, int *slot_of)
             continue;
         if (slot_of)
             slot_of[r->nthreads] = i;
-        take_thread(&r->threads[r->nthreads++], s, now);
+        struct rec_thread *t = &r->threads[r->nthreads++];
+        take_thread(t, s, now);
+        if (t->proc < 0 || t->proc >= r->nprocs)
+            t->proc = 0;
+        if (r->procs[t->proc].state == PROC_DEAD && t->use != USE_JOINED)
+            t->use = USE_FINISHED;
     }
 }
 
@@ -212,14 +233,76 @@ void snapshot_take(struct record *r, long start_ns)
     take(r, start_ns, NULL);
 }
 
+/* A thread that wrote to a pipe end is named even if it was joined since. */
+static void take_writer(struct record *r, int number)
+{
+    for (int i = 0; i < r->nthreads; i++)
+        if (r->threads[i].number == number)
+            return;
+    int n = track_slot_count();
+    for (int i = 0; i < n && r->nthreads < REC_THREADS; i++)
+        if (atomic_load_explicit(&tables->slots[i].number, RELAXED) == number &&
+            atomic_load_explicit(&tables->slots[i].use, RELAXED) != USE_FREE) {
+            take_thread(&r->threads[r->nthreads++], &tables->slots[i], track_now_ns());
+            return;
+        }
+}
+
+/* The pipe ends of every live process, and whether a process the tracker
+ * cannot see could wake one: a forked child that runs another program, or
+ * a child it did not see forked. */
+static void probe_processes(struct record *r)
+{
+    pid_t pids[REC_PROCS];
+    r->nfds = 0;
+    for (int i = 0; i < r->nprocs; i++) {
+        struct rec_proc *p = &r->procs[i];
+        pids[i] = p->pid;
+        if (p->state == PROC_LIVE && i > 0 && !procfs_runs_us(p->pid))
+            p->state = PROC_FOREIGN;
+        if (p->state == PROC_FOREIGN || p->state == PROC_STARTING)
+            r->untracked = 1;
+        if (p->state == PROC_LIVE)
+            r->nfds += procfs_pipes(p->pid, i, r->fds + r->nfds, REC_FDS - r->nfds);
+    }
+    for (int i = 0; i < r->nfds; i++) {   /* who last wrote to each */
+        struct rec_fd *f = &r->fds[i];
+        if (f->fd >= REC_FD_WRITERS)
+            continue;
+        struct fdrec *w = &tables->fds[f->proc][f->fd];
+        f->writer = atomic_load_explicit(&w->writer, RELAXED);
+        f->write_at = f->writer ? rel(atomic_load_explicit(&w->at, RELAXED), true) : 0;
+        if (f->writer)
+            take_writer(r, f->writer);
+    }
+    if (procfs_stranger_child(pids, r->nprocs))
+        r->untracked = 1;
+}
+
 void snapshot_probe(struct record *r, bool all)
 {
+    r->probed = 1;
+    bool any = false;
     for (int i = 0; i < r->nthreads; i++) {
         struct rec_thread *t = &r->threads[i];
         bool waits = t->wait != WAIT_RUNNING && t->wait != WAIT_SLEEP && !t->timed;
-        if (t->use == USE_LIVE && (all || waits))
-            t->kstate = kernel_state(t->tid);
+        if (t->use == USE_LIVE && (all || waits)) {
+            t->kstate = procfs_thread_state(r->procs[t->proc].pid, t->tid);
+            any |= t->wait >= WAIT_READ;
+        }
     }
+    if (all || any || r->nprocs > 1)
+        probe_processes(r);
+}
+
+/* The pid of slot i's process while it lives, else 0. */
+static pid_t live_pid(int i)
+{
+    int proc = atomic_load_explicit(&tables->slots[i].proc, RELAXED);
+    if (atomic_load_explicit(&tables->slots[i].use, RELAXED) != USE_LIVE || proc < 0 ||
+        proc >= REC_PROCS || atomic_load_explicit(&tables->procs[proc].state, RELAXED) == PROC_DEAD)
+        return 0;
+    return atomic_load_explicit(&tables->procs[proc].pid, RELAXED);
 }
 
 /* Ask every live thread where it is; wait a little for the answers. */
@@ -229,13 +312,13 @@ static void sample_stacks(void)
     for (int i = 0; i < n; i++)
         atomic_store_explicit(&tables->slots[i].sampled, 0, RELAXED);
     for (int i = 0; i < n; i++)
-        if (atomic_load_explicit(&tables->slots[i].use, RELAXED) == USE_LIVE)
-            syscall(SYS_tgkill, getpid(), atomic_load_explicit(&tables->slots[i].tid, RELAXED),
+        if (live_pid(i) > 0)
+            syscall(SYS_tgkill, live_pid(i), atomic_load_explicit(&tables->slots[i].tid, RELAXED),
                     sample_signal());
     for (int tries = 0; tries < 40; tries++) {
         bool all = true;
         for (int i = 0; i < n; i++)
-            if (atomic_load_explicit(&tables->slots[i].use, RELAXED) == USE_LIVE &&
+            if (live_pid(i) > 0 &&
                 !atomic_load_explicit(&tables->slots[i].sampled, memory_order_acquire))
                 all = false;
         if (all)

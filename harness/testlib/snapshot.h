@@ -15,13 +15,15 @@
 void snapshot_prepare(bool sample_stacks);
 
 /* Fill r from the tables: every thread that is live or finished holding a
- * lock, every held mutex, every condition variable waited on.  The kernel's
- * view of each thread (kstate) is left unknown ('?'); start_ns is when the
- * test began. */
+ * lock, every held mutex, every condition variable waited on, every process
+ * (a forked one found dead is marked so, in the tables too).  The rest of
+ * the kernel's view (kstate, pipe ends) is left unknown (r->probed is 0);
+ * start_ns is when the test began. */
 void snapshot_take(struct record *r, long start_ns);
 
 /* Ask the kernel about each thread of r in a wait with no deadline (or
- * every live thread, when all): fills kstate. */
+ * every live thread, when all), and about the processes: which run another
+ * program, which pipe ends each holds.  Sets r->probed. */
 void snapshot_probe(struct record *r, bool all);
 
 /* Interrupt each live thread for its call stack (if prepared to), take a

@@ -7,8 +7,10 @@
  * thread that calls in, for ThreadSanitizer too.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stddef.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,6 +20,7 @@
 
 struct tables *tables;
 _Thread_local struct slot *me;
+static int my_proc;   /* the calling process's index in procs[]: 0 in the test's */
 
 long track_now_ns(void)
 {
@@ -88,6 +91,24 @@ static void unblock(struct slot *s)
 
 static struct lockrec *lock_rec(uintptr_t key, int insert) { TABLE_FIND(tables->locks, REC_LOCKS, key, insert); }
 static struct condrec *cond_rec(uintptr_t key, int insert) { TABLE_FIND(tables->conds, REC_CONDS, key, insert); }
+
+/* An object private to this process: its key carries the process (bits 48
+ * and up, above any user-space address). */
+static uintptr_t private_key(const void *p)
+{
+    return track_key(p) ^ ((uintptr_t)(my_proc + 1) << 48);
+}
+
+/* A mutex's key: the same in every process if it was made process-shared. */
+static uintptr_t lock_key(const void *m)
+{
+    if (atomic_load_explicit(&tables->nshared, RELAXED)) {
+        struct lockrec *r = lock_rec(track_key(m), 0);
+        if (r && atomic_load_explicit(&r->shared, RELAXED))
+            return track_key(m);
+    }
+    return private_key(m);
+}
 
 static void took(uintptr_t key, struct slot *s, void *at)
 {
@@ -166,7 +187,7 @@ static void woke(uintptr_t key, int kind, void *at)
 
 /* A record for a new thread: a fresh one, or a joined thread's that is not
  * evidence (holds no lock).  Claimed with atomics, not a lock. */
-static struct slot *new_slot(void)
+static struct slot *new_slot(int proc)
 {
     struct slot *s = NULL;
     int i = atomic_fetch_add_explicit(&tables->nslots, 1, RELAXED);
@@ -191,6 +212,7 @@ static struct slot *new_slot(void)
         atomic_store_explicit(&s->join_target, 0, RELAXED);
         atomic_store_explicit(&s->handle, 0, RELAXED);
         atomic_store_explicit(&s->sampled, 0, RELAXED);
+        atomic_store_explicit(&s->proc, proc, RELAXED);
         atomic_store_explicit(&s->number,
                               atomic_fetch_add_explicit(&tables->next_number, 1, RELAXED) + 1,
                               RELAXED);
@@ -226,7 +248,7 @@ static int number_of(pthread_t t)
 static int on_create(struct icall *c, int index)
 {
     struct slot *parent = self_slot();
-    struct slot *s = parent ? new_slot() : NULL;
+    struct slot *s = parent ? new_slot(my_proc) : NULL;
     if (!s && parent)
         atomic_store_explicit(&tables->untracked, 1, RELAXED);
     c->token[index] = s;
@@ -292,10 +314,28 @@ static void joined(struct icall *c, int index)
             atomic_store_explicit(&tables->slots[i].use, USE_JOINED, RELAXED);
 }
 
+/* A fresh or destroyed mutex is held by nobody.  One made process-shared
+ * (or robust, which glibc makes shared too) gets a key without a process. */
 static int on_fresh_mutex(struct icall *c, int index)
 {
     (void)index;
-    forget(track_key(c->object));
+    int pshared = PTHREAD_PROCESS_PRIVATE, robust = PTHREAD_MUTEX_STALLED;
+    if (c->kind == IC_MUTEX_INIT && c->attr) {
+        pthread_mutexattr_getpshared(c->attr, &pshared);
+        pthread_mutexattr_getrobust(c->attr, &robust);
+    }
+    struct lockrec *r;
+    if (pshared == PTHREAD_PROCESS_SHARED || robust == PTHREAD_MUTEX_ROBUST) {
+        if ((r = lock_rec(track_key(c->object), 1))) {
+            atomic_store_explicit(&r->holder, 0, RELAXED);
+            atomic_store_explicit(&r->robust, robust == PTHREAD_MUTEX_ROBUST, RELAXED);
+            atomic_store_explicit(&r->made_at, c->at, RELAXED);
+            if (!atomic_exchange_explicit(&r->shared, 1, RELAXED))
+                atomic_fetch_add_explicit(&tables->nshared, 1, RELAXED);
+        }
+        return INTERCEPT_CALL;
+    }
+    forget(lock_key(c->object));
     return INTERCEPT_CALL;
 }
 
@@ -309,7 +349,7 @@ static int on_lock(struct icall *c, int index)
     (void)index;
     struct slot *s = self_slot();
     if (s)
-        block(s, WAIT_MUTEX, track_key(c->object), c->at, c->kind == IC_TIMEDLOCK);
+        block(s, WAIT_MUTEX, lock_key(c->object), c->at, c->kind == IC_TIMEDLOCK);
     return INTERCEPT_CALL;
 }
 
@@ -322,14 +362,14 @@ static void locked(struct icall *c, int index)
     if (c->kind != IC_TRYLOCK)
         unblock(s);
     if (c->result == 0 || c->result == EOWNERDEAD)
-        took(track_key(c->object), s, c->at);
+        took(lock_key(c->object), s, c->at);
 }
 
 static int on_unlock(struct icall *c, int index)
 {
     (void)index;
     if (self_slot())
-        released(track_key(c->object));
+        released(lock_key(c->object));
     return INTERCEPT_CALL;
 }
 
@@ -340,12 +380,13 @@ static int on_cond_wait(struct icall *c, int index)
     struct slot *s = self_slot();
     if (!s)
         return INTERCEPT_CALL;
-    struct condrec *r = cond_rec(track_key(c->object), 1);
+    struct condrec *r = cond_rec(private_key(c->object), 1);
     if (r)
         atomic_fetch_add_explicit(&r->waiters, 1, RELAXED);
-    atomic_store_explicit(&s->aux, track_key(c->mutex), RELAXED);
-    released(track_key(c->mutex));
-    block(s, WAIT_COND, track_key(c->object), c->at, c->kind == IC_COND_TIMEDWAIT);
+    uintptr_t mutex = lock_key(c->mutex);
+    atomic_store_explicit(&s->aux, mutex, RELAXED);
+    released(mutex);
+    block(s, WAIT_COND, private_key(c->object), c->at, c->kind == IC_COND_TIMEDWAIT);
     return INTERCEPT_CALL;
 }
 
@@ -355,11 +396,11 @@ static void cond_waited(struct icall *c, int index)
     struct slot *s = me;
     if (!s)
         return;
-    struct condrec *r = cond_rec(track_key(c->object), 0);
+    struct condrec *r = cond_rec(private_key(c->object), 0);
     unblock(s);
     if (r)
         atomic_fetch_sub_explicit(&r->waiters, 1, RELAXED);
-    took(track_key(c->mutex), s, c->at);
+    took(lock_key(c->mutex), s, c->at);
     if (c->result == ETIMEDOUT && c->deadline)
         check_clock(c->deadline, c->at);
 }
@@ -367,7 +408,7 @@ static void cond_waited(struct icall *c, int index)
 static int on_signal(struct icall *c, int index)
 {
     (void)index;
-    woke(track_key(c->object), c->kind == IC_SIGNAL ? SIGNAL_ONE : SIGNAL_ALL, c->at);
+    woke(private_key(c->object), c->kind == IC_SIGNAL ? SIGNAL_ONE : SIGNAL_ALL, c->at);
     return INTERCEPT_CALL;
 }
 
@@ -394,11 +435,119 @@ static void waited(struct icall *c, int index)
         unblock(me);
 }
 
-static void forked(struct icall *c, int index)
+/* Note the descriptors a thread is about to wait on, and which way. */
+static int note_fds(struct slot *s, struct icall *c)
+{
+    int n = 0;
+    if (c->kind == IC_READ || c->kind == IC_WRITE) {
+        atomic_store_explicit(&s->fds[0], c->fd, RELAXED);
+        atomic_store_explicit(&s->fd_dirs[0], c->kind == IC_READ ? FD_IN : FD_OUT, RELAXED);
+        return 1;
+    }
+    if (c->kind == IC_POLL) {
+        for (; n < c->nfds; n++) {
+            short e = c->pfds[n].events;
+            if (n < REC_WAIT_FDS) {
+                atomic_store_explicit(&s->fds[n], c->pfds[n].fd < 0 ? 0 : c->pfds[n].fd, RELAXED);
+                atomic_store_explicit(&s->fd_dirs[n], c->pfds[n].fd < 0 ? 0 :
+                    (e & (POLLIN | POLLPRI) ? FD_IN : 0) | (e & POLLOUT ? FD_OUT : 0), RELAXED);
+            }
+        }
+        return n;
+    }
+    for (int fd = 0; fd < c->nfds && fd < FD_SETSIZE; fd++) {   /* IC_SELECT */
+        int dir = (c->readfds && FD_ISSET(fd, c->readfds) ? FD_IN : 0) |
+                  (c->writefds && FD_ISSET(fd, c->writefds) ? FD_OUT : 0);
+        if (dir && n < REC_WAIT_FDS) {
+            atomic_store_explicit(&s->fds[n], fd, RELAXED);
+            atomic_store_explicit(&s->fd_dirs[n], (unsigned char)dir, RELAXED);
+        }
+        n += dir != 0;
+    }
+    return n;
+}
+
+static int on_fd_wait(struct icall *c, int index)
 {
     (void)index;
-    if (c->result > 0)   /* a process we cannot see may wake ours */
-        atomic_store_explicit(&tables->forked, 1, RELAXED);
+    struct slot *s = self_slot();
+    if (!s)
+        return INTERCEPT_CALL;
+    atomic_store_explicit(&s->nfds, note_fds(s, c), RELAXED);
+    if (c->kind == IC_WRITE && c->fd >= 0 && c->fd < REC_FD_WRITERS) {
+        struct fdrec *f = &tables->fds[my_proc][c->fd];
+        atomic_store_explicit(&f->at, c->at, RELAXED);
+        atomic_store_explicit(&f->writer, atomic_load_explicit(&s->number, RELAXED), RELAXED);
+    }
+    int wait = c->kind == IC_READ ? WAIT_READ : c->kind == IC_WRITE ? WAIT_WRITE
+               : c->kind == IC_POLL ? WAIT_POLL : WAIT_SELECT;
+    block(s, wait, 0, c->at, c->timeout_ns >= 0);
+    return INTERCEPT_CALL;
+}
+
+/* A closed descriptor's number is free for another file: forget its writer. */
+static int on_close(struct icall *c, int index)
+{
+    (void)index;
+    if (me && c->fd >= 0 && c->fd < REC_FD_WRITERS)
+        atomic_store_explicit(&tables->fds[my_proc][c->fd].writer, 0, RELAXED);
+    return INTERCEPT_CALL;
+}
+
+static int on_waitpid(struct icall *c, int index)
+{
+    (void)index;
+    struct slot *s = self_slot();
+    if (s) {
+        atomic_store_explicit(&s->child, c->pid, RELAXED);
+        block(s, WAIT_CHILD, 0, c->at, (c->options & WNOHANG) != 0);
+    }
+    return INTERCEPT_CALL;
+}
+
+/* Before a fork: a record for the child process and its one thread, made
+ * here so that the watcher knows of it before it runs (it is starting). */
+static int on_fork(struct icall *c, int index)
+{
+    c->token[index] = NULL;
+    struct slot *parent = self_slot();
+    if (!parent)
+        return INTERCEPT_CALL;
+    int p = atomic_fetch_add_explicit(&tables->nprocs, 1, RELAXED);
+    struct slot *s = p < REC_PROCS ? new_slot(p) : NULL;
+    if (!s) {   /* a process we cannot see may wake ours */
+        atomic_store_explicit(&tables->untracked, 1, RELAXED);
+        return INTERCEPT_CALL;
+    }
+    struct procrec *pr = &tables->procs[p];
+    atomic_store_explicit(&pr->parent, my_proc, RELAXED);
+    atomic_store_explicit(&pr->forked_at, c->at, RELAXED);
+    atomic_store_explicit(&pr->pid, 0, RELAXED);
+    atomic_store_explicit(&pr->state, PROC_STARTING, RELAXED);
+    atomic_store_explicit(&s->created_at, c->at, RELAXED);
+    atomic_fetch_add_explicit(&parent->progress, 1, RELAXED);
+    c->token[index] = s;
+    return INTERCEPT_CALL;
+}
+
+/* After it, in both processes: the child becomes its records. */
+static void forked(struct icall *c, int index)
+{
+    struct slot *s = c->token[index];
+    if (!s)
+        return;
+    struct procrec *pr = &tables->procs[atomic_load_explicit(&s->proc, RELAXED)];
+    if (c->result == 0) {
+        my_proc = atomic_load_explicit(&s->proc, RELAXED);
+        atomic_store_explicit(&pr->pid, getpid(), RELAXED);
+        atomic_store_explicit(&pr->state, PROC_LIVE, RELAXED);
+        become(s);
+    } else if (c->result > 0) {
+        atomic_store_explicit(&pr->pid, (pid_t)c->result, RELAXED);
+    } else {
+        atomic_store_explicit(&pr->state, PROC_DEAD, RELAXED);
+        atomic_store_explicit(&s->use, USE_JOINED, RELAXED);
+    }
 }
 
 static const struct intercept_client tracker = {
@@ -409,24 +558,31 @@ static const struct intercept_client tracker = {
                [IC_COND_WAIT] = on_cond_wait, [IC_COND_TIMEDWAIT] = on_cond_wait,
                [IC_SIGNAL] = on_signal, [IC_BROADCAST] = on_signal,
                [IC_BARRIER_WAIT] = on_wait, [IC_SEM_WAIT] = on_wait,
-               [IC_SEM_TIMEDWAIT] = on_wait, [IC_SLEEP] = on_wait},
+               [IC_SEM_TIMEDWAIT] = on_wait, [IC_SLEEP] = on_wait, [IC_FORK] = on_fork,
+               [IC_READ] = on_fd_wait, [IC_WRITE] = on_fd_wait, [IC_POLL] = on_fd_wait,
+               [IC_SELECT] = on_fd_wait, [IC_WAITPID] = on_waitpid, [IC_CLOSE] = on_close},
     .after = {[IC_CREATE] = created, [IC_JOIN] = joined, [IC_LOCK] = locked,
               [IC_TIMEDLOCK] = locked, [IC_TRYLOCK] = locked, [IC_COND_WAIT] = cond_waited,
               [IC_COND_TIMEDWAIT] = cond_waited, [IC_BARRIER_WAIT] = waited,
               [IC_SEM_WAIT] = waited, [IC_SEM_TIMEDWAIT] = waited, [IC_SLEEP] = waited,
-              [IC_FORK] = forked},
+              [IC_FORK] = forked, [IC_READ] = waited, [IC_WRITE] = waited,
+              [IC_POLL] = waited, [IC_SELECT] = waited, [IC_WAITPID] = waited},
 };
 
 bool track_start(void)
 {
-    /* Private: a forked child tracks itself in its own copy. */
+    /* Shared: every process the test forks writes into the same tables. */
     struct tables *t = mmap(NULL, sizeof *t, PROT_READ | PROT_WRITE,
-                            MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+                            MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     int index;
     if (t == MAP_FAILED || !intercept_register(&tracker, &index))
         return false;
     tables = t;
-    struct slot *s = new_slot();
-    become(s);
+    my_proc = 0;
+    atomic_store_explicit(&t->nprocs, 1, RELAXED);
+    atomic_store_explicit(&t->procs[0].pid, getpid(), RELAXED);
+    atomic_store_explicit(&t->procs[0].parent, -1, RELAXED);
+    atomic_store_explicit(&t->procs[0].state, PROC_LIVE, RELAXED);
+    become(new_slot(0));
     return true;
 }
