@@ -294,15 +294,23 @@ static void record(const char *name, const char *status, double seconds,
     free(line);
 }
 
-/* A failure under a schedule: the scheduler's own verdict, if it stopped
- * the run, replaces Check's words (*msg), and its functions `look`. */
-static bool schedule_verdict(char *msg, size_t size, char *look, size_t look_size)
+/* A failure under a schedule (the record has its token): its record is put
+ * in words (timeline.c), and if the scheduler itself stopped the run, its
+ * verdict replaces Check's words in msg, with the functions it names in
+ * look.  Returns 0 (no schedule), 1, or 2 (the scheduler's verdict).  Not
+ * when a sanitizer's report (`reported`) already says what happened. */
+static int schedule_failure(const char **status, char *msg, size_t size, char *look,
+                            size_t look_size, bool reported)
 {
     char verdict[6144];
-    if (!timeline_verdict(verdict, sizeof verdict, look, look_size))
-        return false;
+    if (!sched_record()->token[0] || !strcmp(*status, "pass"))
+        return 0;
+    timeline_load(sched_record(), LAB_STUDENT_FILES);
+    if (reported || !timeline_verdict(verdict, sizeof verdict, look, look_size))
+        return 1;
     snprintf(msg, size, "%s", verdict);
-    return true;
+    *status = "fail";
+    return 2;
 }
 
 /* After everything else in a failure under a schedule: the last steps
@@ -448,16 +456,12 @@ static void run_one(const struct lab_test *t, double timeout_scale)
         }
     }
 
-    /* A failure under a schedule: its record explains it, and replays it. */
-    char sched_look[512] = "";
-    bool scheduled = sched_record()->token[0] && strcmp(status, "pass") != 0;
-    if (scheduled) {
-        timeline_load(sched_record(), LAB_STUDENT_FILES);
-        if (!same_as && !show_report && schedule_verdict(msg, MSG, sched_look, sizeof sched_look)) {
-            status = "fail";
-            free(diag);
-            diag = NULL;
-        }
+    char sched_look[512] = "";   /* a failure under a schedule: its record explains it */
+    int scheduled = schedule_failure(&status, msg, MSG, sched_look, sizeof sched_look,
+                                     same_as || show_report);
+    if (scheduled == 2) {
+        free(diag);
+        diag = NULL;
     }
     if (strcmp(status, "pass") != 0) {
         size_t used = strlen(msg);
