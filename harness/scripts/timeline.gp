@@ -1,8 +1,8 @@
 # timeline.gp - make replay's chart of one schedule: a lane per thread, a dot
 # for each step it took, bars where it held a lock, dashes where it waited,
 # an arrow from each signal to the wakeup it caused, a triangle where the
-# scheduler switched away from a thread that could have gone on, and the
-# failure in red.  harness/scripts/replay.sh gives
+# scheduler switched away from a thread that could have gone on, a star at
+# a spurious wakeup and a circle at a timeout, and the failure in red.  harness/scripts/replay.sh gives
 # `datafile`; harness/testlib/timeline.c writes it, and beside it
 # datafile.gp (the lanes' names, the schedule, the failing step).
 load datafile.".gp"
@@ -11,7 +11,7 @@ set xlabel "step"
 set xrange [-0.5:failstep + 1.5]
 set yrange [-0.8:lanes - 0.2]
 set grid xtics
-set key outside bottom center horizontal noenhanced
+set key outside bottom center horizontal noenhanced maxrows 2
 set arrow 1 from failstep, graph 0 to failstep, graph 1 nohead lw 2 lc rgb '#d62728'
 set label 1 failure at failstep, graph 1 offset -0.5, -1 right textcolor rgb '#d62728' noenhanced
 cat(c) = column(3) == c ? column(2) : 1/0
@@ -29,4 +29,8 @@ plot datafile index 1 using (($2 + $3) / 2):($1 + 0.22):(($3 - $2) / 2):(0.1) \
      datafile index 4 using 1:3:($2 - $1):($4 - $3) with vectors head filled size 0.25,20 \
          lw 1 lc rgb '#2ca02c' title "a signal wakes a waiter", \
      datafile index 3 using 1:($2 + 0.4) with points pt 11 ps 1.2 lc rgb 'black' \
-         title "the scheduler switched here"
+         title "the scheduler switched here", \
+     datafile index 5 using 1:($3 == 1 ? $2 + 0.4 : 1/0) with points pt 3 ps 1.6 lw 2 \
+         lc rgb '#d62728' title "woken spuriously", \
+     datafile index 5 using 1:($3 == 2 ? $2 + 0.4 : 1/0) with points pt 6 ps 1.4 lw 2 \
+         lc rgb '#ff7f0e' title "timed out"

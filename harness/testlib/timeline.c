@@ -806,6 +806,11 @@ bool timeline_chart(const char *path)
         if (rec->steps[i].flags & SF_CHOSEN)
             fprintf(f, "%d %d\n", i, lane(rec->steps[i].thread));
     chart_wakeups(f);
+    fprintf(f, "\n\n# spurious wakeups and timeouts (the scheduler's too): step lane kind (1 spurious, 2 timed out)\n");
+    for (int i = 0; i < rec->nsteps; i++)
+        if (rec->steps[i].op == OP_WOKEN && rec->steps[i].flags & (SF_SPURIOUS | SF_FAILED))
+            fprintf(f, "%d %d %d\n", i, lane(rec->steps[i].thread),
+                    rec->steps[i].flags & SF_SPURIOUS ? 1 : 2);
     fclose(f);
     /* The labels and the failure, as gnuplot settings for timeline.gp to load. */
     char gp[4200];
