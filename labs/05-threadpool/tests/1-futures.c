@@ -343,7 +343,7 @@ static void on_two_threads(void *(*fn)(void *), struct future *f)
         pthread_join(t[i], NULL);
 }
 
-/* A future's owners under 90 schedules of the kit's scheduler (the
+/* A future's owners under 120 schedules of the kit's scheduler (the
  * handout's "Schedules"), where a thread may be stopped at any atomic
  * operation: two threads take a reference at once, and later two threads
  * let go of one at once, while the test keeps its own; then the test lets
@@ -351,7 +351,7 @@ static void on_two_threads(void *(*fn)(void *), struct future *f)
  * lost increment frees it under its owners' feet), not never (a lost
  * decrement).  A count read and then written back, as two atomic
  * operations, loses an update in some schedule. */
-SCHEDULE_TEST(owners_under_schedules, 3, 20, "future_retain, future_release", 90)
+SCHEDULE_TEST(owners_under_schedules, 3, 20, "future_retain, future_release", 120)
 {
     struct future *f = future_new(double_it, (void *)(intptr_t)1);
     ck_assert_msg(f != NULL, "future_new returned NULL");
@@ -382,14 +382,14 @@ static void *run_future(void *f)
 }
 
 /* One thread runs a future while the test waits for its result, with no
- * timeout, three times over, under 120 schedules: a thread may be stopped
+ * timeout, three times over, under 150 schedules: a thread may be stopped
  * at any lock, wait, signal or atomic operation.  The test must get each
  * result.  A waiter that says "I am listening" after the worker has looked
  * for listeners sleeps through the result: for good, here, and the
  * scheduler says who waits where.  (With a timeout, such a waiter would
  * look again at its deadline and find the result: late, but no test could
  * tell.) */
-SCHEDULE_TEST(result_under_schedules, 3, 20, "future_result, future_run, wait_done", 120)
+SCHEDULE_TEST(result_under_schedules, 3, 20, "future_result, future_run, wait_done", 150)
 {
     for (int i = 1; i <= 3; i++) {
         struct future *f = future_new(double_it, (void *)(intptr_t)i);

@@ -300,12 +300,12 @@ static void *run_it(void *f)
 }
 
 /* Two threads run a future each while the test iterates as_completed over
- * both (10 s, on the scheduler's virtual clock), under 90 schedules: a
+ * both (10 s, on the scheduler's virtual clock), under 150 schedules: a
  * thread may be stopped at any lock, wait, signal or atomic operation.
  * Both futures must come out, then the end.  A future that finishes
  * between as_completed looking at it and hooking itself on it is never
  * announced: in this test, as_completed_next times out. */
-SCHEDULE_TEST(as_completed_under_schedules, 3, 20, "as_completed, as_completed_next, watch", 90)
+SCHEDULE_TEST(as_completed_under_schedules, 3, 20, "as_completed, as_completed_next, watch", 150)
 {
     struct future *fs[2];
     pthread_t t[2];

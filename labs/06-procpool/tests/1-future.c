@@ -248,14 +248,14 @@ static void *feed_run_and_collect(void *arg)
 
 /* A task's future, sent ahead to a worker by the pool's helper threads (one
  * thread plays the feeder, the worker and the collector, as above) while the
- * test cancels it and then waits for it; under 200 schedules of the kit's
+ * test cancels it and then waits for it; under 240 schedules of the kit's
  * scheduler (the handout's "Schedules"), where a thread may be stopped at
  * any lock, wait, signal and atomic operation.  Either the cancel wins the
  * start word (the task never runs, the result is PROCPOOL_CANCELLED) or the
  * worker does (cancel returns false, the result is the task's 42): never
  * both.  A cancel that reads the start word, then writes it, lets the
  * worker claim it in between in some schedule. */
-SCHEDULE_TEST(cancel_under_schedules, 3, 20, "future_cancel, future_set_sent, future_finish", 200)
+SCHEDULE_TEST(cancel_under_schedules, 3, 20, "future_cancel, future_set_sent, future_finish", 240)
 {
     struct pool_side side = {.f = future_new(), .lock = PTHREAD_MUTEX_INITIALIZER,
                              .changed = PTHREAD_COND_INITIALIZER};
