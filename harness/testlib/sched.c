@@ -118,6 +118,22 @@ static int enabled_threads(struct sthread **best, struct sthread **spinner)
     return n;
 }
 
+/* Nothing can run and time is about to jump: a timed wait with a spurious
+ * wakeup drawn ends it now, spuriously, before its deadline.  True if one did. */
+static bool spurious_before_deadline(void)
+{
+    for (int i = 0; i < sched_run.nthreads; i++) {
+        struct sthread *t = &sched_run.threads[i];
+        if (t->life == L_LIVE && t->next.op == OP_WOKEN && t->woke == WOKE_NO &&
+            t->until >= 0 && t->spurious_at >= 0) {
+            t->woke = WOKE_SPURIOUS;
+            t->spurious_at = -1;
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Which thread takes the next step: the highest priority among those that
  * can proceed and are not spinning; when none, the virtual clock moves to
  * the next deadline; then a spinning one; when nothing at all can proceed,
@@ -142,6 +158,9 @@ static struct sthread *choose(int *flags)
             return best;
         long long next = model_next_deadline();
         if (next >= 0) {
+            /* A spurious wakeup due for a timed wait comes before its deadline. */
+            if (spurious_before_deadline())
+                continue;
             if (next > sched_run.now)
                 sched_run.now = next;
             model_fire_deadlines();
@@ -153,19 +172,26 @@ static struct sthread *choose(int *flags)
     }
 }
 
-/* A spurious wakeup, if the strategy put one at step `step` or before and
- * a thread waits on a condition variable to take it.  Never when no other
- * thread can run: POSIX allows spurious wakeups but promises none, so one
- * must not rescue a program that is stuck without it. */
-static void maybe_spurious(int step)
+/* Spurious wakeups the strategy drew for waits now due (pct_spurious): a
+ * waiter with no deadline takes one only while another thread can run:
+ * POSIX allows spurious wakeups but promises none, so one must not rescue a
+ * program that is stuck without it.  A timed waiter takes one any time (it
+ * would wake at its deadline anyway): early, which it must be ready for. */
+static void spurious_wakeups(int step)
 {
-    if (sched_run.spurious_at < 0 || step < sched_run.spurious_at)
-        return;
     struct sthread *best, *spinner;
-    int ids[SCHED_MAX_THREADS], n = model_cond_waiters(NULL, ids, SCHED_MAX_THREADS);
-    if (n > 0 && enabled_threads(&best, &spinner) > 0) {
-        sched_run.threads[ids[pct_random((uint32_t)n)]].woke = WOKE_SPURIOUS;
-        sched_run.spurious_at = -1;
+    int others = -1;
+    for (int i = 0; i < sched_run.nthreads; i++) {
+        struct sthread *t = &sched_run.threads[i];
+        if (t->life != L_LIVE || t->next.op != OP_WOKEN || t->woke != WOKE_NO ||
+            t->spurious_at < 0 || step < t->spurious_at)
+            continue;
+        if (others < 0)
+            others = enabled_threads(&best, &spinner) > 0;
+        if (others || t->until >= 0) {
+            t->woke = WOKE_SPURIOUS;
+            t->spurious_at = -1;
+        }
     }
 }
 
@@ -182,7 +208,7 @@ void sched_point(struct sthread *t, int op, void *obj, void *obj2, void *at, con
     t->next_obj2 = obj2;
     t->next.obj = obj ? (uint16_t)model_object(obj, 0)->number : 0;
     t->next.obj2 = obj2 ? (uint16_t)model_object(obj2, 0)->number : 0;
-    maybe_spurious(sched_rec->nsteps);
+    spurious_wakeups(sched_rec->nsteps);
     int flags = 0;
     struct sthread *last = &sched_run.threads[sched_run.last];
     struct sthread *next = choose(&flags);

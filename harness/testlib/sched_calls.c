@@ -60,25 +60,32 @@ static void note_look(struct sthread *t, const volatile void *addr, uint32_t ver
     bool spinning = t->repeats >= SCHED_SPIN_REPEATS;
     if (spinning && !t->spinning)
         pct_lower(t);
+    else if (!spinning && t->spinning)
+        pct_restore(t);
     t->spinning = spinning;
 }
 
 /* t does something other than look: whatever it spun on, it has moved on. */
 static void note_act(struct sthread *t)
 {
+    pct_restore(t);
     t->spinning = 0;
     t->repeats = 0;
     memset(t->looked, 0, sizeof t->looked);
 }
 
-/* addr changed: threads spinning on it will see something new. */
+/* addr changed: threads spinning on it will see something new, so they
+ * stop spinning and get their priority back (else a polling loop, such as
+ * an eval loop's, would stay below every other thread for good). */
 static void changed(struct sobject *o)
 {
     o->version++;
     for (int i = 0; i < sched_run.nthreads; i++)
         for (int k = 0; k < SCHED_LOOKS; k++)
-            if (sched_run.threads[i].looked[k] == o->addr)
+            if (sched_run.threads[i].looked[k] == o->addr) {
+                pct_restore(&sched_run.threads[i]);
                 sched_run.threads[i].spinning = 0;
+            }
 }
 
 /* ---- mutexes ------------------------------------------------------------------- */
@@ -180,6 +187,7 @@ static int wait_until(pthread_cond_t *cond, pthread_mutex_t *mutex, long long un
     t->woken_by = SCHED_NOBODY;
     t->until = until;
     t->wait_from = (uint32_t)sched_log(t, 0, SCHED_NOBODY);   /* the wait began here */
+    t->spurious_at = pct_spurious((int)t->wait_from);
     sched_point(t, OP_WOKEN, cond, mutex, at, NULL, 0);   /* until woken, and the mutex free */
     int woke = t->woke;
     t->until = -1;

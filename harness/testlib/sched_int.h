@@ -50,10 +50,12 @@ struct sthread {
     int join_target;
     int joined;                  /* a join has taken it: its handle may be reused */
     int woken_by;                /* who signalled it */
+    int spurious_at;             /* a condition wait: the step it ends spuriously, or -1 */
     unsigned long round;         /* a barrier's round when it arrived */
     uint32_t wait_from;          /* the step at which it began to wait, or NO_WAIT */
     /* The strategy's view. */
     long long prio;
+    long long unspun_prio;       /* its priority before it began to spin, or 0 */
     int spinning;                /* its last points look like a spin-wait */
     int repeats;                 /* loads in a row of something it had just seen */
     const volatile void *looked[SCHED_LOOKS];   /* what it loaded since it last acted */
@@ -90,7 +92,7 @@ struct run {
     uint64_t rng;
     int change[8];               /* the steps at which priorities change */
     int nchange;
-    int spurious_at;             /* a step at which to wake a waiter spuriously, or -1 */
+    int spurious;                /* this run wakes some condition waits spuriously */
     long long low;               /* the lowest priority given so far */
     /* Replay: the recorded run to follow, if any. */
     const struct sched_step *expect;
@@ -143,6 +145,12 @@ long long pct_new_priority(void);
  * point; returns true if one was. */
 bool pct_change_point(struct sthread *t, int step);
 void pct_lower(struct sthread *t);
+/* t has stopped spinning: back to the priority it had before. */
+void pct_restore(struct sthread *t);
+/* A condition wait begins at step `step`: the step it will end spuriously
+ * at, if no wakeup comes first, or -1: in half the runs one wait in four
+ * ends within four steps (the windows these bugs need are that short). */
+int pct_spurious(int step);
 uint32_t pct_random(uint32_t bound);
 
 #endif

@@ -12,9 +12,9 @@
  * the figures behind them, are in harness/README.md).
  *
  * Beyond the paper: a thread that spins (yields, or loads the same atomic
- * again with nobody having stored to it) drops below every other, so that a
- * spin-wait cannot starve the thread it waits for; and a run may wake one
- * condition waiter spuriously at a random step, as POSIX allows.
+ * again with nobody having stored to it) drops below every other while it
+ * spins, so that a spin-wait cannot starve the thread it waits for; and in half the runs a
+ * condition wait may end spuriously, as POSIX allows (pct_spurious).
  *
  * A schedule is named by its token, pct<d>-<k>-<seed>: with the same code,
  * the same token gives the same run.
@@ -56,8 +56,8 @@ bool pct_parse(const char *token, int *depth, int *horizon, uint32_t *seed)
     return true;
 }
 
-/* Draw the run's moves from its token: d-1 change points in 1..k, and in
- * half the runs one spurious wakeup at a step in 1..k. */
+/* Draw the run's moves from its token: d-1 change points in 1..k, and
+ * whether its condition waits may end spuriously (pct_spurious). */
 void pct_begin(const char *token)
 {
     int depth = 1, horizon = 0;
@@ -71,8 +71,7 @@ void pct_begin(const char *token)
     sched_run.low = 0;
     for (int i = 0; horizon > 0 && i < depth - 1 && i < 8; i++)
         sched_run.change[sched_run.nchange++] = 1 + (int)pct_random((uint32_t)horizon);
-    sched_run.spurious_at = horizon > 0 && pct_random(2) ? 1 + (int)pct_random((uint32_t)horizon)
-                                                         : -1;
+    sched_run.spurious = (int)pct_random(2);
 }
 
 long long pct_new_priority(void)
@@ -86,6 +85,7 @@ bool pct_change_point(struct sthread *t, int step)
     for (int i = 0; i < sched_run.nchange; i++)
         if (sched_run.change[i] == step) {
             t->prio = i + 1;   /* below every starting priority (> depth) */
+            t->unspun_prio = 0;   /* for good: no spin ending restores it */
             any = true;
         }
     return any;
@@ -93,5 +93,21 @@ bool pct_change_point(struct sthread *t, int step)
 
 void pct_lower(struct sthread *t)
 {
+    if (!t->unspun_prio)
+        t->unspun_prio = t->prio;
     t->prio = --sched_run.low;
+}
+
+void pct_restore(struct sthread *t)
+{
+    if (t->unspun_prio)
+        t->prio = t->unspun_prio;
+    t->unspun_prio = 0;
+}
+
+int pct_spurious(int step)
+{
+    if (!sched_run.spurious || pct_random(4) != 0)
+        return -1;
+    return step + 1 + (int)pct_random(4);
 }

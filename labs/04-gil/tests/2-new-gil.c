@@ -375,7 +375,8 @@ TEST(releasing_wakes_a_waiter_at_once, 8, 10, "new_gil_drop, new_gil_take")
  * and ask for the GIL every few loop turns.  Never may two
  * threads run bytecode at once, and every thread must finish.  A waiter
  * that takes the GIL because it was woken, without looking again whether it
- * is free, runs beside its holder in some schedule. */
+ * is free, runs beside its holder in some schedule.  Then forced switching,
+ * on the same clock (below). */
 SCHEDULE_TEST(gil_hand_off_under_schedules, 4, 20, "new_gil_take, new_gil_drop, gil_check", 60)
 {
     struct vm *vm = new_vm(GIL_NEW, 20e-6);
@@ -400,4 +401,25 @@ SCHEDULE_TEST(gil_hand_off_under_schedules, 4, 20, "new_gil_take, new_gil_drop, 
         ck_assert_msg(turns[i] == 12, "thread %d ran %ld of its 12 loop turns", i, turns[i]);
     ck_assert_msg(switches >= 3, "the GIL went to a different thread %lu times while 3 threads "
                   "ran, expected at least 3", switches);
+
+    /* Then one CPU thread and one I/O thread: each time the I/O thread wants
+     * the GIL back, it waits one interval, asks, and the holder drops at its
+     * next check and waits until the I/O thread has it (forced switching).
+     * So no wait may reach 1.5 intervals: a holder that returns from its
+     * drop before anyone took the GIL takes it straight back, and the I/O
+     * thread waits another whole interval. */
+    vm = new_vm(GIL_NEW, 200e-6);   /* long beside a step (1 us): the waits are intervals */
+    double waits[8];
+    struct vm_task io = {.program = VM_IO_LOOP, .n = 4, .io_us = 50, .waits = waits, .waits_cap = 8};
+    struct vm_thread *cpu = start(vm, VM_COUNTDOWN, 60, 0), *iot = vm_start(vm, &io);
+    ck_assert(iot != NULL);
+    struct vm_thread_stats stats;
+    vm_join(iot, &stats);
+    vm_join(cpu, NULL);
+    vm_free(vm);
+    for (int i = 0; i < stats.nwaits && i < 8; i++)
+        ck_assert_msg(waits[i] < 1.5 * 200e-6, "an I/O thread waited %.0f us to get the GIL back "
+                      "from a CPU thread, with a 200 us switch interval: the holder must drop it "
+                      "at its next check once asked, and not return before the I/O thread has "
+                      "it (wait for the switch in a loop: a wakeup may come early)", waits[i] * 1e6);
 }
