@@ -58,7 +58,7 @@ CORES := $(shell harness/scripts/cores.sh)
 comma := ,
 GRADER := build/harness/grade
 GRADER_SRC := harness/grader/grade.c harness/grader/report.c harness/grader/sandbox.c harness/grader/rlimits.c harness/grader/cgroup.c harness/testlib/reap.c
-GRADER_FLAGS := $(if $(AUTOLAB),--autolab) $(if $(filter show,$(HIDDEN)),--show-hidden) \
+GRADER_FLAGS := --handouts labs $(if $(AUTOLAB),--autolab) $(if $(filter show,$(HIDDEN)),--show-hidden) \
                 $(if $(ONLY),--only $(ONLY)) --passes $(subst $(eval) ,$(comma),$(strip $(PASSES)))
 
 .PHONY: all help deps grade build kit test plots bench stress batch handout gradescope clean grade-now plots-now bench-now \
@@ -103,7 +103,7 @@ grade-now: build
 
 test: ## run the kit's own tests (tests/), installing what they use (clang, the peers)
 	@harness/scripts/deps.sh --for-tests
-	@$(MAKE) --no-print-directory build/harness/grade
+	@$(MAKE) --no-print-directory build/harness/grade $(VET)
 	@tests/run.sh
 
 # make replay LAB=03 ONLY=test SEED=...: one schedule of a schedule test again.
@@ -146,7 +146,7 @@ summary: $(CONVERT) ## print build/grade/results.json as markdown tables (GitHub
 	 else echo "Grading could not run: no $(GRADE_OUT)/results.json (see make grade's output)."; exit 1; fi
 
 # instructor-only
-kit: $(kit_objects) $(GRADER) $(CONVERT) ## build the kit's side of every test program (before parallel grading)
+kit: $(kit_objects) $(GRADER) $(CONVERT) $(VET) ## build the kit's side of every test program (before parallel grading)
 
 handout: deps ## write dist/concurrency-labs-student.tar.gz: skeletons, visible tests, no reference
 	@$(MAKE) --no-print-directory $(foreach lab,$(LABS),$(BUILD)/$(lab)/list) SRC=labs

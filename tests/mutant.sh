@@ -7,6 +7,12 @@
 #                       (a mutant: in the plain and ThreadSanitizer passes;
 #                       a hostile fixture: in all three)
 #   Says: text          some feedback must contain this text (every Says: line)
+#   Caught-by: all      every test of the lab, hidden ones too, must score 0
+#   Against: skeleton   the patch applies to the lab's skeleton (labs/), not
+#                       the reference: an attack with no answers to hide behind
+#   Flagged: refused    the lab must be flagged so (refused or tampered: 0 on
+#                       every test for what the code did); without this line
+#                       it must not be flagged: an honest mistake never is
 #
 # For every patch it also checks that grading wrote results.json and left no
 # process behind.  Prints one line per patch; exits 1 if any check failed.
@@ -28,13 +34,21 @@ for patch in "$@"; do
     caught_by=$(sed -n 's/^Caught-by: *//p' "$patch" | tr -s ' ,' ',' | sed 's/,$//')
     says=$(sed -n 's/^Says: *//p' "$patch")
     exact=$(sed -n 's/^Exact: *//p' "$patch")
+    against=$(sed -n 's/^Against: *//p' "$patch")
+    flagged=$(sed -n 's/^Flagged: *//p' "$patch")
     [ "$caught_by" = none ] && caught_by=""
+    every=no
+    [ "$caught_by" = all ] && { every=yes; caught_by=""; }
     out=build/$kind/$lab/$bug
     tree=$(mktemp -d)
     chmod 755 "$tree"   # as a student's tree is: the sandboxed tests read its source lines to name locks
     mkdir -p "$tree/$lab" "$out"
     rm -rf "$out/grade"
-    cp solutions/"$lab"/*.c "$tree/$lab/"
+    if [ "$against" = skeleton ]; then
+        for f in $(harness/scripts/student_files.sh "$lab"); do cp "labs/$lab/$f" "$tree/$lab/"; done
+    else
+        cp solutions/"$lab"/*.c "$tree/$lab/"
+    fi
     verdict="" only=""
     start=$(date +%s)
     # tests_reaching LAB TREE CAUGHT_BY: the tests an Exact grading must run,
@@ -56,7 +70,7 @@ for patch in "$@"; do
             [ -z "$line" ] || grep -qF -- "$line" "$1" || { missing_says=$line; return 1; }
         done <<< "$says"
     }
-    if [ -z "$caught_by" ] && [ "$exact" != yes ]; then
+    if [ -z "$caught_by" ] && [ "$exact" != yes ] && [ $every = no ]; then
         verdict="names no test in Caught-by: and is not Exact"
     elif ! (cd "$tree/$lab" && git apply -p1 "$OLDPWD/$patch") 2> "$out/apply.log"; then
         verdict="does not apply: $(head -c 300 "$out/apply.log")"
@@ -77,13 +91,21 @@ for patch in "$@"; do
             make -s --no-print-directory grade-now SUBMISSION="$tree" BUILD="$out/build" \
                 GRADE_OUT="$out/grade" LAB="$lab" ONLY="$only" \
                 PASSES="$passes" > "$out/grade.log" 2>&1 || true
-            escaped=$(tsv_awk -v list=",$caught_by," 'status == "passed" && index(list, "," test ",")' \
+            escaped=$(tsv_awk -v list=",$caught_by," -v every=$every \
+                      'status == "passed" && (every == "yes" || index(list, "," test ","))' \
                       "$out/grade/results.tsv" 2>/dev/null || true)
             [ -z "$escaped" ] && says_all "$out/grade/results.json" && break
         done
         tsv=$out/grade/results.tsv
         if [ ! -s "$out/grade/results.json" ] || [ ! -s "$tsv" ]; then
             verdict="grading wrote no results"
+        fi
+        [ $every = yes ] && [ -z "$verdict" ] &&
+            caught_by=$(tsv_awk '{ print test }' "$tsv" | paste -sd, -)
+        # Flagged (a score of 0 for what the code did) exactly when the header says so.
+        got_flag=$(tsv_awk 'flag != "" { print flag }' "$tsv" 2>/dev/null | sort -u | paste -sd, - || true)
+        if [ -z "$verdict" ] && [ "${got_flag:-no}" != "${flagged:-no}" ]; then
+            verdict="was flagged '${got_flag:-no}', not '${flagged:-no}': $(grep -m1 -o 'flagged, 0 for the whole lab: [^"]*' "$out/grade/results.json" | head -c 200)"
         fi
         for test in ${caught_by//,/ }; do
             [ -n "$verdict" ] && break
@@ -130,8 +152,10 @@ for patch in "$@"; do
     if [ -n "$verdict" ]; then
         echo "  ✗ $lab/$bug $verdict (log: $out/grade.log)"
         status=1
+    elif [ $every = yes ]; then
+        echo "  ✓ $lab/$bug: 0 on every test${flagged:+, flagged $flagged} (${took} s)"
     elif [ -n "$caught_by" ]; then
-        echo "  ✓ $lab/$bug: caught by ${caught_by//,/, } (${took} s)"
+        echo "  ✓ $lab/$bug: caught by ${caught_by//,/, }${flagged:+, flagged $flagged} (${took} s)"
     else
         echo "  ✓ $lab/$bug: full marks, nothing else disturbed (${took} s)"
     fi

@@ -108,14 +108,15 @@ if out=$(make -s --no-print-directory prairielearn DIST=$T/dist LABS="$FIRST_LAB
         env PL_ROOT="$g" "$kit_build" "$@" "${docker_caps[@]}" ${entry//\/grade\//$g/} > "$P/pl-$case.log" 2>&1 || true
         echo "$(( $(date +%s) - start ))"
     }
-    for case in reference skeleton broken hang; do
+    for case in reference skeleton broken hang forge; do
         mkdir -p "$P/pl-$case-student"
         for f in $files; do
-            cp "$([ $case = skeleton ] && echo labs || echo solutions)/$FIRST_LAB/$f" "$P/pl-$case-student/"
+            cp "$([ $case = skeleton ] || [ $case = forge ] && echo labs || echo solutions)/$FIRST_LAB/$f" "$P/pl-$case-student/"
         done
     done
     first=$(echo $files | cut -d' ' -f1)
     echo 'int broken = ;' >> "$P/pl-broken-student/$first"
+    cat tests/hostile/forge-records.c >> "$P/pl-forge-student/$first"
     hang_patch=$(ls tests/hostile/$FIRST_LAB/infinite-loop.patch 2>/dev/null || true)
     [ -n "$hang_patch" ] && (cd "$P/pl-hang-student" && git apply -p1 "$OLDPWD/$hang_patch")
 
@@ -154,6 +155,16 @@ if out=$(make -s --no-print-directory prairielearn DIST=$T/dist LABS="$FIRST_LAB
         && ok "PrairieLearn, a build failure: gradable, score 0, the compiler's errors in the message" \
         || bad "PrairieLearn, a build failure: $check" "$(head -c 600 "$res")"
 
+    # Issue 25's attack: the build refuses it, so nothing runs, and the
+    # student reads why in the message and in every test.
+    pl forge PASSES=tests > /dev/null
+    res=$P/pl-forge/grade/results/results.json
+    check=$("$P/check_platform" prairielearn "$res" || true)
+    grep -q "^ok: score 0.0000" <<< "$check" && grep -q '"message": "0/[0-9]* points.\\n'"$FIRST_LAB"': flagged, 0 for the whole lab' "$res" &&
+        grep -q "a constructor (lab code may not run before main)" "$res" \
+        && ok "PrairieLearn, a skeleton that forges records: score 0, flagged in the message and every test" \
+        || bad "PrairieLearn, the forging skeleton: $check" "$(head -c 600 "$res")"
+
     if [ -n "$hang_patch" ]; then
         wait "$pl_hang" || true   # this job only: run.sh has its own in the background
         seconds=$(cat "$P/pl-hang.seconds")
@@ -182,6 +193,19 @@ if [ -s "$P/summary-step.sh" ]; then
     [ $rc = 0 ] && [ "$rows" = "$visible" ] && grep -q "^\*\*Total: $total\*\*" "$P/gh-summary.md" \
         && ok "the workflow's summary step on a real results.json: a row per visible test ($rows), Total: $total" \
         || bad "the summary step (exit $rc, $rows rows for $visible tests)" "$(cat "$P/gh-step.log" "$P/gh-summary.md" | head -20)"
+    # The same step on a skeleton that forges records: the lab is flagged.
+    mkdir -p "$P/gh-forge/$FIRST_LAB"
+    for f in $(harness/scripts/student_files.sh "$FIRST_LAB"); do cp "labs/$FIRST_LAB/$f" "$P/gh-forge/$FIRST_LAB/"; done
+    cat tests/hostile/forge-records.c >> "$P/gh-forge/$FIRST_LAB/$(harness/scripts/student_files.sh "$FIRST_LAB" | head -1)"
+    chmod -R a+rX "$P/gh-forge"
+    make -s --no-print-directory grade-now SRC="$P/gh-forge" BUILD="$P/gh-forge-build" GRADE_OUT="$P/gh-forge-grade" \
+        LABS="$FIRST_LAB" PASSES=tests "$kit_build" > "$P/gh-forge.log" 2>&1 || true
+    rc=0
+    GITHUB_STEP_SUMMARY=$P/gh-forge.md GRADE_OUT=$P/gh-forge-grade bash -e "$P/summary-step.sh" > /dev/null 2>&1 || rc=$?
+    [ $rc = 0 ] && grep -q "^\*\*Flagged: every test of this lab scores 0.\*\* .*a constructor" "$P/gh-forge.md" &&
+        grep -q "^\*\*Total: 0/" "$P/gh-forge.md" \
+        && ok "the summary step on a skeleton that forges records: Total 0, the lab flagged with what was found" \
+        || bad "the summary step on the forging skeleton (exit $rc)" "$(head -12 "$P/gh-forge.md" 2>/dev/null)"
     rc=0
     GITHUB_STEP_SUMMARY=$P/gh-none.md GRADE_OUT=$P/nowhere bash -e "$P/summary-step.sh" > /dev/null 2>&1 || rc=$?
     [ $rc != 0 ] && grep -q "could not run" "$P/gh-none.md" \
@@ -213,6 +237,21 @@ if out=$(make -s --no-print-directory classroom50 DIST=$T/dist LABS="$FIRST_LAB"
         || bad "Classroom 50 (exit $rc): $check; terminal TOTAL $tsv_total" "$(tail -5 "$c/log")"
     [ -s "$c/checkout/release-body.md" ] && grep -q "^\*\*Total: $tsv_total\*\*" "$c/checkout/release-body.md" \
         && ok "Classroom 50: release-body.md carries the same tables" || bad "Classroom 50: no release-body.md"
+    # A skeleton that forges records, in a checkout of its own.
+    mkdir -p "$c/forge/labs/$FIRST_LAB"
+    for f in $files; do cp "labs/$FIRST_LAB/$f" "$c/forge/labs/$FIRST_LAB/"; done
+    cat tests/hostile/forge-records.c >> "$c/forge/labs/$FIRST_LAB/$(echo $files | cut -d' ' -f1)"
+    rc=0
+    (cd "$c/forge" && CLASSROOM=os-fall-2026 ASSIGNMENT=$FIRST_LAB OWNER=student2 \
+        SUBMISSION_TAG=submit/2026-12-01T12-00-00Z-def5678 COMMIT_URL=https://github.com/org/r2/commit/def5678 \
+        RELEASE_URL=https://github.com/org/r2/releases/tag/submit%2F2026-12-01T12-00-00Z-def5678 \
+        PASSES=tests env "$kit_build" "${runner[@]}" > "$c/forge.log" 2>&1) || rc=$?
+    check=$("$P/check_platform" classroom50 "$c/forge/result.json" 2>&1 || true)
+    [ $rc = 0 ] && grep -q "^ok: 0/" <<< "$check" &&
+        grep -q '"message": "flagged, 0 for the whole lab: .*a constructor' "$c/forge/result.json" &&
+        grep -q "^\*\*Flagged" "$c/forge/release-body.md" \
+        && ok "Classroom 50, a skeleton that forges records: $check, every test's message and the release say flagged" \
+        || bad "Classroom 50, the forging skeleton (exit $rc): $check" "$(head -c 600 "$c/forge/result.json" 2>/dev/null)"
 else
     bad "make classroom50 failed" "$out"
 fi

@@ -82,7 +82,7 @@ for tool in check_results check_xml; do
 done
 ok "check_results and check_xml"
 
-section "Every lab builds warning-free under gcc and clang (-Wall -Wextra -Werror)"
+section "Every lab builds warning-free under gcc and clang (-Wall -Wextra), and the vetting finds nothing"
 # HANDOUT_QUICK=1 (the handout check inside the kit's own tests): gcc only.
 for compiler in gcc $([ "${HANDOUT_QUICK:-0}" = 1 ] || echo clang); do
     if ! command -v $compiler > /dev/null; then bad "$compiler is not installed"; continue; fi
@@ -99,14 +99,21 @@ for compiler in gcc $([ "${HANDOUT_QUICK:-0}" = 1 ] || echo clang); do
                    KIT_BUILD=$T/kit-$compiler LABS="$LABS" PASSES="$passes" 2>&1); then
             bad "$compiler: the kit itself does not build" "$out"; continue
         fi
+        # The student's files compile without -Werror (a warning is feedback,
+        # not a zero), so their warnings are read from the build logs; the
+        # vetting (harness/grader/vet.c) must find nothing, not even for review.
         missing=""
         for lab in $LABS; do
             for bin in $passes; do
-                [ -x "$b/$lab/$bin" ] || missing+="$lab/$bin: $(head -c 400 "$b/$lab/$bin.log" 2>/dev/null || true)"$'\n'
+                [ -x "$b/$lab/$bin" ] && [ ! -s "$b/$lab/$bin.log" ] && [ ! -s "$b/$lab/$bin.vet" ] ||
+                    missing+="$lab/$bin: $(head -c 400 "$b/$lab/$bin.log" "$b/$lab/$bin.vet" 2>/dev/null || true)"$'\n'
             done
         done
-        if [ -z "$missing" ]; then ok "$compiler: $src compile cleanly"
-        else bad "$compiler: $src do not compile cleanly" "$missing"; fi
+        if [ -z "$missing" ]; then ok "$compiler: $src compile cleanly, nothing vetted"
+        else bad "$compiler: $src do not compile cleanly, or the vetting flagged them" "$missing"; fi
+        # The first build of the kit's objects is the one that would print.
+        [ $compiler != gcc ] || [ "$src" != "${REFERENCE:-$SKELETONS}" ] || {
+            [ -z "$out" ] && ok "make -s prints nothing while it builds" || bad "make -s printed" "$(head -5 <<< "$out")"; }
     done
 done
 
@@ -155,12 +162,25 @@ cp -r "$class/pack/ref-tar/." "$class/broken/labs/"
 tar -czf "$class/ref-tar.tar.gz" -C "$class/pack" ref-tar && rm -rf "$class/pack"
 (cd labs && zip -qr "$class/skeleton-zip.zip" $FEW_LABS)
 for f in "$class/broken/labs/$FIRST_LAB"/*.c; do echo 'int broken = ;' >> "$f"; done
+# A student who forges records in one lab (issue 25's attack) and not the other.
+mkdir -p "$class/forger"
+for lab in $FEW_LABS; do cp -r "labs/$lab" "$class/forger/"; done
+cat tests/hostile/forge-records.c >> "$class/forger/$FIRST_LAB/$(harness/scripts/student_files.sh "$FIRST_LAB" | head -1)"
 if out=$(make -s --no-print-directory batch SUBMISSIONS="$class" BATCH_OUT=$T/batch LABS="$FEW_LABS" JOBS=2 2>&1); then
     book=$T/batch/gradebook.csv
     full=$(($(wc -w <<< "$FEW_LABS") * 100))
-    row() { grep "^$1," "$book" | awk -F, '{ print $NF }'; }
-    [ "$(head -1 "$book")" = "student,${FEW_LABS// /,},total" ] && ok "gradebook.csv has a column per lab and a total" \
+    total_column=$(($(wc -w <<< "$FEW_LABS") + 2))
+    row() { grep "^$1," "$book" | cut -d, -f$total_column; }
+    [ "$(head -1 "$book")" = "student,${FEW_LABS// /,},total,flagged" ] \
+        && ok "gradebook.csv has a column per lab, a total and the flagged labs" \
         || bad "gradebook header: $(head -1 "$book")"
+    forger=$(grep "^forger," "$book" || true)
+    [ "$(row forger)" = 0 ] && [ "${forger##*,}" = "$FIRST_LAB refused" ] &&
+        awk -F'\t' -v lab="$FIRST_LAB" '$1 == "forger" && $2 == lab && $3 == "refused" && $4 ~ /a constructor \(lab code may not run before main\)/ { f = 1 } END { exit !f }' "$T/batch/flagged.txt" \
+        && ok "a forging student scores 0, flagged in the gradebook and in flagged.txt: $(grep '^forger' "$T/batch/flagged.txt")" \
+        || bad "the forging student: $forger" "$(cat "$T/batch/flagged.txt" 2>/dev/null)"
+    [ "$(grep -c . "$T/batch/flagged.txt")" = 1 ] && ok "flagged.txt lists only the forger" \
+        || bad "flagged.txt lists others" "$(cat "$T/batch/flagged.txt")"
     [ "$(row ref-tar)" = "$full" ] && ok "the reference, as a .tar.gz of one folder, scores $full/$full" \
         || bad "the reference scored $(row ref-tar) of $full" "$(cat "$book")"
     [ "$(row skeleton-zip)" = 0 ] && ok "a skeleton (.zip) scores 0" || bad "the skeleton scored $(row skeleton-zip)"
@@ -168,12 +188,12 @@ if out=$(make -s --no-print-directory batch SUBMISSIONS="$class" BATCH_OUT=$T/ba
     [ "$broken_first" = 0 ] && [ "$(row broken)" = $((full - 100)) ] \
         && ok "a build failure in $FIRST_LAB (a folder holding labs/) costs that lab only ($(row broken)/$full)" \
         || bad "the broken submission scored $(grep "^broken," "$book")"
-    for s in ref-tar skeleton-zip broken; do
+    for s in ref-tar skeleton-zip broken forger; do
         [ -s "$T/batch/students/$s/results.json" ] && [ -s "$T/batch/students/$s/feedback.txt" ] || missing_files+=" $s"
     done
     [ -z "${missing_files:-}" ] && ok "every student has results.json and feedback.txt" || bad "missing files for:$missing_files"
     again=$(make -s --no-print-directory batch SUBMISSIONS="$class" BATCH_OUT=$T/batch LABS="$FEW_LABS" JOBS=2 2>&1 | tr '\r' '\n' | grep "submissions in" || true)
-    grep -q "0 graded, 3 unchanged" <<< "$again" && ok "a re-run grades nothing unchanged ($again)" \
+    grep -q "0 graded, 4 unchanged" <<< "$again" && ok "a re-run grades nothing unchanged ($again)" \
         || bad "a re-run regraded unchanged submissions" "$again"
 else
     bad "make batch failed" "$out"
@@ -191,7 +211,7 @@ if out=$(make -s --no-print-directory gradescope DIST=$T/dist LABS="$FEW_LABS" 2
         && ok "setup.sh and run_autograder are at the zip's root" || bad "zip root" "$listing"
     leaks=$(grep '^kit/solutions/' <<< "$listing" | grep -v '/$' | grep -v '^kit/solutions/[^/]*/tests/' || true)
     [ -z "$leaks" ] && ok "the bundle holds hidden tests but no solution code" || bad "solution files in the bundle" "$leaks"
-    for case in reference broken; do
+    for case in reference broken forge; do
         ag=$(mktemp -d)
         chmod 755 "$ag"
         mkdir -p "$ag/source" "$ag/submission/repo/labs"
@@ -199,9 +219,11 @@ if out=$(make -s --no-print-directory gradescope DIST=$T/dist LABS="$FEW_LABS" 2
         # The broken upload needs only the lab it breaks; the others grade
         # as the skeletons they fall back to, in a second instead of 30.
         for lab in $([ $case = reference ] && echo "$FEW_LABS" || echo "$FIRST_LAB"); do
-            cp -r "solutions/$lab" "$ag/submission/repo/labs/"
+            cp -r "$([ $case = forge ] && echo labs || echo solutions)/$lab" "$ag/submission/repo/labs/"
         done
-        [ $case = broken ] && echo 'int broken = ;' >> "$(ls "$ag"/submission/repo/labs/$FIRST_LAB/*.c | grep -v hidden | head -1)"
+        first=$ag/submission/repo/labs/$FIRST_LAB/$(harness/scripts/student_files.sh "$FIRST_LAB" | head -1)
+        [ $case = broken ] && echo 'int broken = ;' >> "$first"
+        [ $case = forge ] && cat tests/hostile/forge-records.c >> "$first"
         AUTOGRADER_ROOT=$ag "$ag/source/run_autograder" || true
         res=$("$T/tools/check_results" "$ag/results/results.json" 2>&1 || true)
         if [ $case = reference ]; then
@@ -219,10 +241,15 @@ if out=$(make -s --no-print-directory gradescope DIST=$T/dist LABS="$FEW_LABS" 2
                 [ -n "$entry" ] && ok "a full-marks $lab gets an ungraded leaderboard entry: $entry" \
                     || bad "no leaderboard entry for $lab" "$(grep -A3 leaderboard "$ag/results/results.json")"
             done
-        else
+        elif [ $case = broken ]; then
             grep -q "^ok:" <<< "$res" && grep -q "did not compile" "$ag/results/results.json" \
                 && ok "a build failure still writes results.json, with the compiler's errors" \
                 || bad "a build failure on Gradescope: $res"
+        else
+            grep -q "^ok: 0/" <<< "$res" && grep -q '"output": "```text\\n'"$FIRST_LAB"': flagged, 0 for the whole lab' \
+                "$ag/results/results.json" && grep -q "a constructor (lab code may not run before main)" "$ag/results/results.json" \
+                && ok "a skeleton that forges records scores 0 on Gradescope, flagged above the tests and in each: $res" \
+                || bad "the forging skeleton on Gradescope: $res" "$(head -c 600 "$ag/results/results.json")"
         fi
         rm -rf "$ag"
     done
@@ -247,6 +274,11 @@ if out=$(make -s --no-print-directory handout DIST=$T/dist BUILD=$T/handout-buil
     mentions=$(grep -rnIw solutions "$hd" | grep -vE '[a-z] solutions [a-z]' | sed "s|$hd/||" | head -5 || true)
     [ -z "$mentions" ] && ok "nothing in the handout refers to solutions/" \
         || bad "the handout refers to solutions/" "$mentions"
+    if words=$(tests/tools/handout_words.sh "$hd" 2>&1); then
+        ok "every seed the handout cites is in README's seed table, and no tracker word reaches it"
+    else
+        bad "the handout cites a seed that does not exist or carries a tracker word" "$words"
+    fi
     # No whole line of solution code (or hidden test), at least 35
     # characters long and not also in the kit's own code, may appear in the
     # handout.
@@ -267,12 +299,29 @@ if out=$(make -s --no-print-directory handout DIST=$T/dist BUILD=$T/handout-buil
     cmp -s harness/scripts/github/grade.yml "$hd/.github/workflows/grade.yml" \
         && ok "the handout carries the GitHub Actions workflow (.github/workflows/grade.yml)" \
         || bad "no GitHub Actions workflow in the handout"
+    # The skeleton with one unused variable: a warning is feedback with its
+    # line, never a zero, and the hidden tests the handout does not hold are
+    # counted from its points table, so 0/90 cannot read as 0/100 (nor 90/90
+    # as full marks).
+    first=$hd/labs/$FIRST_LAB/$(harness/scripts/student_files.sh "$FIRST_LAB" | head -1)
+    printf '\nint warning_probe(void)\n{\n    int unused;\n    return 0;\n}\n' >> "$first"
+    probe_line=$(( $(wc -l < "$first") - 2 ))
+    hidden_row=$(sed -n 's/^| \([0-9]*\) hidden tests\{0,1\} | \([0-9]*\) |.*/\1 \2/p' "labs/$FIRST_LAB/README.md")
+    read -r hidden_n hidden_p <<< "$hidden_row"
     if (cd "$hd" && make LAB=$FIRST_LAB > "$OLDPWD/$T/handout-make.out" 2>&1) &&
-       grep -q "^TOTAL 0/" "$T/handout-make.out"; then
-        ok "make in the unpacked handout grades a skeleton at 0 ($FIRST_LAB)"
+       grep -q "^TOTAL 0/[0-9]* visible; $hidden_p more points in $hidden_n hidden tests" "$T/handout-make.out"; then
+        ok "make in the unpacked handout grades a skeleton at 0 ($FIRST_LAB): $(grep -o '^TOTAL [^ ]* [^ ]* [^,]*' "$T/handout-make.out" | head -1)"
     else
         bad "make in the handout" "$(tail -15 "$T/handout-make.out")"
     fi
+    grep -q "hidden tests\? worth $hidden_p points, graded on submission" "$T/handout-make.out" \
+        && ok "the handout's terminal counts the hidden tests it does not hold ($hidden_n, $hidden_p points)" \
+        || bad "the handout's terminal does not count its hidden tests" "$(grep -i hidden "$T/handout-make.out")"
+    grep -q "compiler warning: it costs no points" "$T/handout-make.out" &&
+        grep -q "$(basename "$first"):$probe_line:[0-9]*: warning: unused variable" "$T/handout-make.out" &&
+        ! grep -q "did not compile" "$T/handout-make.out" \
+        && ok "an unused variable is a warning with its line, not a zero: $(grep -o "$(basename "$first"):$probe_line:.*" "$T/handout-make.out" | head -1)" \
+        || bad "the unused variable's warning" "$(grep -A3 -i "warning\|did not compile" "$T/handout-make.out" | head -8)"
     # A student who has solved every lab: their charts, then the kit's own
     # tests, which must pass on their tree and leave it as it was.
     for lab in $LABS; do
@@ -420,6 +469,46 @@ else
 fi
 # /instructor-only
 
+# instructor-only
+section "A skeleton that forges records (tests/hostile/forge-records.c) scores 0 on every lab, flagged"
+# Issue 25's attack, one source appended to each lab's first student file:
+# a constructor that writes a pass for every test to the record channel.
+# Every pass's build must refuse it, and the grading must say where.
+forged=$T/forged
+rm -rf "$forged" && mkdir -p "$forged/src"
+for lab in $LABS; do
+    mkdir -p "$forged/src/$lab"
+    for f in $(harness/scripts/student_files.sh "$lab"); do cp "labs/$lab/$f" "$forged/src/$lab/"; done
+    cat tests/hostile/forge-records.c >> "$forged/src/$lab/$(harness/scripts/student_files.sh "$lab" | sed -n 1p)"
+done
+chmod -R a+rX "$forged"
+grade forged SRC="$forged/src" || true   # builds in $forged/build
+# The line of the constructor in the appended file, and its name for each lab.
+ctor_line=$(grep -n '__attribute__((constructor))' tests/hostile/forge-records.c | cut -d: -f1)
+for lab in $LABS; do
+    first=$(harness/scripts/student_files.sh "$lab" | sed -n 1p)
+    want="$first:$(( $(wc -l < "labs/$lab/$first") + ctor_line )): a constructor (lab code may not run before main)"
+    # The grading built all three passes (each refused, none linked).
+    refused=0
+    for bin in tests tests-tsan tests-asan; do
+        [ ! -e "$forged/build/$lab/$bin" ] && grep -qF "refused: $want" "$forged/build/$lab/$bin.vet" 2>/dev/null &&
+            refused=$((refused + 1))
+    done
+    scores=$(tsv_awk -v l="$lab" 'lab == l { s += score; n++; if (flag == "refused") f++ } END { print s + 0, n + 0, f + 0 }' \
+             "$T/forged/grade/results.tsv" 2>/dev/null || echo "? 0 0")
+    read -r score tests flagged <<< "$scores"
+    if [ "$score" = 0 ] && [ "$tests" -gt 0 ] && [ "$flagged" = "$tests" ] && [ $refused = 3 ] &&
+       grep -qF "$want" "$T/forged.out"; then
+        ok "$lab: 0 on all $tests tests, flagged, refused in all three builds: $want"
+    else
+        bad "$lab: the forging skeleton scored $score over $tests tests ($flagged flagged, $refused of 3 builds refused)" \
+            "$(grep -A3 "^$lab" "$T/forged.out")"
+    fi
+done
+book=$(grep '^TOTAL' "$T/forged.out" || true)
+grep -q "^TOTAL 0/" <<< "$book" && ok "the terminal's total: $book" || bad "the forged total: $book"
+# /instructor-only
+
 section "The skeletons score 0, with clear messages, and the grader completes"
 # No test passes a skeleton's plain pass, so its sanitizer passes run nothing:
 # the binaries the build check made will do, and no AddressSanitizer build.
@@ -434,7 +523,7 @@ grep -q "not implemented: [a-z_]* ($SKELETONS/$FIRST_LAB/[a-z_]*\.c:[0-9]*)" "$T
     && ok "feedback names the missing function and its file:line" \
     || bad "no 'not implemented: FUNCTION ($SKELETONS/$FIRST_LAB/FILE.c:LINE)' in the feedback"
 # instructor-only
-grep -q "hidden tests\? (.* points) will be graded after the deadline" "$T/skeleton.out" \
+grep -q "hidden tests\? worth .* points\?, graded on submission" "$T/skeleton.out" \
     && ok "the terminal says hidden tests exist, without showing them" \
     || bad "the terminal does not mention the hidden tests"
 hidden_names=$(for lab in $LABS; do
@@ -445,6 +534,42 @@ printed=$(grep -oFf <(echo "$hidden_names") "$T/skeleton.out" | sort -u || true)
 grep -q '"visibility": "after_published"' "$T/skeleton/grade/results.json" \
     && ok "hidden tests are in results.json as after_published" || bad "no after_published test in results.json"
 # /instructor-only
+
+section "Points come only from the runner's own records: any other stream is flagged, never believed"
+# A stand-in for a test program writes records as something other than the
+# runner would: one a test, in the order asked, is the only form believed.
+# (No route to the channel is left open for lab code; this is the check
+# behind that, on the streams a forger would produce.)
+fake=$T/fake-runner
+rm -rf "$fake" && mkdir -p "$fake/build/$FIRST_LAB" && chmod -R 755 "$fake"
+cp "$T/skeleton/build/$FIRST_LAB/list" "$fake/build/$FIRST_LAB/"
+cat > "$fake/build/$FIRST_LAB/tests" <<'FAKE'
+#!/usr/bin/env bash
+# The last argument is the --only list: the tests to run, in order.
+IFS=, read -r -a names <<< "${!#}"
+rec() { printf '%s\t%s\t0.01\t%s' "$1" "$2" "$3" >&3; }
+case $FAKE_RUNNER in
+    honest) for n in "${names[@]}"; do rec "$n" fail "no" && echo >&3; done ;;
+    twice) rec "${names[0]}" pass ok && echo >&3; for n in "${names[@]}"; do rec "$n" fail no && echo >&3; done ;;
+    after) for n in "${names[@]}"; do rec "$n" fail no && echo >&3; done; rec "${names[0]}" pass ok && echo >&3 ;;
+    status) rec "${names[0]}" passed ok && echo >&3 ;;
+    cut) rec "${names[0]}" fail no && echo >&3; rec "${names[1]}" pass "ok" ;;   # killed mid-record
+esac
+FAKE
+chmod 755 "$fake/build/$FIRST_LAB/tests"
+for mode in honest twice after status cut; do
+    FAKE_RUNNER=$mode build/harness/grade --build "$fake/build" --out "$fake/$mode" --passes tests \
+        "$FIRST_LAB" > "$fake/$mode.out" 2>&1 || true
+    flag=$(tsv_awk 'flag != "" { print flag }' "$fake/$mode/results.tsv" 2>/dev/null | sort -u || true)
+    why=$(sed -n 's/.*"flagged": "\(.*\)", "warnings".*/\1/p' "$fake/$mode/results.json" 2>/dev/null |
+          sed 's/\\n$//; s/\\"/"/g' || true)
+    case $mode in
+        honest|cut) [ -z "$flag" ] && [ -s "$fake/$mode/results.tsv" ] \
+            && ok "$mode records: graded, not flagged" || bad "$mode records were flagged" "$why" ;;
+        *) [ "$flag" = tampered ] && ! tsv_awk 'status == "passed" { f = 1 } END { exit !f }' "$fake/$mode/results.tsv" \
+            && ok "$mode records: flagged, $why" || bad "$mode records were believed" "$(cat "$fake/$mode.out")" ;;
+    esac
+done
 
 section "Selecting labs and sources"
 short=${FIRST_LAB#*-}   # LAB= takes the name without its number
@@ -494,6 +619,27 @@ grep -q "points table does not match" <<< "$out" && grep -q "grading paragraph d
     || bad "handout_facts.sh missed a planted drift" "$out"
 rm -rf "$drift"
 
+section "Handouts cite seeds that exist and carry no tracker words"
+if out=$(tests/tools/handout_words.sh); then
+    ok "every \"seed NNN\" in a student's file is in README's seed table; no \"issue N\" or \"#N\""
+else
+    bad "a student's file cites a seed that does not exist or carries a tracker word" "$out"
+fi
+# The check must catch both: a copy of README and a handout with a citation
+# of a seed numbered 007 and the word for the kit's tracker's sixth issue
+# planted (each spelt in two halves here, so that this file carries neither).
+plant=$(mktemp -d)
+mkdir -p "$plant/labs/$FIRST_LAB"
+cp README.md "$plant/"
+cp "labs/$FIRST_LAB/README.md" "$plant/labs/$FIRST_LAB/"
+bad_seed="se""ed 007" tracker_word="iss""ue 6"
+printf '\nAs %s says, this was %s.\n' "$bad_seed" "$tracker_word" >> "$plant/labs/$FIRST_LAB/README.md"
+out=$(tests/tools/handout_words.sh "$plant" 2>&1 || true)
+grep -qF "cites $bad_seed" <<< "$out" && grep -qF "a tracker word, \"$tracker_word\"" <<< "$out" \
+    && ok "a planted citation of a seed that does not exist ($bad_seed) and a planted tracker word ($tracker_word) are both caught" \
+    || bad "handout_words.sh missed a planted citation or tracker word" "$out"
+rm -rf "$plant"
+
 section "make help lists every target and every variable"
 help=$(make -s --no-print-directory help)
 missing=""
@@ -530,6 +676,26 @@ while IFS= read -r line; do
         *"✗ "*) bad "${line#*✗ }" ;;
     esac
 done < "$T/hostile.out"
+# The /proc route as a plain user: the grading above runs student code as a
+# user of its own, whose test cannot open a pipe the grader (root) owns; a
+# grader run by a plain user shares its user with the student's code, and
+# there only the runner's undumpability closes /proc/<runner>/fd/3.  So run
+# the fixture's program once as such a user, on a channel that user owns.
+proc_bin=build/hostile/01-threads/forges-records-through-proc/build/01-threads/tests
+if [ -x "$proc_bin" ]; then
+    d=$(mktemp -d) && chmod 777 "$d"
+    as_user=()
+    [ "$(id -u)" = 0 ] && as_user=(setpriv --reuid=54321 --regid=54321 --clear-groups --)
+    # The channel a FIFO of that user's (the runner ends its own children).
+    "${as_user[@]}" bash -c 'mkfifo -m 600 "$2/channel" && { cat "$2/channel" > "$2/records" & } &&
+        "$1" --run --records-fd 3 --outdir "$2" --only start_runs_body_on_new_thread 3> "$2/channel"; wait' \
+        _ "$PWD/$proc_bin" "$d" > /dev/null 2>&1 || true
+    printed=$(cat "$d/start_runs_body_on_new_thread.out" 2>/dev/null || true)
+    grep -q "cannot open /proc/[0-9]*/fd/3: Permission denied" <<< "$printed" && [ "$(grep -c . "$d/records")" = 1 ] \
+        && ok "as a plain user too, a test cannot reopen the runner's record channel: $(grep -o 'cannot open.*' <<< "$printed")" \
+        || bad "as a plain user, the /proc route" "$printed" "$(cat "$d/records" 2>/dev/null)"
+    rm -rf "$d"
+fi
 # /instructor-only
 
 section "make test wrote nothing in labs/ or plots/"

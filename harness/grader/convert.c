@@ -13,6 +13,13 @@
  *   convert gradescope RESULTS [--leaderboard NAME=VALUE]...
  *                                    Gradescope's results.json, feedback in markdown,
  *                                    and an (ungraded) leaderboard entry per pair
+ *   convert flags RESULTS            one line a flagged lab: LAB <TAB> refused|tampered|review
+ *                                    <TAB> the first finding (make batch's flagged.txt)
+ *
+ * A flagged lab (its code refused, or its records not the runner's) scores 0,
+ * and every platform says so first: its tests' feedback opens with the
+ * finding, and the lab notes (flags, compiler warnings, what was flagged for
+ * review) head the markdown, PrairieLearn's message and Gradescope's output.
  *
  * Everything goes to stdout; callers write it to a temporary file and rename.
  */
@@ -30,9 +37,18 @@ struct result {
     bool passed, hidden;
 };
 
+/* What results.json's "labs" says of a lab as a whole (report.c). */
+struct lab_note {
+    const char *name, *flag, *flagged, *warnings, *review;
+    int hidden_tests, hidden_points;   /* a handout's hidden tests, not in tests[] */
+};
+
 static struct result *results;
 static size_t nresults;
 static double execution_time;
+static struct lab_note *notes;
+static size_t nnotes;
+static const char *notes_text = "";   /* results.json's output: the notes in words */
 
 static char *read_file(const char *path, size_t limit, size_t *size)
 {
@@ -74,6 +90,22 @@ static void load(const char *path)
         exit(2);
     }
     execution_time = json_number_at(doc, "execution_time", 0);
+    notes_text = json_string_at(doc, "output", "");
+    const struct json *labs = json_get(doc, "labs");
+    if (labs && labs->type == JSON_ARRAY) {
+        notes = calloc(labs->count + 1, sizeof *notes);
+        for (size_t i = 0; i < labs->count; i++) {
+            const struct json *l = &labs->items[i];
+            struct lab_note *n = &notes[nnotes++];
+            n->name = json_string_at(l, "name", "");
+            n->flag = json_string_at(l, "flag", "");
+            n->flagged = json_string_at(l, "flagged", "");
+            n->warnings = json_string_at(l, "warnings", "");
+            n->review = json_string_at(l, "review", "");
+            n->hidden_tests = (int)json_number_at(l, "handout_hidden_tests", 0);
+            n->hidden_points = (int)json_number_at(l, "handout_hidden_points", 0);
+        }
+    }
     results = calloc(tests->count + 1, sizeof *results);
     for (size_t i = 0; i < tests->count; i++) {
         const struct json *t = &tests->items[i];
@@ -172,6 +204,14 @@ static void now_utc(char *buf, size_t size)
     strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
 }
 
+static const struct lab_note *note_of(const char *lab)
+{
+    for (size_t i = 0; i < nnotes; i++)
+        if (strcmp(notes[i].name, lab) == 0)
+            return &notes[i];
+    return NULL;
+}
+
 /* ---- the platforms -------------------------------------------------------- */
 
 /* Markdown: per lab a table (test, points, verdict, first line of the
@@ -187,7 +227,26 @@ static int summary(void)
     for (size_t i = 0; i < nresults;) {
         const char *lab = results[i].lab;
         int score = 0, max = 0;
-        printf("\n### %s\n\n| test | points | verdict | feedback |\n|---|---:|---|---|\n", lab);
+        const struct lab_note *note = note_of(lab);
+        printf("\n### %s\n\n", lab);
+        if (note && *note->flagged) {
+            printf("**Flagged: every test of this lab scores 0.** ");
+            md_cell(note->flagged, 300);
+            printf("\n\n");
+        }
+        if (note && *note->warnings) {
+            printf("Compiler warnings (they cost no points): ");
+            md_cell(note->warnings, 300);
+            printf("\n\n");
+        }
+        if (note && *note->review) {
+            printf("Flagged for review (costs no points): ");
+            md_cell(note->review, 300);
+            printf("\n\n");
+        }
+        if (note)
+            hidden += note->hidden_tests, hidden_points += note->hidden_points;
+        printf("| test | points | verdict | feedback |\n|---|---:|---|---|\n");
         for (; i < nresults && strcmp(results[i].lab, lab) == 0; i++) {
             const struct result *r = &results[i];
             if (r->hidden) {
@@ -322,10 +381,13 @@ static int prairielearn(int argc, char **argv)
             note = argv[++i];
 
     printf("{\n  \"gradable\": true,\n  \"score\": %.4f,\n  \"message\": ", max ? (double)score / max : 0.0);
-    /* The points, then the compiler's errors if any, then the note. */
-    size_t size = strlen(note) + (errors ? strlen(errors) : 0) + 100;
+    /* The points, then what concerns the lab as a whole (a flag, warnings),
+     * then the compiler's errors if any, then the note. */
+    size_t size = strlen(note) + (errors ? strlen(errors) : 0) + strlen(notes_text) + 100;
     char *msg = malloc(size);
     int n = snprintf(msg, size, "%d/%d points.", score, max);
+    if (*notes_text)
+        n += snprintf(msg + n, size - (size_t)n, "\n%s", notes_text);
     if (errors)
         n += snprintf(msg + n, size - (size_t)n, "\nYour code %s", errors);
     if (*note)
@@ -381,6 +443,41 @@ static int prairielearn(int argc, char **argv)
     return 0;
 }
 
+/* Text as a JSON string holding a markdown fenced block longer than any run
+ * of backticks in it, so that nothing in it is rendered as markup; "" for "". */
+static void fenced(const char *text)
+{
+    size_t run = 0, longest = 0;
+    for (const char *p = text; *p; p++)
+        run = *p == '`' ? run + 1 : 0, longest = run > longest ? run : longest;
+    size_t fence = longest < 3 ? 3 : longest + 1;
+    char *md = malloc(strlen(text) + 2 * fence + 64);
+    char *w = md;
+    if (*text) {
+        memset(w, '`', fence), w += fence;
+        w += sprintf(w, "text\n%s\n", text);
+        memset(w, '`', fence), w += fence;
+    }
+    *w = '\0';
+    json_str(md);
+    free(md);
+}
+
+/* make batch's list of flagged labs: a line each, LAB <TAB> refused or
+ * tampered (scored 0) or review (costs nothing) <TAB> the first finding. */
+static int flags(void)
+{
+    for (size_t i = 0; i < nnotes; i++) {
+        const struct lab_note *n = &notes[i];
+        const char *what = *n->flag ? n->flagged : n->review;
+        if (!*what)
+            continue;
+        printf("%s\t%s\t%.*s\n", n->name, *n->flag ? n->flag : "review", (int)strcspn(what, "\n"),
+               what);
+    }
+    return 0;
+}
+
 /* Gradescope's results.json with every test's feedback as markdown
  * (output_format "md", Gradescope's autograder specification): the
  * feedback goes in a fenced block longer than any run of backticks in it, so
@@ -392,7 +489,9 @@ static int gradescope(int argc, char **argv)
         score += results[i].score, max += results[i].max;
     printf("{\n  \"score\": %d,\n  \"max_score\": %d,\n  \"execution_time\": %.1f,\n  \"output_format\": \"md\",\n"
            "  \"test_output_format\": \"md\",\n  \"visibility\": \"visible\",\n"
-           "  \"stdout_visibility\": \"hidden\",\n  \"tests\": [", score, max, execution_time);
+           "  \"stdout_visibility\": \"hidden\",\n  \"output\": ", score, max, execution_time);
+    fenced(notes_text);   /* the labs' flags and warnings, above the tests */
+    printf(",\n  \"tests\": [");
     for (size_t i = 0; i < nresults; i++) {
         const struct result *r = &results[i];
         char name[300];
@@ -404,21 +503,7 @@ static int gradescope(int argc, char **argv)
                r->passed ? "passed" : "failed", r->hidden ? "after_published" : "visible");
         json_str(r->lab);
         printf("], \"output\": ");
-        size_t run = 0, longest = 0;
-        for (const char *p = r->output; *p; p++)
-            run = *p == '`' ? run + 1 : 0, longest = run > longest ? run : longest;
-        size_t fence = longest < 3 ? 3 : longest + 1;
-        size_t n = strlen(r->output);
-        char *md = malloc(n + 2 * fence + 64);
-        char *w = md;
-        if (*r->output) {
-            memset(w, '`', fence), w += fence;
-            w += sprintf(w, "text\n%s\n", r->output);
-            memset(w, '`', fence), w += fence;
-        }
-        *w = '\0';
-        json_str(md);
-        free(md);
+        fenced(r->output);
         putchar('}');
     }
     printf("\n  ]");
@@ -446,7 +531,7 @@ static int gradescope(int argc, char **argv)
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: convert summary|classroom50|prairielearn|gradescope RESULTS [options]\n");
+        fprintf(stderr, "usage: convert summary|classroom50|prairielearn|gradescope|flags RESULTS [options]\n");
         return 2;
     }
     load(argv[2]);
@@ -458,6 +543,8 @@ int main(int argc, char **argv)
         return prairielearn(argc - 3, argv + 3);
     if (strcmp(argv[1], "gradescope") == 0)
         return gradescope(argc - 3, argv + 3);
+    if (strcmp(argv[1], "flags") == 0)
+        return flags();
     fprintf(stderr, "convert: unknown format %s\n", argv[1]);
     return 2;
 }

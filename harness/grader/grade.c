@@ -5,10 +5,17 @@
  *   - the records each test program writes on its record channel.
  * Whatever a submission prints on stdout is never parsed.
  *
- *   grade --build DIR --out DIR [--only T1,T2] [--show-hidden] [--autolab] LAB...
+ *   grade --build DIR --out DIR [--only T1,T2] [--show-hidden] [--autolab]
+ *         [--handouts DIR] LAB...
  *
  * --only grades just the named tests; --passes runs just the named passes
  * (tests, tests-tsan, tests-asan).  The kit's mutant checks use both.
+ * --handouts (labs/): where a lab's handout says how many hidden tests it
+ * has, for a kit that does not hold them (a student's handout).
+ *
+ * A lab whose code the build refused (vet.c: a constructor, a call into the
+ * runner, ...), or whose records were not the runner's own, scores 0 on
+ * every test, flagged, with what was found and where.
  *
  * A test earns its points only if it passes in every pass: the plain build,
  * the ThreadSanitizer build and the AddressSanitizer build (with
@@ -90,6 +97,75 @@ static char *head_of_file(const char *path, int max_lines)
     return text;
 }
 
+/* The lines of a file that start with `prefix`, without it, joined with
+ * newlines; NULL if there are none. */
+static char *lines_starting(const char *path, const char *prefix)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    size_t len = 0, n = strlen(prefix);
+    char *text = NULL, line[2048];
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, prefix, n) != 0)
+            continue;
+        size_t l = strlen(line + n);
+        text = realloc(text, len + l + 2);
+        memcpy(text + len, line + n, l + 1);
+        len += l;
+        if (len && text[len - 1] != '\n')
+            text[len++] = '\n', text[len] = '\0';
+    }
+    fclose(f);
+    return text;
+}
+
+/* Append to *list each line of `lines` that it does not hold yet; with
+ * `by_finding`, lines that say the same after their "file:line: " are one
+ * (a call the optimiser moved names another line in another pass). */
+static void add_new_lines(char **list, const char *lines, bool by_finding)
+{
+    for (const char *p = lines; p && *p;) {
+        size_t n = strcspn(p, "\n");
+        char *line = strndup(p, n);
+        const char *key = by_finding && strstr(line, ": ") ? strstr(line, ": ") + 2 : line;
+        char *at = *list ? strstr(*list, key) : NULL;
+        bool known = at && (by_finding || at == *list || at[-1] == '\n') && at[strlen(key)] == '\n';
+        if (!known) {
+            size_t len = *list ? strlen(*list) : 0;
+            *list = realloc(*list, len + n + 2);
+            memcpy(*list + len, line, n);
+            (*list)[len + n] = '\n';
+            (*list)[len + n + 1] = '\0';
+        }
+        free(line);
+        p += n + (p[n] == '\n');
+    }
+}
+
+/* The compiler's and linker's warnings in a build log, one line each, a
+ * file named without its folder: "threads.c:28:9: warning: unused ...". */
+static char *warnings_in(const char *log)
+{
+    FILE *f = fopen(log, "r");
+    if (!f)
+        return NULL;
+    char *list = NULL, line[2048];
+    while (fgets(line, sizeof line, f)) {
+        char *w = strstr(line, ": warning: ");
+        if (!w)
+            continue;
+        line[strcspn(line, "\n")] = '\0';
+        char *colon = strchr(line, ':'), *start = line;
+        for (char *c = line; c < colon && colon < w + 1; c++)
+            if (*c == '/')
+                start = c + 1;   /* the folder is the build's, not the student's business */
+        add_new_lines(&list, start, false);
+    }
+    fclose(f);
+    return list;
+}
+
 static void mkdirs(const char *path)
 {
     char *p = xstrdup(path);
@@ -103,9 +179,11 @@ static void mkdirs(const char *path)
     free(p);
 }
 
-/* Read the test table of one lab from its kit-only `list` binary. */
-static void load_table(struct lab *lab, const char *build)
+/* Read the test table of one lab from its kit-only `list` binary; true if
+ * the table has hidden tests (whether or not --only keeps them). */
+static bool load_table(struct lab *lab, const char *build)
 {
+    bool hidden = false;
     char cmd[4096];
     snprintf(cmd, sizeof cmd, "'%s/%s/list' --list", build, lab->name);
     FILE *p = popen(cmd, "r");
@@ -120,6 +198,7 @@ static void load_table(struct lab *lab, const char *build)
         char *rest = line;
         for (int i = 0; i < 5; i++)
             f[i] = strsep(&rest, "\t");
+        hidden |= f[3] && atoi(f[3]) != 0;
         if (!f[4] || (only && !name_in_list(f[0], only)))
             continue;
         if (lab->ntests == cap)
@@ -138,6 +217,30 @@ static void load_table(struct lab *lab, const char *build)
         fprintf(stderr, "grade: %s/%s/list printed no tests\n", build, lab->name);
         die("the kit's test table is missing; run make test to see why");
     }
+    return hidden;
+}
+
+/* A handout's hidden tests, which a student's copy of the kit does not
+ * hold: its points table's row "| 3 hidden tests | 10 |" says how many and
+ * what they are worth (tests/tools/handout_facts.sh checks it against the
+ * hidden tests where they are).  Nothing when the table has its own. */
+static void handout_hidden(struct lab *lab, const char *handouts, bool table_has_hidden)
+{
+    char path[4096], line[1024];
+    snprintf(path, sizeof path, "%s/%s/README.md", handouts, lab->name);
+    FILE *f = table_has_hidden ? NULL : fopen(path, "r");
+    if (!f)
+        return;
+    int n, points;
+    char *bar;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "| %d hidden test", &n) == 1 && (bar = strchr(line + 1, '|')) &&
+            sscanf(bar, "| %d |", &points) == 1 && n > 0) {
+            lab->handout_hidden_tests = n;
+            lab->handout_hidden_points = points;
+            break;
+        }
+    fclose(f);
 }
 
 static struct test *find_test(struct lab *lab, const char *name)
@@ -233,7 +336,111 @@ static char *passing_tests(const struct lab *lab)
     return list;
 }
 
-/* Run one pass of one lab; returns false if its binary did not build. */
+/* Score every test of the lab 0 for what its code did: `flag` is
+ * "refused" or "tampered", `found` what and where, a finding a line.  The
+ * same words head every test's feedback, so every platform shows them. */
+static void flag_lab(struct lab *lab, const char *flag, const char *found)
+{
+    if (lab->flagged)
+        return;
+    lab->flag = flag;
+    lab->flagged = xstrdup(found);
+    size_t n = strcspn(found, "\n"), size = 2 * strlen(found) + 1024;
+    char *msg = malloc(size);
+    int len = snprintf(msg, size, "flagged, 0 for the whole lab: %.*s\n", (int)n, found);
+    if (!strcmp(flag, "refused"))
+        len += snprintf(msg + len, size - (size_t)len, "The kit would not run this lab's code: "
+                        "it does what no lab needs, and what could reach the grader's records. "
+                        "Every test of the lab scores 0. What the kit found:\n");
+    else
+        len += snprintf(msg + len, size - (size_t)len, "Only the records the kit's runner writes "
+                        "give points, and this lab's were not all its own, so every test of the "
+                        "lab scores 0. What the grader found:\n");
+    for (const char *p = found; *p;) {
+        size_t l = strcspn(p, "\n");
+        len += snprintf(msg + len, size - (size_t)len, "  %.*s\n", (int)l, p);
+        p += l + (p[l] == '\n');
+    }
+    snprintf(msg + len, size - (size_t)len, "Your instructor's report lists this lab as flagged; "
+             "if it is a mistake, tell them.");
+    for (int i = 0; i < lab->ntests; i++) {
+        struct test *t = &lab->tests[i];
+        t->passed = false;
+        free(t->output);
+        t->output = xstrdup(msg);
+        t->note = NULL;
+    }
+    free(msg);
+}
+
+/* The records of one pass must be the runner's own: one a test, for the
+ * tests it was asked to run (those still passing) in the table's order,
+ * each well formed, nothing after the last.  A last line without its
+ * newline is the program killed while writing it: not counted, not
+ * tampering.  Returns what is wrong, or NULL. */
+static char *forged_records(const struct lab *lab, const char *records, size_t len)
+{
+    static const char *statuses[] = {"pass", "fail", "timeout", "crash", "exit"};
+    char why[1024];
+    if (strlen(records) != len)
+        return xstrdup("the record channel held a NUL byte, which the runner never writes");
+    int next = 0, number = 0;
+    for (const char *p = records, *nl; (nl = strchr(p, '\n')); p = nl + 1) {
+        char line[512];
+        snprintf(line, sizeof line, "%.*s", (int)(nl - p < 200 ? nl - p : 200), p);
+        number++;
+        /* Shown with its fields apart, each tab a " | ". */
+        char shown[1024], *w = shown;
+        for (const char *c = line; *c && w < shown + sizeof shown - 4; c++)
+            w = *c == '\t' ? memcpy(w, " | ", 3), w + 3 : (*w = *c, w + 1);
+        *w = '\0';
+        while (next < lab->ntests && !lab->tests[next].passed)
+            next++;
+        size_t name_len = strcspn(line, "\t");
+        const char *status = line[name_len] ? line + name_len + 1 : "";
+        size_t status_len = strcspn(status, "\t");
+        char *end = NULL;
+        double seconds = status[status_len] ? strtod(status + status_len + 1, &end) : -1;
+        bool known = false;
+        for (size_t i = 0; i < sizeof statuses / sizeof *statuses; i++)
+            known |= strlen(statuses[i]) == status_len && !strncmp(status, statuses[i], status_len);
+        if (next == lab->ntests)
+            snprintf(why, sizeof why, "the record channel held a record after the last test's: "
+                     "record %d, \"%.100s\"", number, shown);
+        else if (strlen(lab->tests[next].name) != name_len ||
+                 strncmp(line, lab->tests[next].name, name_len) != 0)
+            snprintf(why, sizeof why, "record %d of the record channel names \"%.*s\" where the "
+                     "runner's next test was %s", number, (int)(name_len < 80 ? name_len : 80),
+                     line, lab->tests[next].name);
+        else if (!known || !end || *end != '\t' || !(seconds >= 0))
+            snprintf(why, sizeof why, "record %d of the record channel (for %s) is not in the "
+                     "runner's form: \"%.100s\"", number, lab->tests[next].name, shown);
+        else {
+            next++;
+            continue;
+        }
+        return xstrdup(why);
+    }
+    return NULL;
+}
+
+/* What a build left for the student beside the program: the compiler's
+ * warnings (they cost nothing) and what the vetting flagged for review. */
+static void note_build(struct lab *lab, const char *bin)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s.log", bin);
+    char *warnings = warnings_in(path);
+    add_new_lines(&lab->warnings, warnings, false);
+    free(warnings);
+    snprintf(path, sizeof path, "%s.vet", bin);
+    char *review = lines_starting(path, "review: ");
+    add_new_lines(&lab->review, review, true);
+    free(review);
+}
+
+/* Run one pass of one lab; returns false if its binary did not build or
+ * the lab was flagged. */
 static bool run_pass(struct lab *lab, const struct pass *pass, const char *build,
                      const char *out)
 {
@@ -241,6 +448,13 @@ static bool run_pass(struct lab *lab, const struct pass *pass, const char *build
     snprintf(bin, sizeof bin, "%s/%s/%s", build, lab->name, pass->binary);
     if (access(bin, X_OK) != 0) {
         char buildlog[4200];
+        snprintf(buildlog, sizeof buildlog, "%s.vet", bin);
+        char *refused = lines_starting(buildlog, "refused: ");
+        if (refused) {
+            flag_lab(lab, "refused", refused);
+            free(refused);
+            return false;
+        }
         snprintf(buildlog, sizeof buildlog, "%s.log", bin);
         char *errors = head_of_file(buildlog, 40);
         lab->build_errors = xprintf("%s%s", errors && *errors ? errors
@@ -252,6 +466,7 @@ static bool run_pass(struct lab *lab, const struct pass *pass, const char *build
         return false;
     }
 
+    note_build(lab, bin);
     snprintf(dir, sizeof dir, "%s/%s/%s", out, lab->name, pass->binary);
     mkdirs(dir);
     sandbox_share_dir(dir);
@@ -280,6 +495,13 @@ static bool run_pass(struct lab *lab, const struct pass *pass, const char *build
         die("cannot start a test program");
 
     free(still_passing);
+    char *forged = forged_records(lab, r.records, r.records_len);
+    if (forged) {
+        flag_lab(lab, "tampered", forged);
+        free(forged);
+        free(r.records);
+        return false;
+    }
     bool *seen = calloc((size_t)lab->ntests, sizeof *seen);
     char *rest = r.records;
     for (char *line; (line = strsep(&rest, "\n"));)
@@ -317,7 +539,7 @@ static bool any_passed(const struct lab *lab)
 
 int main(int argc, char **argv)
 {
-    const char *build = NULL, *out = NULL;
+    const char *build = NULL, *out = NULL, *handouts = NULL;
     bool autolab = false;
     struct grading g = {0};
     g.labs = calloc((size_t)argc, sizeof *g.labs);
@@ -331,6 +553,8 @@ int main(int argc, char **argv)
             only = argv[++i];
         else if (!strcmp(argv[i], "--passes") && i + 1 < argc)
             pass_names = argv[++i];
+        else if (!strcmp(argv[i], "--handouts") && i + 1 < argc)
+            handouts = argv[++i];
         else if (!strcmp(argv[i], "--show-hidden"))
             g.show_hidden = true;
         else if (!strcmp(argv[i], "--autolab"))
@@ -340,7 +564,7 @@ int main(int argc, char **argv)
     }
     if (!build || !out || g.nlabs == 0) {
         fprintf(stderr, "usage: grade --build DIR --out DIR [--only T1,T2] [--passes P1,P2] [--show-hidden] "
-                        "[--autolab] LAB...\n");
+                        "[--autolab] [--handouts DIR] LAB...\n");
         return 2;
     }
     g.sandbox = sandbox_init();
@@ -356,7 +580,9 @@ int main(int argc, char **argv)
 
     for (int i = 0; i < g.nlabs; i++) {
         struct lab *lab = &g.labs[i];
-        load_table(lab, build);
+        bool has_hidden = load_table(lab, build);
+        if (handouts)
+            handout_hidden(lab, handouts, has_hidden);
         for (size_t p = 0; p < sizeof passes / sizeof passes[0]; p++) {
             if (pass_names && !name_in_list(passes[p].binary, pass_names))
                 continue;

@@ -22,6 +22,17 @@ struct lab {
     struct test *tests;
     int ntests;
     char *build_errors;   /* set when the student's code did not compile */
+    /* Set when every test scores 0 for what the code did, not for what it
+     * got wrong: "refused" (the vetting found what no lab needs, vet.c) or
+     * "tampered" (the records were not the runner's); `flagged` says what
+     * was found and where, a finding a line. */
+    const char *flag;
+    char *flagged;
+    char *warnings;       /* the compiler's warnings on the student's files, or NULL */
+    char *review;         /* what the vetting flagged for review (costs nothing), or NULL */
+    /* Hidden tests this kit does not have (a student's handout), from the
+     * points table of the lab's handout: "| 3 hidden tests | 10 |". */
+    int handout_hidden_tests, handout_hidden_points;
 };
 
 struct grading {

@@ -5,6 +5,7 @@
  *   junit.xml     for CI systems
  *   the terminal  what a student reads a hundred times a week
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +106,52 @@ static int close_atomic(FILE *f, const char *tmp, const char *path)
     return 0;
 }
 
+/* Append `heading` and then each line of `lines`, indented, to buf. */
+static void append_block(char **buf, size_t *len, const char *lab, const char *heading,
+                         const char *lines)
+{
+    size_t need = strlen(lab) + strlen(heading) + 2 * strlen(lines) + 16;
+    *buf = realloc(*buf, *len + need);
+    *len += (size_t)sprintf(*buf + *len, "%s: %s\n", lab, heading);
+    for (const char *p = lines; *p;) {
+        size_t n = strcspn(p, "\n");
+        *len += (size_t)sprintf(*buf + *len, "  %.*s\n", (int)n, p);
+        p += n + (p[n] == '\n');
+    }
+}
+
+static int count_lines(const char *text)
+{
+    int n = 0;
+    for (const char *p = text; p && *p; p++)
+        n += *p == '\n' || !p[1];
+    return n;
+}
+
+/* What concerns a lab as a whole, for results.json's top-level output
+ * (Gradescope shows it above the tests): flags first, then warnings, then
+ * what was flagged for review.  "" when there is nothing. */
+static char *lab_notes(const struct grading *g)
+{
+    char *buf = calloc(1, 1), heading[200];
+    size_t len = 0;
+    for (int i = 0; i < g->nlabs; i++) {
+        const struct lab *lab = &g->labs[i];
+        if (lab->flagged)
+            append_block(&buf, &len, lab->name, "flagged, 0 for the whole lab:", lab->flagged);
+        if (lab->warnings) {
+            int n = count_lines(lab->warnings);
+            snprintf(heading, sizeof heading, "%d compiler warning%s (%s no points; fix %s anyway):",
+                     n, n == 1 ? "" : "s", n == 1 ? "it costs" : "they cost", n == 1 ? "it" : "them");
+            append_block(&buf, &len, lab->name, heading, lab->warnings);
+        }
+        if (lab->review)
+            append_block(&buf, &len, lab->name, "flagged for review (costs no points; your "
+                         "instructor sees it):", lab->review);
+    }
+    return buf;
+}
+
 int write_results_json(const struct grading *g, const char *path)
 {
     char tmp[4200];
@@ -139,12 +186,36 @@ int write_results_json(const struct grading *g, const char *path)
             fputc('}', f);
         }
     }
+    fputs("\n  ],\n  \"output\": ", f);
+    char *notes = lab_notes(g);
+    json_string(f, notes);
+    free(notes);
+    /* What each lab's tests do not say alone: a flag, the compiler's
+     * warnings, what was flagged for review, and hidden tests this kit does
+     * not hold.  convert.c and make batch read it. */
+    fputs(",\n  \"labs\": [", f);
+    for (int i = 0; i < g->nlabs; i++) {
+        const struct lab *lab = &g->labs[i];
+        fprintf(f, "%s\n    {\"name\": ", i ? "," : "");
+        json_string(f, lab->name);
+        fputs(", \"flag\": ", f);
+        json_string(f, lab->flag);
+        fputs(", \"flagged\": ", f);
+        json_string(f, lab->flagged);
+        fputs(", \"warnings\": ", f);
+        json_string(f, lab->warnings);
+        fputs(", \"review\": ", f);
+        json_string(f, lab->review);
+        fprintf(f, ", \"handout_hidden_tests\": %d, \"handout_hidden_points\": %d}",
+                lab->handout_hidden_tests, lab->handout_hidden_points);
+    }
     fputs("\n  ]\n}\n", f);
     return close_atomic(f, tmp, path);
 }
 
 /* A header row naming the columns, then one test a line:
  *   lab <TAB> test <TAB> score <TAB> max <TAB> passed|failed <TAB> visible|hidden
+ *       <TAB> flag (refused or tampered: the lab scored 0 for what its code did; or empty)
  * Scripts read it by column name through harness/scripts/tsv.sh, so a column added
  * here breaks no reader; the names must stay awk identifiers. */
 int write_results_tsv(const struct grading *g, const char *path)
@@ -153,13 +224,14 @@ int write_results_tsv(const struct grading *g, const char *path)
     FILE *f = open_atomic(path, tmp, sizeof tmp);
     if (!f)
         return -1;
-    fputs("lab\ttest\tscore\tmax\tstatus\tvisibility\n", f);
+    fputs("lab\ttest\tscore\tmax\tstatus\tvisibility\tflag\n", f);
     for (int i = 0; i < g->nlabs; i++)
         for (int j = 0; j < g->labs[i].ntests; j++) {
             const struct test *t = &g->labs[i].tests[j];
-            fprintf(f, "%s\t%s\t%d\t%d\t%s\t%s\n", g->labs[i].name, t->name,
+            fprintf(f, "%s\t%s\t%d\t%d\t%s\t%s\t%s\n", g->labs[i].name, t->name,
                     t->passed ? t->points : 0, t->points,
-                    t->passed ? "passed" : "failed", t->hidden ? "hidden" : "visible");
+                    t->passed ? "passed" : "failed", t->hidden ? "hidden" : "visible",
+                    g->labs[i].flag ? g->labs[i].flag : "");
         }
     return close_atomic(f, tmp, path);
 }
@@ -234,6 +306,37 @@ static void print_indented(const char *text)
         printf("      %s\n", last + 1);
 }
 
+/* A lab's notes before its tests: a flag, the build's errors, warnings,
+ * what was flagged for review.  Returns true if the tests' own feedback
+ * would only repeat them. */
+static bool print_lab_notes(const struct lab *lab)
+{
+    if (lab->flagged) {
+        printf("  %s✗ flagged%s: %s, so every test scores 0. It found:\n", RED, RESET,
+               !strcmp(lab->flag, "refused") ? "the kit would not run this lab's code"
+                                             : "this lab's records were not all the runner's own");
+        print_indented(lab->flagged);
+        printf("      %s(your instructor's report lists it; if it is a mistake, tell them)%s\n",
+               DIM, RESET);
+        return true;
+    }
+    if (lab->build_errors) {
+        printf("  %s✗ did not compile%s; every test scores 0. First errors:\n", RED, RESET);
+        print_indented(lab->build_errors);
+    }
+    if (lab->warnings) {
+        int n = count_lines(lab->warnings);
+        printf("  ⚠ %d compiler warning%s: %s no points, but %s often a bug:\n", n,
+               n == 1 ? "" : "s", n == 1 ? "it costs" : "they cost", n == 1 ? "it is" : "each is");
+        print_indented(lab->warnings);
+    }
+    if (lab->review) {
+        printf("  ⚑ flagged for review (costs no points; your instructor sees it):\n");
+        print_indented(lab->review);
+    }
+    return lab->build_errors != NULL;
+}
+
 void print_summary(const struct grading *g)
 {
     const char *nc = getenv("NO_COLOR");
@@ -243,41 +346,42 @@ void print_summary(const struct grading *g)
     for (int i = 0; i < g->nlabs; i++) {
         const struct lab *lab = &g->labs[i];
         printf("\n%s%s%s\n", BOLD, lab->name, RESET);
-        if (lab->build_errors) {
-            printf("  %s✗ did not compile%s; every test scores 0. First errors:\n",
-                   RED, RESET);
-            print_indented(lab->build_errors);
-        }
-        int lab_hidden = 0, lab_hidden_points = 0;
+        bool quiet = print_lab_notes(lab);
+        /* Hidden tests not shown: those in the table, or the handout's. */
+        int lab_hidden = lab->handout_hidden_tests, lab_hidden_points = lab->handout_hidden_points;
+        if (lab->flagged)
+            lab_hidden = lab_hidden_points = 0;   /* 0 too: nothing is left to grade later */
         for (int j = 0; j < lab->ntests; j++) {
             const struct test *t = &lab->tests[j];
             if (t->hidden && !g->show_hidden) {
-                lab_hidden++;
-                lab_hidden_points += t->points;
+                lab_hidden += !lab->flagged;
+                lab_hidden_points += lab->flagged ? 0 : t->points;
                 continue;
             }
             printf("  %s%s%s %-44s %3d/%-3d%s\n", t->passed ? GREEN : RED,
                    t->passed ? "✓" : "✗", RESET, t->name,
                    t->passed ? t->points : 0, t->points, t->hidden ? " (hidden)" : "");
-            if (!t->passed && !lab->build_errors)
+            if (!t->passed && !quiet)
                 print_indented(t->output);
             else if (t->passed && t->note)
                 printf("      %snote: %s%s\n", DIM, t->note, RESET);
         }
         int score = lab_score(lab, g->show_hidden), max = lab_max(lab, g->show_hidden);
-        printf("  %-46s %3d/%-3d\n", "subtotal", score, max);
+        printf("  %-46s %3d/%-3d%s\n", "subtotal", score, max, lab->flagged ? "  (flagged)" : "");
         if (lab_hidden)
-            printf("  %s+ %d hidden test%s (%d points) will be graded after the "
-                   "deadline%s\n", DIM, lab_hidden, lab_hidden == 1 ? "" : "s",
-                   lab_hidden_points, RESET);
+            printf("  %s+ %d hidden test%s worth %d point%s, graded on submission%s\n", DIM,
+                   lab_hidden, lab_hidden == 1 ? "" : "s", lab_hidden_points,
+                   lab_hidden_points == 1 ? "" : "s", RESET);
         total += score;
         total_max += max;
         hidden_tests += lab_hidden;
         hidden_points += lab_hidden_points;
     }
-    printf("\n%sTOTAL %d/%d%s", BOLD, total, total_max, RESET);
+    /* Never a bare "90/90": the hidden tests' points are not in it. */
+    printf("\n%sTOTAL %d/%d%s%s", BOLD, total, total_max, hidden_tests ? " visible" : "", RESET);
     if (hidden_tests)
-        printf("  (+%d hidden points graded later)", hidden_points);
+        printf("; %d more point%s in %d hidden test%s, graded on submission", hidden_points,
+               hidden_points == 1 ? "" : "s", hidden_tests, hidden_tests == 1 ? "" : "s");
     printf("   graded in %.1f s; details in %s/results.json\n", g->seconds, g->out);
     printf("%s(%s)%s\n", DIM, g->sandbox ? g->sandbox : "", RESET);
 }

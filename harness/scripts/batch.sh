@@ -5,7 +5,12 @@
 # also arrive as DIR/<student>.tar.gz, .tgz or .zip.  Every submission is
 # graded on its own - own build folder, own sandbox, per-test timeouts and
 # resource limits - JOBS at a time.  Results go to $BATCH_OUT (build/batch/):
-#   gradebook.csv              one row per student, a column per lab, a total
+#   gradebook.csv              one row per student, a column per lab, a total,
+#                              and the labs flagged ("01-threads refused"): scored
+#                              0 for what their code did (harness/README.md)
+#   flagged.txt                every flagged lab of the batch, a line each:
+#                              student, lab, refused|tampered|review, what was found
+#                              (review: worth a look, costs no points)
 #   students/<s>/results.json  Gradescope-format results
 #   students/<s>/feedback.txt  what the student would have seen in a terminal
 # A submission whose files (and the kit) have not changed since it was last
@@ -104,7 +109,7 @@ book=$out/gradebook.csv
 {
     printf 'student'
     for lab in $labs; do printf ',%s' "$lab"; done
-    printf ',total\n'
+    printf ',total,flagged\n'
     while IFS=$'\t' read -r student _; do
         tsv=$out/students/$student/results.tsv
         printf '%s' "$student"
@@ -114,9 +119,18 @@ book=$out/gradebook.csv
             printf ',%s' "$points"
             sum=$((sum + points))
         done
-        printf ',%s\n' "$sum"
+        flags=$(tsv_awk 'flag != "" { print lab " " flag }' "$tsv" 2>/dev/null | sort -u | paste -sd';' - || true)
+        printf ',%s,%s\n' "$sum" "${flags//;/; }"
     done < "$list"
 } > "$book.tmp" && mv "$book.tmp" "$book"
+
+# Every flagged lab of the batch, for the instructor to read: from each
+# student's results.json, by the converter every platform uses.
+make -s --no-print-directory build/harness/convert > /dev/null
+while IFS=$'\t' read -r student _; do
+    [ -s "$out/students/$student/results.json" ] || continue
+    build/harness/convert flags "$out/students/$student/results.json" | sed "s/^/$student\t/"
+done < "$list" > "$out/flagged.txt.tmp" && mv "$out/flagged.txt.tmp" "$out/flagged.txt"
 
 graded=$( (grep -l graded "$out"/students/*/status 2>/dev/null || true) | wc -l)
 skipped=$( (grep -l skipped "$out"/students/*/status 2>/dev/null || true) | wc -l)
@@ -124,3 +138,7 @@ failed=$( (grep -l failed "$out"/students/*/status 2>/dev/null || true) | wc -l)
 printf '\rbatch: %d submissions in %d s: %d graded, %d unchanged since last time, %d could not be graded\n' \
     "$total" "$seconds" "$graded" "$skipped" "$failed"
 echo "batch: gradebook $book; per-student results.json and feedback.txt in $out/students/"
+flagged=$(awk -F'\t' '$3 != "review"' "$out/flagged.txt" | wc -l)
+reviews=$(awk -F'\t' '$3 == "review"' "$out/flagged.txt" | wc -l)
+[ $((flagged + reviews)) -eq 0 ] ||
+    echo "batch: $flagged lab(s) flagged (scored 0 for what their code did), $reviews flagged for review: $out/flagged.txt"

@@ -61,6 +61,9 @@ if command -v "$cc" >/dev/null 2>&1; then
 else
     need libc6-dev
 fi
+# The build merges and vets the student's objects (ld, objcopy), and
+# feedback names lines (addr2line): binutils, which gcc brings along.
+command -v objcopy >/dev/null 2>&1 && command -v addr2line >/dev/null 2>&1 || need binutils
 command -v pkg-config >/dev/null 2>&1 || need pkg-config
 pkg-config --exists check 2>/dev/null || need check
 command -v gnuplot >/dev/null 2>&1 || need gnuplot-nox

@@ -46,7 +46,11 @@ for lab in "$@"; do
     data=$out/data/$lab.dat png=$out/$lab.png log=$out/data/$lab.log bench=$build/$lab/bench
     table=$out/data/$lab.txt
     echo "== $lab"
-    if [ ! -x "$bench" ]; then
+    if [ ! -x "$bench" ] && grep -q '^refused: ' "$bench.vet" 2>/dev/null; then
+        echo "   the kit will not run $src/$lab's code (harness/README.md, \"What a submission can do\"):"
+        sed -n 's/^refused: /   /p' "$bench.vet" | head -8
+        continue
+    elif [ ! -x "$bench" ]; then
         echo "   $src/$lab does not compile yet, so there is nothing to time:"
         sed -n '1,8p' "$bench.log" 2>/dev/null | sed 's/^/   /' || true
         continue

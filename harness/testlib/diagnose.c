@@ -19,30 +19,13 @@
 #include <unistd.h>
 
 #include "diagnose.h"
+#include "places.h"
 #include "record.h"
 
 /* Every text here is cut to a fixed size on purpose: feedback is bounded. */
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wformat-truncation"
 #endif
-
-#ifndef KIT_ROOT
-#define KIT_ROOT "."
-#endif
-
-enum { MAX_ADDRS = 4096, CHAIN = 4 };
-
-/* One address, resolved: its inline chain, innermost first. */
-struct place {
-    char fn[96];
-    char file[256];
-    int line;
-};
-struct resolved {
-    uint64_t addr;
-    struct place chain[CHAIN];
-    int depth;
-};
 
 static struct record rec;                /* ~1 MB */
 static struct {                          /* what diagnose() works out for each thread */
@@ -51,215 +34,16 @@ static struct {                          /* what diagnose() works out for each t
 } placed[REC_THREADS];
 static char lock_names[REC_LOCKS][128];  /* named when first needed */
 static char cond_names[REC_CONDS][128];
-static struct resolved addrs[MAX_ADDRS];
-static int naddrs;
-static const char *students;
 static int letters;
 /* A failed check: only threads that had waited this long (with no deadline)
  * count as stuck; a helper waiting a moment for the test is not news. */
 static double min_age;
 enum { FAILED_MIN_AGE_S = 1 };
 
-/* ---- addresses to places -------------------------------------------------------- */
-
-static void add_addr(uint64_t a)
-{
-    if (!a || naddrs == MAX_ADDRS)
-        return;
-    for (int i = 0; i < naddrs; i++)
-        if (addrs[i].addr == a)
-            return;
-    memset(&addrs[naddrs], 0, sizeof addrs[naddrs]);   /* the runner diagnoses many tests */
-    addrs[naddrs++].addr = a;
-}
-
-static struct resolved *find_addr(uint64_t a)
-{
-    for (int i = 0; a && i < naddrs; i++)
-        if (addrs[i].addr == a)
-            return &addrs[i];
-    return NULL;
-}
-
-/* One addr2line's output: "-a" prints each address first, then function and
- * file:line pairs, innermost inline first (-i). */
-static void read_places(FILE *p)
-{
-    char line[1024], fn[1024];
-    struct resolved *cur = NULL;
-    while (fgets(line, sizeof line, p)) {
-        line[strcspn(line, "\n")] = '\0';
-        if (strncmp(line, "0x", 2) == 0) {
-            cur = find_addr(strtoull(line, NULL, 16));
-            continue;
-        }
-        snprintf(fn, sizeof fn, "%s", line);
-        if (!fgets(line, sizeof line, p))
-            break;
-        line[strcspn(line, "\n")] = '\0';
-        if (!cur || cur->depth == CHAIN)
-            continue;
-        struct place *pl = &cur->chain[cur->depth++];
-        snprintf(pl->fn, sizeof pl->fn, "%s", fn);
-        char *colon = strrchr(line, ':');
-        pl->line = colon ? atoi(colon + 1) : 0;
-        if (colon)
-            *colon = '\0';
-        snprintf(pl->file, sizeof pl->file, "%s", line);
-    }
-}
-
-static void resolve_all(void)
-{
-    char exe[4096];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0 || naddrs == 0)
-        return;
-    exe[n] = '\0';
-    size_t cap = 64 + strlen(exe) + (size_t)naddrs * 20;
-    char *cmd = malloc(cap);
-    size_t used = (size_t)snprintf(cmd, cap, "addr2line -a -f -i -e '%s'", exe);
-    for (int i = 0; i < naddrs; i++)
-        used += (size_t)snprintf(cmd + used, cap - used, " %llx", (unsigned long long)addrs[i].addr);
-    snprintf(cmd + used, cap - used, " 2>/dev/null");
-    FILE *p = popen(cmd, "r");
-    free(cmd);
-    if (!p)
-        return;
-    read_places(p);
-    pclose(p);
-}
-
-static const char *base_name(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    return slash ? slash + 1 : path;
-}
-
-static bool is_student_file(const char *file)
-{
-    if (is_test_source(file))
-        return false;
-    const char *b = base_name(file);
-    size_t len = strlen(b);
-    for (const char *p = students; len && (p = strstr(p, b)); p += len) {
-        bool starts = p == students || p[-1] == ' ' || p[-1] == '/';
-        bool ends = p[len] == '\0' || p[len] == ' ';
-        if (starts && ends)
-            return true;
-    }
-    return false;
-}
-
-bool is_test_source(const char *file)
-{
-    const char *b = base_name(file);
-    size_t folder = strlen("tests/");
-    return (size_t)(b - file) >= folder && strncmp(b - folder, "tests/", folder) == 0 &&
-           (b - file == (ptrdiff_t)folder || b[-folder - 1] == '/');
-}
-
-const char *source_name(const char *file)
-{
-    return is_test_source(file) ? base_name(file) - strlen("tests/") : base_name(file);
-}
-
-static void describe_place(const struct place *pl, char *out, size_t size)
-{
-    if (is_test_source(pl->file))
-        snprintf(out, size, "the test's %s (%s:%d)", pl->fn, source_name(pl->file), pl->line);
-    else
-        snprintf(out, size, "%s (%s:%d)", pl->fn, base_name(pl->file), pl->line);
-}
-
-/* The innermost place among `n` addresses that passes `want`. */
-static const struct place *first_place(const uint64_t *a, int n, bool (*want)(const char *))
-{
-    for (int i = 0; i < n; i++) {
-        struct resolved *r = find_addr(a[i]);
-        for (int d = 0; r && d < r->depth; d++)
-            if (r->chain[d].line > 0 && want(r->chain[d].file))
-                return &r->chain[d];
-    }
-    return NULL;
-}
-
-/* Where an address (or a stack) is, in the student's files first. */
-static const struct place *best_place(const uint64_t *a, int n)
-{
-    const struct place *pl = first_place(a, n, is_student_file);
-    return pl ? pl : first_place(a, n, is_test_source);
-}
-
-static void where_of(uint64_t a, char *out, size_t size, char *fn, size_t fn_size)
-{
-    const struct place *pl = best_place(&a, 1);
-    if (!pl) {
-        struct resolved *r = find_addr(a);
-        pl = r && r->depth ? &r->chain[0] : NULL;
-    }
-    if (pl) {
-        describe_place(pl, out, size);
-        if (fn && is_student_file(pl->file))
-            snprintf(fn, fn_size, "%s", pl->fn);
-    } else {
-        snprintf(out, size, "an unknown place");
-    }
-}
-
-/* ---- names from the source ----------------------------------------------------- */
-
-/* The argument text starting at p, up to its ',' or ')'; 0 if none fits. */
-static size_t argument_length(const char *p)
-{
-    size_t len = 0;
-    int depth = 0;
-    while (p[len] && !(depth == 0 && (p[len] == ',' || p[len] == ')'))) {
-        depth += p[len] == '(' || p[len] == '[';
-        depth -= p[len] == ')' || p[len] == ']';
-        len++;
-    }
-    while (len && isspace((unsigned char)p[len - 1]))
-        len--;
-    return len;
-}
-
-bool call_argument(const char *file, int line, const char *call, char *out, size_t size)
-{
-    char path[4096];
-    if (file[0] == '/')
-        snprintf(path, sizeof path, "%s", file);
-    else
-        snprintf(path, sizeof path, "%s/%s", KIT_ROOT, file);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return false;
-    char text[1024];
-    bool found = false;
-    for (int n = 1; fgets(text, sizeof text, f); n++) {
-        if (n < line)
-            continue;
-        char *p = strstr(text, call);
-        if (p && p[strlen(call)] == '(') {
-            p += strlen(call) + 1;
-            while (*p == ' ' || *p == '&')
-                p++;
-            size_t len = argument_length(p);
-            if (len && len < size) {
-                snprintf(out, size, "%.*s", (int)len, p);
-                found = true;
-            }
-        }
-        break;
-    }
-    fclose(f);
-    return found;
-}
-
 /* A name for an object from the source line of `site`, else "mutex A". */
 static void name_object(uint64_t site, const char *call, const char *kind, char *out, size_t size)
 {
-    struct resolved *r = find_addr(site);
+    const struct resolved *r = places_find(site);
     char arg[120];
     if (r && r->depth && call_argument(r->chain[0].file, r->chain[0].line, call, arg, sizeof arg)) {
         snprintf(out, size, "%s", arg);
@@ -311,7 +95,7 @@ static const struct rec_cond *cond_of(uint64_t key)
 static const char *waited_name(const struct rec_thread *t, const struct rec_lock *l, char *out,
                                size_t size)
 {
-    struct resolved *r = find_addr(t->at);
+    const struct resolved *r = places_find(t->at);
     if (r && r->depth && call_argument(r->chain[0].file, r->chain[0].line, "pthread_mutex_lock",
                                        out, size))
         return out;
@@ -362,7 +146,7 @@ static const char *thread_label(const struct rec_thread *t, char *buf, size_t si
         return "thread 1 (the test)";
     if (t->proc > 0 && !t->start)   /* the thread that forked, in the child */
         return proc_label(t->proc, buf, size);
-    struct resolved *r = find_addr(t->start);
+    const struct resolved *r = places_find(t->start);
     if (r && r->depth)   /* the outermost of an inline chain is the function itself */
         snprintf(buf, size, "thread %d (%s)", t->number, r->chain[r->depth - 1].fn);
     else
@@ -395,10 +179,10 @@ static bool fd_name(const struct rec_thread *t, char *out, size_t size)
     const char *call = t->wait == WAIT_READ ? "read" : t->wait == WAIT_WRITE ? "write" : NULL;
     int steps = 0;   /* one step out, as sanitizer.c names a helper's mutex */
     for (int i = 0; call && i < t->nframes; i++) {
-        struct resolved *r = find_addr(t->frames[i]);
+        const struct resolved *r = places_find(t->frames[i]);
         for (int d = 0; r && d < r->depth; d++) {   /* inlined callers too */
             const struct place *pl = &r->chain[d];
-            if (!is_student_file(pl->file))
+            if (!places_is_students(pl->file))
                 continue;
             if (!call_argument(pl->file, pl->line, call, out, size))
                 return false;
@@ -479,7 +263,7 @@ static void child_wait_words(char *buf, size_t size, const struct rec_thread *t)
  * gets its function if it is the student's. */
 static void forked_where(const struct rec_thread *t, char *out, size_t size, char *fn, size_t fn_size)
 {
-    where_of(rec.procs[t->proc].forked_at, out, size, fn, fn_size);
+    places_where(rec.procs[t->proc].forked_at, out, size, fn, fn_size);
 }
 
 /* A process that waits to read a pipe whose write end it holds itself can
@@ -520,9 +304,9 @@ static bool self_pipe_hint(struct diagnosis *d, char *hint, size_t size)
 /* The function a thread runs, if it is the student's: "feeder". */
 static void start_fn(const struct rec_thread *t, char *fn, size_t size)
 {
-    struct resolved *r = find_addr(t->start);
+    const struct resolved *r = places_find(t->start);
     const struct place *pl = r && r->depth ? &r->chain[r->depth - 1] : NULL;
-    if (pl && is_student_file(pl->file))
+    if (pl && places_is_students(pl->file))
         snprintf(fn, size, "%s", pl->fn);
 }
 
@@ -538,7 +322,7 @@ static bool writer_hint(struct diagnosis *d, const struct rec_thread *t, const s
         if (f->inode != e->inode || f->end != END_WRITE || f->proc == t->proc || !w ||
             (finished_only && w->use == USE_LIVE))
             continue;
-        where_of(f->write_at, place, sizeof place, NULL, 0);
+        places_where(f->write_at, place, sizeof place, NULL, 0);
         snprintf(hint, size, "\n%s waits to read fd %d, whose write end %s still holds (fd %d); "
                  "%s last wrote to it, in %s, and ", thread_label(t, label, sizeof label),
                  e->fd, proc_label(f->proc, who, sizeof who), f->fd,
@@ -588,7 +372,7 @@ static void self_deadlock(struct diagnosis *d, const struct rec_thread *t)
 {
     char label[128], taken[256], fn[96] = "";
     const struct rec_lock *l = rule_waited_lock(&rec, t);
-    where_of(l->at, taken, sizeof taken, fn, sizeof fn);
+    places_where(l->at, taken, sizeof taken, fn, sizeof fn);
     snprintf(d->verdict, sizeof d->verdict,
              "deadlock: %s waits for %s, which it holds itself: it locked it in %s "
              "and never unlocked it, and now locks it again in %s, so it waits for "
@@ -603,7 +387,7 @@ static void finished_holder(struct diagnosis *d, const struct rec_thread *t,
 {
     char label[128], label2[128], taken[256], fn[96] = "", made_fn[96] = "", made[256];
     const struct rec_lock *l = rule_waited_lock(&rec, t);
-    where_of(l->at, taken, sizeof taken, fn, sizeof fn);
+    places_where(l->at, taken, sizeof taken, fn, sizeof fn);
     if (!record_died(&rec, h)) {
         snprintf(d->verdict, sizeof d->verdict,
                  "deadlock: %s waits for %s in %s, but %s locked it in %s and finished "
@@ -615,7 +399,7 @@ static void finished_holder(struct diagnosis *d, const struct rec_thread *t,
         add_look_at(d, where_fn(t));
         return;
     }
-    where_of(l->made_at, made, sizeof made, made_fn, sizeof made_fn);
+    places_where(l->made_at, made, sizeof made, made_fn, sizeof made_fn);
     snprintf(d->verdict, sizeof d->verdict,
              "deadlock: %s waits for %s in %s, but %s locked it in %s and died holding it: "
              "nobody can unlock it now, so make the mutex robust (pthread_mutexattr_setrobust "
@@ -638,7 +422,7 @@ static void cycle(struct diagnosis *d, const struct deadlock *dl)
         const struct rec_thread *next = &rec.threads[dl->chain[(k + 1) % dl->n]];
         const struct rec_lock *l = rule_waited_lock(&rec, t);
         fn[0] = '\0';
-        where_of(l->at, place, sizeof place, fn, sizeof fn);
+        places_where(l->at, place, sizeof place, fn, sizeof fn);
         add(d->verdict, sizeof d->verdict, "\n  %s waits for %s in %s; %s holds it, locked in %s",
             thread_label(t, label, sizeof label), waited_name(t, l, nm, sizeof nm), where(t),
             thread_label(next, label2, sizeof label2), place);
@@ -670,19 +454,20 @@ static void last_wakeup(struct diagnosis *d, const struct rec_cond *cv)
 {
     char place[256], fn[96] = "";
     if (cv->last_kind == SIGNAL_NEVER) {
+        d->missing_waker = true;
         add(d->verdict, sizeof d->verdict, "; it was never signalled or broadcast: "
             "whoever changes what they wait for must signal (a lost wakeup); a wait "
             "for time to pass needs a deadline (pthread_cond_timedwait).");
         return;
     }
-    where_of(cv->last_at, place, sizeof place, fn, sizeof fn);
+    places_where(cv->last_at, place, sizeof place, fn, sizeof fn);
     add(d->verdict, sizeof d->verdict, "; last %s in %s, when %d thread%s waiting",
         cv->last_kind == SIGNAL_ONE ? "signalled" : "broadcast", place, cv->last_waiters,
         cv->last_waiters == 1 ? " was" : "s were");
     if (cv->last_kind == SIGNAL_ONE && cv->last_waiters > 1)
         add(d->verdict, sizeof d->verdict, ": a signal wakes one waiter; "
             "pthread_cond_broadcast wakes them all.");
-    else if (cv->last_waiters == 0)
+    else if (cv->last_waiters == 0 && (d->missing_waker = true))
         add(d->verdict, sizeof d->verdict, ": that wakeup was lost, nobody waited yet. "
             "Wait in a loop on the condition, checked under the lock.");
     else
@@ -813,12 +598,12 @@ static void wait_words(char *buf, size_t size, const struct rec_thread *t)
         const struct rec_thread *h = l ? record_thread(&rec, l->holder) : NULL;
         if (h && h->proc != t->proc) {
             char holder[128];
-            where_of(l->at, place, sizeof place, NULL, 0);
+            places_where(l->at, place, sizeof place, NULL, 0);
             add(buf, size, "waits for %s in %s, for %.2f s; %s holds it, locked in %s",
                 waited_name(t, l, nm, sizeof nm), where(t), t->age,
                 thread_label(h, holder, sizeof holder), place);
         } else if (l) {
-            where_of(l->at, place, sizeof place, NULL, 0);
+            places_where(l->at, place, sizeof place, NULL, 0);
             add(buf, size, "waits for %s in %s, for %.2f s; thread %d holds it, locked in %s",
                 waited_name(t, l, nm, sizeof nm), where(t), t->age, l->holder, place);
         } else {
@@ -872,7 +657,7 @@ static void thread_lines(struct diagnosis *d)
             add(d->threads, sizeof d->threads, record_died(&rec, t) ? "died" : "finished");
         for (int k = 0; k < rec.nlocks; k++)
             if (rec.locks[k].holder == t->number) {
-                where_of(rec.locks[k].at, place, sizeof place, NULL, 0);
+                places_where(rec.locks[k].at, place, sizeof place, NULL, 0);
                 add(d->threads, sizeof d->threads, "; holds %s (locked in %s)",
                     lock_name(&rec.locks[k]), place);
             }
@@ -883,7 +668,7 @@ static void thread_lines(struct diagnosis *d)
 static void wrong_clock(struct diagnosis *d)
 {
     char place[256], fn[96] = "";
-    where_of(rec.clock_at, place, sizeof place, fn, sizeof fn);
+    places_where(rec.clock_at, place, sizeof place, fn, sizeof fn);
     char note[1024];
     snprintf(note, sizeof note, "wrong clock: the timed wait in %s gave up %.3g s before its "
              "deadline. The deadline was computed on CLOCK_MONOTONIC, but the condition "
@@ -926,33 +711,33 @@ static void place_threads(void)
 {
     for (int i = 0; i < rec.nthreads; i++) {
         const struct rec_thread *t = &rec.threads[i];
-        add_addr(t->at);
-        add_addr(t->start);
-        add_addr(t->created_at);
+        places_add(t->at);
+        places_add(t->start);
+        places_add(t->created_at);
         for (int k = 0; k < t->nframes; k++)
-            add_addr(t->frames[k]);
+            places_add(t->frames[k]);
     }
     for (int i = 0; i < rec.nlocks; i++) {
-        add_addr(rec.locks[i].at);
-        add_addr(rec.locks[i].made_at);
+        places_add(rec.locks[i].at);
+        places_add(rec.locks[i].made_at);
     }
     for (int i = 0; i < rec.nprocs; i++)
-        add_addr(rec.procs[i].forked_at);
+        places_add(rec.procs[i].forked_at);
     for (int i = 0; i < rec.nfds; i++)
-        add_addr(rec.fds[i].write_at);
+        places_add(rec.fds[i].write_at);
     for (int i = 0; i < rec.nconds; i++)
-        add_addr(rec.conds[i].last_at);
-    add_addr(rec.clock_at);
-    resolve_all();
+        places_add(rec.conds[i].last_at);
+    places_add(rec.clock_at);
+    places_resolve();
     for (int i = 0; i < rec.nthreads; i++) {
         const struct rec_thread *t = &rec.threads[i];
-        const struct place *pl = t->nframes ? best_place(t->frames, t->nframes) : NULL;
+        const struct place *pl = t->nframes ? places_best(t->frames, t->nframes) : NULL;
         if (!pl && t->wait != WAIT_RUNNING)
-            pl = best_place(&t->at, 1);
+            pl = places_best(&t->at, 1);
         placed[i].fn[0] = '\0';
         if (pl) {
-            describe_place(pl, placed[i].where, sizeof placed[i].where);
-            if (is_student_file(pl->file))
+            places_describe(pl, placed[i].where, sizeof placed[i].where);
+            if (places_is_students(pl->file))
                 snprintf(placed[i].fn, sizeof placed[i].fn, "%s", pl->fn);
         } else {
             snprintf(placed[i].where, sizeof placed[i].where, "code outside the lab's files");
@@ -963,8 +748,8 @@ static void place_threads(void)
 bool diagnose(const char *snapshot, const char *student_files, struct diagnosis *d)
 {
     memset(d, 0, sizeof *d);
-    naddrs = letters = 0;
-    students = student_files;
+    letters = 0;
+    places_reset(student_files);
     if (!record_read(snapshot, &rec))
         return false;
     memset(lock_names, 0, (size_t)rec.nlocks * sizeof lock_names[0]);
@@ -972,8 +757,8 @@ bool diagnose(const char *snapshot, const char *student_files, struct diagnosis 
     min_age = rec.reason == REASON_FAILED ? FAILED_MIN_AGE_S : 0;
     if (rec.reason == REASON_FAILED && !left_waiting()) {
         if (rec.clock_at) {   /* nothing was left waiting, but a wait ended early */
-            add_addr(rec.clock_at);
-            resolve_all();
+            places_add(rec.clock_at);
+            places_resolve();
             wrong_clock(d);
         }
         return true;   /* else the check's own words suffice */

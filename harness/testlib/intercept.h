@@ -94,7 +94,10 @@ enum { INTERCEPT_CALL = 0, INTERCEPT_MODELLED = 1 };
 
 /* A client: a hook before and after each kind of call it wants (NULL: none,
  * so a call of another kind costs it nothing).  Clients define them as
- * {.before = {[IC_LOCK] = my_lock, ...}, .after = {...}}. */
+ * {.before = {[IC_LOCK] = my_lock, ...}, .after = {...}}.  A hook runs inside
+ * the student's call, on its thread, with its locks held: it calls wrapped
+ * functions only as __real_F (by name it would come back in), and keeps its
+ * own state per thread or in atomics. */
 struct intercept_client {
     /* Before the real call, on the calling thread.  May block it (park it
      * until the client lets it go on).  Returns INTERCEPT_CALL, or

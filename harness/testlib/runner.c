@@ -32,6 +32,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "cause.h"
 #include "diagnose.h"
 #include "lab_test.h"
 #include "names.h"
@@ -139,6 +140,10 @@ void lab_test_begin(const char *name)
 
     if (record_fd > STDERR_FILENO)
         close(record_fd);   /* the code under test never sees the record channel */
+    /* The runner made itself undumpable (main); its test is dumpable again,
+     * so that the kit can read its /proc entries.  Only after the close:
+     * from here on there is nothing of the channel's to reach. */
+    prctl(PR_SET_DUMPABLE, 1);
 
     /* Bounded capture of whatever the student's code prints.  Past the
      * limit writes fail quietly (SIGXFSZ ignored) rather than killing the
@@ -350,11 +355,160 @@ static void replay_report(const struct lab_test *t, const char *status, const ch
     timeline_chart(path);
 }
 
+enum { MSG = 16384 };
+
+/* What became of one test: its status, its words, and what they rest on. */
+struct outcome {
+    const char *status;
+    char *msg;                    /* MSG bytes */
+    struct diagnosis *diag;       /* the snapshot's, if it said anything */
+    struct san_report san;
+    char report[1024];            /* the sanitizer's report file, if any */
+    bool show_report;             /* shown in full here (the first test with it) */
+    struct failure cause;
+    char sched_look[512];         /* the scheduler's verdict: the functions it names */
+    char sched_word[32];          /* and its first word, as the cause's signature */
+};
+
+/* A sanitizer reported an error during the test: one bug, one full report,
+ * shown with the first test that hit it. */
+static void sanitizer_outcome(const struct lab_test *t, struct outcome *o)
+{
+    o->status = "fail";
+    const char *same_as = seen_report(o->san.signature, t->name);
+    if (same_as)
+        snprintf(o->msg, MSG, "%s: same %s as in %s: %s.\n%s; its full report is shown "
+                 "with %s.", o->san.tool, o->san.kind, same_as, o->san.headline,
+                 san_advice(o->san.kind), same_as);
+    else
+        snprintf(o->msg, MSG, "%s: %s.\n%s.", o->san.tool, o->san.headline,
+                 san_advice(o->san.kind));
+    o->show_report = !same_as;
+    o->cause = (struct failure){t->name, CAUSE_REPORT, o->san.signature, o->san.headline,
+                                o->san.look_at, t->look_at, false};
+}
+
+/* The watcher stopped the test: its snapshot says why. */
+static void stopped_outcome(const char *snapshot, double seconds, double timeout,
+                            struct outcome *o)
+{
+    o->status = "timeout";
+    o->diag = calloc(1, sizeof *o->diag);
+    if (!diagnose(snapshot, LAB_STUDENT_FILES, o->diag))
+        snprintf(o->diag->verdict, sizeof o->diag->verdict, "timed out: likely deadlock, lost "
+                 "wakeup or infinite loop (no snapshot of its threads could be read)");
+    if (shared->stopped == WATCH_STUCK)
+        snprintf(o->msg, MSG, "%s\n(Stopped after %.2g s of its %.4g s: these waits can "
+                 "never end, so waiting longer could not change anything.)",
+                 o->diag->verdict, seconds, timeout);
+    else
+        snprintf(o->msg, MSG, "%s\n(Stopped at its timeout, %.4g s.)", o->diag->verdict, timeout);
+}
+
+/* Check's own verdict: an exit, a crash, its timer, or a failed check (with
+ * the threads it left waiting for good, if any, first). */
+static void check_outcome(const struct lab_test *t, TestResult *r, const char *snapshot,
+                          double timeout, struct outcome *o)
+{
+    const char *check_msg = tr_msg(r);
+    o->status = "fail";
+    if (tr_rtype(r) == CK_PASS) {
+        o->status = "exit";
+        snprintf(o->msg, MSG, "exit(0) was called inside the test, so its checks never ran to "
+                 "the end: no points. Code under test must return, not exit.");
+    } else if (strstr(check_msg, "timeout expired")) {
+        o->status = "timeout";
+        snprintf(o->msg, MSG, "timed out after %.4g s: likely deadlock, lost wakeup or infinite "
+                 "loop in %s", timeout, t->name);
+    } else if (strncmp(check_msg, "Received signal 13", 18) == 0) {
+        o->status = "crash";
+        snprintf(o->msg, MSG, "crashed: %s. Something wrote to a pipe or socket whose reading "
+                 "end was closed; ignore or block SIGPIPE and handle EPIPE instead.",
+                 check_msg + 9);
+    } else if (strncmp(check_msg, "Received signal", 15) == 0) {
+        o->status = "crash";
+        snprintf(o->msg, MSG, "crashed: %s. Look for a NULL, freed or out-of-bounds pointer, "
+                 "or an abort().", check_msg + 9);
+    } else if (strncmp(check_msg, "Early exit", 10) == 0) {
+        o->status = "exit";
+        snprintf(o->msg, MSG, "the test's process exited early (%s): something called exit() "
+                 "before the test finished.", check_msg + 11);
+    } else if (strncmp(check_msg, "not implemented", 15) == 0) {
+        snprintf(o->msg, MSG, "%s", check_msg);
+    } else {
+        o->diag = calloc(1, sizeof *o->diag);
+        if (diagnose(snapshot, LAB_STUDENT_FILES, o->diag) && *o->diag->verdict) {
+            snprintf(o->msg, MSG, "%s\nThe test says: %s\n(the check is at %s:%d)",
+                     o->diag->verdict, check_msg, tr_lfile(r), tr_lno(r));
+        } else {
+            free(o->diag);
+            o->diag = NULL;
+            snprintf(o->msg, MSG, "%s\n(the check is at %s:%d)", check_msg, tr_lfile(r),
+                     tr_lno(r));
+        }
+    }
+    o->cause = (struct failure){t->name, CAUSE_CHECK, NULL, check_msg, NULL, t->look_at, false};
+}
+
+/* The rest of a failure's feedback: what it follows from, where to look,
+ * the threads, the report and what the test printed. */
+static void explain(const struct lab_test *t, struct outcome *o)
+{
+    char look[1024], verdict[32];
+    if (o->diag && *o->diag->verdict) {   /* the threads' places, not the check's words */
+        snprintf(verdict, sizeof verdict, "%.*s", (int)strcspn(o->diag->verdict, ": "),
+                 o->diag->verdict);
+        o->cause = (struct failure){t->name, CAUSE_VERDICT, verdict, o->diag->verdict,
+                                    o->diag->look_at, t->look_at, o->diag->missing_waker};
+    }
+    /* A missing function is its own cause, however many tests it fails. */
+    const char *earlier = strncmp(o->msg, "not implemented", 15) ? cause_follows(&o->cause) : NULL;
+    if (earlier) {   /* first, so the student reads that test's feedback first */
+        char *joined = malloc(MSG);
+        snprintf(joined, MSG, "probably the same cause as %s, which failed before it.\n%s",
+                 earlier, o->msg);
+        free(o->msg);
+        o->msg = joined;
+    }
+    cause_look_at(&o->cause, look, sizeof look);
+    size_t used = strlen(o->msg);
+    snprintf(o->msg + used, MSG - used, "\nLook at: %s.", look);
+    if (o->diag) {
+        used = strlen(o->msg);
+        snprintf(o->msg + used, MSG - used, "\n%s", o->diag->threads);
+    }
+    /* After "Look at": cutting a long report can never hide it. */
+    if (o->show_report)
+        append_file(o->msg, MSG, o->report, REPORT_SHOWN, "The sanitizer's report:");
+    char out[4096];
+    snprintf(out, sizeof out, "%s/%s.out", outdir, t->name);
+    append_file(o->msg, MSG, out, OUTPUT_SHOWN, "What the test printed:");
+}
+
+/* A failure under a schedule: its words (schedule_failure) and, when the
+ * scheduler's own verdict replaced the check's, what that rests on: the
+ * functions the verdict names.  Returns what schedule_failure does, but 0
+ * for a leak: found as the process ended, after every schedule, so there
+ * is no schedule to replay. */
+static int schedule_outcome(const struct lab_test *t, struct outcome *o, bool reported)
+{
+    int scheduled = schedule_failure(&o->status, o->msg, MSG, o->sched_look,
+                                     sizeof o->sched_look, reported);
+    if (reported && strstr(o->san.kind, "leak"))
+        return 0;
+    if (scheduled == 2) {
+        free(o->diag);
+        o->diag = NULL;
+        snprintf(o->sched_word, sizeof o->sched_word, "%.*s", (int)strcspn(o->msg, ": "), o->msg);
+        o->cause = (struct failure){t->name, CAUSE_VERDICT, o->sched_word, o->msg, o->sched_look,
+                                    t->look_at, false};
+    }
+    return scheduled;
+}
+
 static void run_one(const struct lab_test *t, double timeout_scale)
 {
-    enum { MSG = 16384 };
-    char *msg = calloc(1, MSG);
-    const char *status = "pass";
+    struct outcome o = {.status = "pass", .msg = calloc(1, MSG)};
     double timeout = t->timeout_s * timeout_scale;
 
     Suite *suite = suite_create(LAB_NAME);
@@ -381,118 +535,34 @@ static void run_one(const struct lab_test *t, double timeout_scale)
     reap_all_children();   /* the next test starts with nothing left over */
 
     TestResult **results = srunner_results(sr);   /* ours to free, not its items */
-    TestResult *r = results[0];
-    const char *check_msg = tr_msg(r);
-    char report[1024];
-    struct diagnosis *diag = NULL;
-
-    struct san_report san;
-    const char *same_as = NULL;
-    bool show_report = false;
-    if (san_find(outdir, t->name, report, sizeof report) &&
-        san_read(report, LAB_STUDENT_FILES, &san)) {
-        status = "fail";
-        same_as = seen_report(san.signature, t->name);
-        if (same_as) {   /* one bug, one full report: the first test that hit it shows it */
-            snprintf(msg, MSG, "%s: same %s as in %s: %s.\n%s; its full report is shown "
-                     "with %s.", san.tool, san.kind, same_as, san.headline,
-                     san_advice(san.kind), same_as);
-        } else {
-            snprintf(msg, MSG, "%s: %s.\n%s.", san.tool, san.headline, san_advice(san.kind));
-            show_report = true;
-        }
-    } else if (shared->stopped != WATCH_RUNNING) {
-        status = "timeout";
-        diag = calloc(1, sizeof *diag);
-        if (!diagnose(snapshot, LAB_STUDENT_FILES, diag))
-            snprintf(diag->verdict, sizeof diag->verdict, "timed out: likely deadlock, lost "
-                     "wakeup or infinite loop (no snapshot of its threads could be read)");
-        if (shared->stopped == WATCH_STUCK)
-            snprintf(msg, MSG, "%s\n(Stopped after %.2g s of its %.4g s: these waits can "
-                     "never end, so waiting longer could not change anything.)",
-                     diag->verdict, seconds, timeout);
-        else
-            snprintf(msg, MSG, "%s\n(Stopped at its timeout, %.4g s.)", diag->verdict, timeout);
-    } else if (tr_rtype(r) == CK_PASS && shared->finished) {
-        status = "pass";
-        snprintf(msg, MSG, "%s", (const char *)shared->note);
-    } else if (tr_rtype(r) == CK_PASS) {
-        status = "exit";
-        snprintf(msg, MSG, "exit(0) was called inside the test, so its checks "
-                           "never ran to the end: no points. Code under test "
-                           "must return, not exit.");
-    } else if (strstr(check_msg, "timeout expired")) {
-        status = "timeout";
-        snprintf(msg, MSG, "timed out after %.4g s: likely deadlock, lost "
-                           "wakeup or infinite loop in %s", timeout, t->name);
-    } else if (strncmp(check_msg, "Received signal 13", 18) == 0) {
-        status = "crash";
-        snprintf(msg, MSG, "crashed: %s. Something wrote to a pipe or socket "
-                           "whose reading end was closed; ignore or block SIGPIPE "
-                           "and handle EPIPE instead.", check_msg + 9);
-    } else if (strncmp(check_msg, "Received signal", 15) == 0) {
-        status = "crash";
-        snprintf(msg, MSG, "crashed: %s. Look for a NULL, freed or "
-                           "out-of-bounds pointer, or an abort().", check_msg + 9);
-    } else if (strncmp(check_msg, "Early exit", 10) == 0) {
-        status = "exit";
-        snprintf(msg, MSG, "the test's process exited early (%s): "
-                           "something called exit() before the test finished.",
-                 check_msg + 11);
-    } else if (strncmp(check_msg, "not implemented", 15) == 0) {
-        status = "fail";
-        snprintf(msg, MSG, "%s", check_msg);
-    } else {
-        status = "fail";
-        /* Threads left waiting for good when the check gave up: say so first. */
-        diag = calloc(1, sizeof *diag);
-        if (diagnose(snapshot, LAB_STUDENT_FILES, diag) && *diag->verdict) {
-            snprintf(msg, MSG, "%s\nThe test says: %s\n(the check is at %s:%d)",
-                     diag->verdict, check_msg, tr_lfile(r), tr_lno(r));
-        } else {
-            free(diag);
-            diag = NULL;
-            snprintf(msg, MSG, "%s\n(the check is at %s:%d)", check_msg,
-                     tr_lfile(r), tr_lno(r));
-        }
-    }
-
-    char sched_look[512] = "";   /* a failure under a schedule: its record explains it */
-    int scheduled = schedule_failure(&status, msg, MSG, sched_look, sizeof sched_look,
-                                     same_as || show_report);
-    if ((same_as || show_report) && strstr(san.kind, "leak"))
-        scheduled = 0;   /* found as the process ended, after every schedule: none to replay */
-    if (scheduled == 2) {
-        free(diag);
-        diag = NULL;
-    }
-    if (strcmp(status, "pass") != 0) {
-        size_t used = strlen(msg);
-        /* A diagnosis names the functions where the threads are: those first. */
-        const char *look = diag && *diag->look_at ? diag->look_at
-                           : *sched_look ? sched_look
-                           : (same_as || show_report) && *san.look_at ? san.look_at : t->look_at;
-        snprintf(msg + used, MSG - used, "\nLook at: %s in %s.", look, LAB_STUDENT_FILES);
-        if (diag) {
-            used = strlen(msg);
-            snprintf(msg + used, MSG - used, "\n%s", diag->threads);
-        }
-        /* After "Look at": cutting a long report can never hide it. */
-        if (show_report)
-            append_file(msg, MSG, report, REPORT_SHOWN, "The sanitizer's report:");
-        char out[4096];
-        snprintf(out, sizeof out, "%s/%s.out", outdir, t->name);
-        append_file(msg, MSG, out, OUTPUT_SHOWN, "What the test printed:");
+    /* A thread leak is often the test's own failure seen from the exit (a
+     * check that gave up, threads stuck for good): then that is the news. */
+    bool failed = shared->stopped != WATCH_RUNNING ||
+                  !(tr_rtype(results[0]) == CK_PASS && shared->finished);
+    bool reported = san_find(outdir, t->name, o.report, sizeof o.report) &&
+                    san_read(o.report, LAB_STUDENT_FILES, &o.san) &&
+                    !(failed && !strcmp(o.san.kind, "thread leak"));
+    if (reported)
+        sanitizer_outcome(t, &o);
+    else if (shared->stopped != WATCH_RUNNING)
+        stopped_outcome(snapshot, seconds, timeout, &o);
+    else if (tr_rtype(results[0]) == CK_PASS && shared->finished)
+        snprintf(o.msg, MSG, "%s", (const char *)shared->note);
+    else
+        check_outcome(t, results[0], snapshot, timeout, &o);
+    int scheduled = schedule_outcome(t, &o, reported);
+    if (strcmp(o.status, "pass") != 0) {
+        explain(t, &o);
         if (scheduled && !replaying)
-            schedule_ending(t, msg, MSG);
+            schedule_ending(t, o.msg, MSG);
     }
     if (replaying)
-        replay_report(t, status, msg);
-    record(t->name, status, seconds, msg);
-    free(diag);
+        replay_report(t, o.status, o.msg);
+    record(t->name, o.status, seconds, o.msg);
+    free(o.diag);
     free(results);
     srunner_free(sr);
-    free(msg);
+    free(o.msg);
 }
 
 static int usage(void)
@@ -547,7 +617,13 @@ int main(int argc, char **argv)
     /* Orphans of a test (daemons, a fork bomb's children) become ours, so
      * reap_all_children() can end them before the next test. */
     prctl(PR_SET_CHILD_SUBREAPER, 1);
+    /* Undumpable: a process of the same user (a test, and whatever it
+     * starts) may not open /proc/<this pid>/fd/N, read our memory or
+     * ptrace us, so the record channel stays ours (harness/README.md, "What
+     * a submission can do"). */
+    prctl(PR_SET_DUMPABLE, 0);
     watch_prepare();
+    cause_prepare(LAB_STUDENT_FILES);
     sched_prepare();
     if (!sched_attach())
         fprintf(stderr, "runner: the scheduler could not attach to the interception layer\n");
@@ -563,5 +639,9 @@ int main(int argc, char **argv)
     for (int i = 0; i < n; i++)
         if (!only || name_in_list(tests[i]->name, only))
             run_one(tests[i], timeout_scale);
+    /* Every record is written: nothing may follow them, and LeakSanitizer's
+     * check at exit makes this process dumpable for a moment. */
+    if (record_fd > STDERR_FILENO)
+        close(record_fd);
     return 0;
 }

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "diagnose.h"
+#include "places.h"
 #include "sanitizer.h"
 
 #if defined(__GNUC__) && !defined(__clang__)
@@ -342,6 +342,9 @@ const char *san_advice(const char *kind)
     if (strstr(kind, "lock-order-inversion"))
         return "two locks are taken in opposite orders on different paths: "
                "a deadlock waiting to happen; always take them in one fixed order";
+    if (strstr(kind, "thread leak"))
+        return "a thread was still there (finished or not) when the test's process ended: "
+               "join every thread you start";
     if (strstr(kind, "leak"))
         return "memory allocated during the test was never freed";
     if (strstr(kind, "use-after-free"))

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "diagnose.h"
+#include "places.h"
 #include "timeline.h"
 
 enum { ADDRS = 4096, NAME = 96, PLACE = 160, COLLAPSE = 6 };
@@ -27,7 +28,7 @@ struct frame {
     int line;
 };
 
-struct resolved {
+struct tl_resolved {
     uintptr_t addr;
     struct frame frame[4];   /* innermost first */
     int depth;
@@ -35,7 +36,7 @@ struct resolved {
 
 static const struct sched_record *rec;
 static const char *students;
-static struct resolved addrs[ADDRS];
+static struct tl_resolved addrs[ADDRS];
 static int naddrs;
 static char thread_name[SCHED_MAX_THREADS][NAME];
 static char object_name[SCHED_MAX_OBJECTS][NAME];
@@ -61,7 +62,7 @@ static void want(uintptr_t a)
     addrs[naddrs++].addr = a;
 }
 
-static struct resolved *found(uintptr_t a)
+static struct tl_resolved *found(uintptr_t a)
 {
     for (int i = 0; a && i < naddrs; i++)
         if (addrs[i].addr == a)
@@ -87,7 +88,7 @@ static void resolve(void)
     FILE *p = popen(cmd, "r");
     free(cmd);
     char fn[1024], where[1024];
-    struct resolved *cur = NULL;
+    struct tl_resolved *cur = NULL;
     while (p && fgets(fn, sizeof fn, p)) {
         fn[strcspn(fn, "\n")] = '\0';
         if (!strncmp(fn, "0x", 2)) {
@@ -132,7 +133,7 @@ static bool is_students(const char *file)
  * the tests, else the innermost. */
 static const struct frame *best_frame(uintptr_t a)
 {
-    struct resolved *r = found(a);
+    struct tl_resolved *r = found(a);
     if (r && r->depth && !r->frame[0].line)
         return &r->frame[0];   /* no line: at least the function */
     for (int pass = 0; r && pass < 3; pass++)
@@ -258,7 +259,7 @@ static void name_object(int k)
     const struct sched_step *s = first_use(k);
     if (!s)
         return;
-    struct resolved *r = s->file ? NULL : found(s->at);
+    struct tl_resolved *r = s->file ? NULL : found(s->at);
     const char *file = s->file ? s->file : r && r->depth ? r->frame[0].file : NULL;
     int line = s->file ? s->line : r && r->depth ? r->frame[0].line : 0;
     if (file && source_line(file, line, text, sizeof text))
@@ -306,7 +307,7 @@ void timeline_load(const struct sched_record *r, const char *student_files)
     resolve();
     snprintf(thread_name[0], NAME, "T0 (the test)");
     for (int i = 1; i < r->nthreads; i++) {
-        struct resolved *s = found(r->threads[i].start);
+        struct tl_resolved *s = found(r->threads[i].start);
         snprintf(thread_name[i], NAME, "T%d (%.80s)", i, s && s->depth ? s->frame[0].fn : "?");
     }
     for (int k = 0; k < r->nobjects; k++)

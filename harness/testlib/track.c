@@ -94,15 +94,15 @@ static struct condrec *cond_rec(uintptr_t key, int insert) { TABLE_FIND(tables->
 
 /* An object private to this process: its key carries the process (bits 48
  * and up, above any user-space address). */
-static uintptr_t private_key(const void *p)
+static inline uintptr_t private_key(const void *p)
 {
     return track_key(p) ^ ((uintptr_t)(my_proc + 1) << 48);
 }
 
 /* A mutex's key: the same in every process if it was made process-shared. */
-static uintptr_t lock_key(const void *m)
+static inline uintptr_t lock_key(const void *m)
 {
-    if (atomic_load_explicit(&tables->nshared, RELAXED)) {
+    if (__builtin_expect(atomic_load_explicit(&tables->nshared, RELAXED) != 0, 0)) {
         struct lockrec *r = lock_rec(track_key(m), 0);
         if (r && atomic_load_explicit(&r->shared, RELAXED))
             return track_key(m);
@@ -359,10 +359,13 @@ static void locked(struct icall *c, int index)
     struct slot *s = me;
     if (!s)
         return;
+    /* A lock's key is the one its wait noted: computed once a lock. */
+    uintptr_t key = c->kind == IC_TRYLOCK ? lock_key(c->object)
+                                          : atomic_load_explicit(&s->object, RELAXED);
     if (c->kind != IC_TRYLOCK)
         unblock(s);
     if (c->result == 0 || c->result == EOWNERDEAD)
-        took(lock_key(c->object), s, c->at);
+        took(key, s, c->at);
 }
 
 static int on_unlock(struct icall *c, int index)

@@ -1,9 +1,10 @@
 /*
  * threads.h - lab 01: starting, stopping and timing threads.
  *
- * Python's threading.Thread, seed 001's stoppable countdown, and seed 003's
- * I/O-bound tasks on K workers, in C with pthreads.  You implement threads.c;
- * this header is given and is the same one the grader compiles against.
+ * Python's threading.Thread, seed 001's countdown made stoppable, and
+ * seed 003's I/O-bound tasks on K workers, in C with pthreads.  You implement
+ * threads.c; this header is given and is the same one the grader compiles
+ * against.
  */
 #ifndef THREADS_H
 #define THREADS_H
@@ -42,7 +43,7 @@ bool thread_is_alive(struct thread *t);
 /* Wait for the thread to end and return what body returned. */
 void *thread_join(struct thread *t);
 
-/* ---- Part 2: seed 001's countdown, which can be asked to stop ----------
+/* ---- Part 2: seed 001's countdown, made so it can be asked to stop -----
  *
  *   def countdown(n):                 on_tick(n, ctx) is the print; between
  *       while n > 0:                  ticks the thread waits interval_s, but

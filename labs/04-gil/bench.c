@@ -1,18 +1,22 @@
 /*
  * bench.c - lab 04's timing driver: what a GIL does to threads, measured on
- * your GIL.  `bench FILE` writes six gnuplot data blocks (select with index);
- * 0-3 are medians and spreads of interleaved rounds (harness/testlib/benchkit.h):
+ * your GIL.  `bench FILE` writes seven gnuplot data blocks (select with
+ * index); 0-4 are medians and spreads of interleaved rounds
+ * (harness/testlib/benchkit.h):
  *
  *   0  countdown   threads, then new old none_atomic processes   time / new GIL on 1 thread
  *   1  convoy      interval_s, then 0, 1, 2 CPU threads          I/O ops/s
  *   2  sweep       interval_s, then 1, 2, 4, 8 threads           time / same threads at 5 ms
- *   3  price       mode (0 new, 1 old, 2 no GIL atomic, 3 plain) CPU time / new GIL's, 1 thread
+ *   3  price       1 (thread), then new old none_atomic none_plain   CPU time / new GIL's
+ *   4  release     threads, then I/O, native released, native held   time / same calls, 1 thread
  *
- * Blocks 0, 2 and 3 are ratios to a yardstick measured in the same round, so
- * that a machine whose speed changes from one moment to the next (this
+ * Blocks 0, 2, 3 and 4 are ratios to a yardstick measured in the same round,
+ * so that a machine whose speed changes from one moment to the next (this
  * virtual machine's does, by up to 2x) moves both sides of each ratio alike.
- *   4  timeline    panel row start_ms end_ms kind            2 CPU + 1 I/O thread, one run
- *   5  corruption  threads freed_while_referenced leaked drift   no GIL, plain counts, one run
+ *   5  timeline    panel row start_ms end_ms kind            2 CPU + 1 I/O thread, one run
+ *   6  corruption  threads freed_while_referenced leaked drift widened turns
+ *                  no GIL, plain counts: free-running countdowns (widened 0), one run
+ *                  each, and the tests' widened window (widened 1), exact every run
  *
  * and prints a summary beside the published figures.  PLOTS_QUICK=1 makes
  * every measurement short (a few seconds in all).
@@ -114,10 +118,52 @@ static double io_rate(double interval, int cpu_threads, long io_us, double secon
     return (double)stats.io_ops / seconds;
 }
 
+/* A native call: fixed arithmetic (about 1 ms), the C work of seed 001's
+ * recipe 12.9, method 2.  Long enough that a thread's calls outlast the
+ * hand-overs of the GIL between them. */
+static void native_work(void *ctx)
+{
+    (void)ctx;
+    volatile unsigned long sum = 0;
+    for (unsigned long i = 0; i < 1000000; i++)
+        sum += i;
+    (void)sum;   /* volatile: the loop cannot be folded away */
+}
+
+enum call_kind { IO_CALLS, NATIVE_RELEASED, NATIVE_HELD };
+
+/* `threads` threads, each making `calls` calls of one kind under the new GIL:
+ * 1 ms blocking I/O, or native calls with the GIL released or held.
+ * Seconds from start to join. */
+static double calls_on_threads(enum call_kind kind, int threads, long calls)
+{
+    struct vm *vm = vm_new(GIL_NEW);
+    struct vm_task task = {.program = kind == IO_CALLS ? VM_IO_LOOP : VM_NATIVE_LOOP,
+                           .n = calls, .io_us = 1000, .native = native_work,
+                           .native_keeps_gil = kind == NATIVE_HELD};
+    struct vm_thread *t[8];
+    if (!vm) {
+        fprintf(stderr, "bench: cannot set up an interpreter\n");
+        exit(1);
+    }
+    double began = now_s();
+    for (int i = 0; i < threads; i++)
+        if (!(t[i] = vm_start(vm, &task))) {
+            fprintf(stderr, "bench: cannot start a thread\n");
+            exit(1);
+        }
+    for (int i = 0; i < threads; i++)
+        vm_join(t[i], NULL);
+    double took = now_s() - began;
+    vm_free(vm);
+    return took;
+}
+
 /* ---- the charts, one round at a time (harness/testlib/benchkit.h) --------------------------- */
 
 static const int countdown_threads[] = {1, 2, 4};
 static const int sweep_threads[] = {1, 2, 4, 8};
+static const int release_threads[] = {1, 2, 4};
 
 static struct bench_table countdown_table = {
     .title = "1. CPU-bound countdown, fixed work: time / new GIL on 1 thread, same round",
@@ -130,11 +176,16 @@ static struct bench_table sweep_table = {
     .title = "3. Switch-interval sweep, fixed work: time / same threads at 5 ms, same round",
     .x_name = "interval",
     .names = {"1 thread", "2 threads", "4 threads", "8 threads"}, .format = "%.2f"};
-/* x is the mode: 0 new GIL, 1 old GIL, 2 no GIL (atomic), 3 no GIL (plain) */
+/* one row, x = 1 thread; a series per mode, in enum gil_mode's order */
 static struct bench_table price_table = {
-    .title = "4. One thread, CPU time / new GIL's, same round: 0 new GIL, 1 old, 2 no GIL "
-             "atomic, 3 plain",
-    .x_name = "mode", .names = {"CPU time / new GIL"}, .format = "%.2f"};
+    .title = "4. One thread, CPU time / new GIL's, same round", .x_name = "threads",
+    .names = {"new GIL", "old GIL", "no GIL (atomic)", "no GIL (plain)"}, .format = "%.2f"};
+static struct bench_table release_table = {
+    .title = "5. Calls that release the GIL (new GIL), each thread the same calls: time / 1 "
+             "thread, same round",
+    .x_name = "threads",
+    .names = {"I/O (1 ms calls)", "native, GIL released", "native, GIL held"},
+    .format = "%.2f"};
 
 static void round_countdown(long work)
 {
@@ -194,7 +245,23 @@ static void round_price(long work, int tries)
         }
     }
     for (int m = 0; m < 4; m++)
-        bench_add(&price_table, 0, m, best[m] / best[GIL_NEW]);
+        bench_add(&price_table, m, 1, best[m] / best[GIL_NEW]);
+}
+
+/* Seeds 000 and 004: I/O releases the GIL, so I/O-bound threads overlap
+ * under it; seed 001 (recipe 12.9, method 2): so do native calls that
+ * release it, and those that keep it run one at a time.  Each kind's K = 1
+ * is its yardstick in the same round. */
+static void round_release(long calls)
+{
+    for (int kind = 0; kind < 3; kind++) {
+        double one = calls_on_threads((enum call_kind)kind, 1, calls);
+        for (int i = 0; i < 3; i++) {
+            double t = i == 0 ? one
+                              : calls_on_threads((enum call_kind)kind, release_threads[i], calls);
+            bench_add(&release_table, kind, release_threads[i], t / one);
+        }
+    }
 }
 
 static void chart_timeline(FILE *out, double seconds)
@@ -204,7 +271,7 @@ static void chart_timeline(FILE *out, double seconds)
     fprintf(out, "# timeline: 2 CPU threads + 1 I/O thread (1 ms calls), %.0f ms\n"
                  "# panel(0 new, 1 old) row(0 CPU 1, 1 CPU 2, 2 I/O) start_ms end_ms "
                  "kind(0 forced, 1 voluntary, 2 exit, 3 waiting)\n", seconds * 1e3);
-    printf("5. GIL timeline, 2 CPU threads + 1 I/O thread doing 1 ms calls, %.0f ms:\n",
+    printf("6. GIL timeline, 2 CPU threads + 1 I/O thread doing 1 ms calls, %.0f ms:\n",
            seconds * 1e3);
     for (int panel = 0; panel < 2; panel++) {
         struct vm *vm = vm_new(panel == 0 ? GIL_NEW : GIL_OLD);
@@ -238,25 +305,62 @@ static void chart_timeline(FILE *out, double seconds)
     fprintf(out, "\n\n");
 }
 
+/* The tests' widened window (support/interp.h): 2 threads, VM_MAX_INCREFS
+ * INCREFs each; exact in every run.  *met: INCREFs that met in the window. */
+static void widened_increfs(enum gil_mode mode, struct vm_refcheck *c, long *met)
+{
+    struct vm *vm = vm_new(mode);
+    struct vm_task task = {.program = VM_SHARED_INCREFS, .n = VM_MAX_INCREFS};
+    struct vm_thread *t[2];
+    for (int i = 0; i < 2; i++)
+        if (!vm || !(t[i] = vm_start(vm, &task))) {
+            fprintf(stderr, "bench: cannot start a thread\n");
+            exit(1);
+        }
+    for (int i = 0; i < 2; i++)
+        vm_join(t[i], NULL);
+    vm_check_refcounts(vm, c);
+    *met = atomic_load(&vm->windows_met);
+    vm_free(vm);
+}
+
 static void chart_corruption(FILE *out, long work)
 {
     static const int threads[] = {1, 2, 4};
-    fprintf(out, "# corruption: no GIL and plain reference counts, %ld turns per thread\n"
-                 "# threads freed_while_referenced leaked drift\n", work);
-    printf("6. No GIL, plain reference counts (wrong on purpose), %ld turns per thread:\n",
-           work);
+    fprintf(out, "# corruption: no GIL and plain reference counts\n"
+                 "# threads freed_while_referenced leaked drift widened turns\n");
+    printf("7. No GIL, plain reference counts (wrong on purpose):\n");
+    struct vm_refcheck w, g;
+    long met, met_gil;
+    widened_increfs(GIL_NONE_UNSAFE, &w, &met);
+    widened_increfs(GIL_NEW, &g, &met_gil);
+    fprintf(out, "2 %ld %ld %ld 1 %d\n", w.freed_while_referenced, w.leaked, w.drift,
+            VM_MAX_INCREFS);
+    printf("   the tests' widened window, 2 threads x %d INCREFs of the shared 1 (the same "
+           "every run):\n"
+           "     no GIL : %ld of %d met in the window, %ld updates lost; the count hit 0 "
+           "while in use, and ended %ld too low\n"
+           "     new GIL: %ld met, counts off by %ld\n",
+           VM_MAX_INCREFS, met, 2 * VM_MAX_INCREFS, w.drift, w.drift, met_gil, g.drift);
+    printf("   free-running countdowns, %ld turns per thread (a matter of luck):\n", work);
+    long caught = 0;
     for (int i = 0; i < 3; i++) {
         struct vm_refcheck c;
         countdown(GIL_NONE_UNSAFE, 0, threads[i], work * threads[i], &c);
-        fprintf(out, "%d %ld %ld %ld\n", threads[i], c.freed_while_referenced, c.leaked,
-                c.drift);
-        printf("   %d thread%s: a shared count hit 0 while in use %ld times, %ld leaked, shared "
-               "counts off by %ld\n", threads[i], threads[i] > 1 ? "s" : " ",
+        fprintf(out, "%d %ld %ld %ld 0 %ld\n", threads[i], c.freed_while_referenced, c.leaked,
+                c.drift, work);
+        printf("     %d thread%s: a shared count hit 0 while in use %ld times, %ld leaked, "
+               "shared counts off by %ld\n", threads[i], threads[i] > 1 ? "s" : " ",
                c.freed_while_referenced, c.leaked, c.drift);
+        caught += threads[i] > 1 ? c.drift + c.freed_while_referenced : 0;
     }
+    if (caught == 0)
+        printf("     (nothing caught in this run: two cores must update the same count in "
+               "the same few nanoseconds,\n      and %ld turns are too few for that to be "
+               "likely; 0 here means not seen, not safe)\n", work);
     struct vm_refcheck atomic;
     countdown(GIL_NONE_ATOMIC, 0, 4, work * 4, &atomic);
-    printf("   (atomic counts, 4 threads: off by %ld)\n", atomic.drift);
+    printf("     atomic counts, 4 threads: off by %ld\n", atomic.drift);
     fprintf(out, "\n\n");
 }
 
@@ -280,15 +384,18 @@ int main(int argc, char **argv)
         round_convoy(intervals, nintervals, 100);
         round_sweep(intervals, nintervals, work / 2);
         round_price(work / 2, 3);
+        round_release(quick ? 5 : 20);   /* calls per thread: 20 to 40 ms each */
     }
     bench_write(out, &countdown_table);
     bench_write(out, &convoy_table);
     bench_write(out, &sweep_table);
     bench_write(out, &price_table);
+    bench_write(out, &release_table);
     bench_print(&countdown_table);
     bench_print(&convoy_table);
     bench_print(&sweep_table);
     bench_print(&price_table);
+    bench_print(&release_table);
     /* A picture of one run and a count of one run each: no rounds, so only
      * the pass whose data file is kept draws them (harness/testlib/benchkit.h). */
     if (run.last_pass) {
@@ -296,7 +403,8 @@ int main(int argc, char **argv)
         chart_corruption(out, quick ? 100000 : 2000000);
     }
 
-    struct bench_table *c = &countdown_table, *w = &sweep_table, *p = &price_table;
+    struct bench_table *c = &countdown_table, *w = &sweep_table, *p = &price_table,
+                       *r = &release_table;
     double t1 = bench_median(c, GIL_NEW, 1);
     printf("\nBeside the published figures (medians):\n"
            "  new GIL, 2 and 4 threads vs 1:  %.2fx, %.2fx   (CPython 3.11: 1.00x, 1.02x)\n"
@@ -304,11 +412,17 @@ int main(int argc, char **argv)
            "  old GIL, 2 threads vs 1:        %.2fx slower  (Beazley 2009: 1.8x)\n"
            "  8 threads, 1 us vs 5 ms:        %.1fx slower  (quoted, no source: about 13x)\n"
            "  atomic refcounts, one thread:   %+.0f%%       (PEP 703: 5-10%%, with "
-           "biased counting)\n\n",
+           "biased counting)\n"
+           "  native calls, 2 threads:        %.2fx as fast with the GIL released as held "
+           "(seed 001, 12.9 method 2; ideal: min(2, cores))\n"
+           "  4 I/O threads vs 1:             %.2fx the time  (seeds 000, 004: I/O releases "
+           "the GIL; 1.00: they overlap fully)\n\n",
            bench_median(c, GIL_NEW, 2) / t1, bench_median(c, GIL_NEW, 4) / t1,
            t1 / bench_median(c, 3, 2), bench_median(c, GIL_OLD, 2) / bench_median(c, GIL_OLD, 1),
            bench_median(w, 3, 1e-6) / bench_median(w, 3, 5e-3),
-           100 * (bench_median(p, 0, GIL_NONE_ATOMIC) / bench_median(p, 0, GIL_NEW) - 1));
+           100 * (bench_median(p, GIL_NONE_ATOMIC, 1) / bench_median(p, GIL_NEW, 1) - 1),
+           bench_median(r, NATIVE_HELD, 2) / bench_median(r, NATIVE_RELEASED, 2),
+           bench_median(r, IO_CALLS, 4));
     bench_end(out);
     return fclose(out) != 0;
 }

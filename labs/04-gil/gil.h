@@ -16,8 +16,9 @@
  *   GIL_NONE_ATOMIC  no GIL at all: threads really run in parallel, so
  *                    reference counts must be updated with atomic operations.
  *   GIL_NONE_UNSAFE  no GIL and plain reference counts: wrong on purpose.  The
- *                    bench uses it to show the corruption the GIL prevents; no
- *                    test runs it.
+ *                    test seed_000_refcounts_need_the_gil and the bench use it
+ *                    to show the corruption the GIL prevents (take nothing,
+ *                    and leave `locked` false).
  *
  * This header is given and is the one the grader compiles against.
  */

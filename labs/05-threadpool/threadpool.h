@@ -1,8 +1,8 @@
 /*
  * threadpool.h - lab 05: Python's concurrent.futures in C.
  *
- * Seeds 000, 002, 003 and 004 use ThreadPoolExecutor, Future and
- * as_completed.  Here they are in C, with CPython's semantics
+ * Seeds 000, 003 and 004 use ThreadPoolExecutor and its futures, with map or
+ * as_completed (seed 002 names the same calls).  Here they are in C, with CPython's semantics
  * (Lib/concurrent/futures/_base.py and thread.py), renamed where C needs it.
  * You implement future.c (Parts 1 and 2) and executor.c (Part 3); this header
  * is given and is the same one the grader compiles against.

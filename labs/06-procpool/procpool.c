@@ -11,6 +11,10 @@
  * a full pipe while that same worker blocks writing a big result.  If one
  * thread did both, each side would wait for the other forever.  The
  * collector only ever reads, so results always drain.
+ *
+ * The given parts (the function table, what crosses the pipes, the pool's
+ * structs and small helpers such as sent_push and least_busy_worker) are in
+ * support/pool.h and support/pool.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,206 +29,7 @@
 #include <unistd.h>
 
 #include "procpool.h"
-
-/* ---- Given: status messages ---------------------------------------------- */
-
-const char *procpool_strerror(int status)
-{
-    switch (status) {
-    case PROCPOOL_OK: return "ok";
-    case PROCPOOL_BROKEN: return "broken pool: a worker process died";
-    case PROCPOOL_NO_FUNCTION: return "the worker has no function by that name";
-    case PROCPOOL_TASK_FAILED: return "the task's function failed";
-    case PROCPOOL_CANCELLED: return "cancelled";
-    case PROCPOOL_TIMEOUT: return "timed out";
-    case PROCPOOL_SHUT_DOWN: return "the pool was shut down";
-    case PROCPOOL_BAD_ARGUMENT: return "bad argument";
-    case PROCPOOL_NO_MEMORY: return "out of memory";
-    }
-    return "unknown status";
-}
-
-/* ---- Given: the function table (Part 1) ----------------------------------- */
-
-enum { MAX_FUNCTIONS = 64, MAX_NAME = 48 };
-
-static struct {
-    char name[MAX_NAME];
-    procpool_fn fn;
-} functions[MAX_FUNCTIONS];
-static int nfunctions;
-static pthread_mutex_t functions_lock = PTHREAD_MUTEX_INITIALIZER;
-
-int procpool_register(const char *name, procpool_fn fn)
-{
-    if (!fn || strlen(name) >= MAX_NAME)
-        return -1;
-    pthread_mutex_lock(&functions_lock);
-    int result = 0, i = 0;
-    while (i < nfunctions && strcmp(functions[i].name, name) != 0)
-        i++;
-    if (i < nfunctions)
-        result = functions[i].fn == fn ? 0 : -1;
-    else if (nfunctions == MAX_FUNCTIONS)
-        result = -1;
-    else {
-        strcpy(functions[i].name, name);
-        functions[i].fn = fn;
-        nfunctions++;
-    }
-    pthread_mutex_unlock(&functions_lock);
-    return result;
-}
-
-/* In the parent: the index a task carries for name, or -1 if none. */
-static int function_index(const char *name)
-{
-    pthread_mutex_lock(&functions_lock);
-    int i = 0;
-    while (i < nfunctions && strcmp(functions[i].name, name) != 0)
-        i++;
-    int index = i < nfunctions ? i : -1;
-    pthread_mutex_unlock(&functions_lock);
-    return index;
-}
-
-/* In a worker: the function at index, or NULL if this worker has none there
- * (it was registered after the worker was forked).  No lock: the worker has
- * one thread, and the table is its own copy. */
-static procpool_fn function_at(uint32_t index)
-{
-    return index < (uint32_t)nfunctions ? functions[index].fn : NULL;
-}
-
-/* ---- Given: what crosses the pipes ---------------------------------------- */
-
-struct task_header {      /* parent -> worker, then count * in_size bytes */
-    uint32_t function;    /* index in the function table */
-    uint32_t count;       /* items: 1 for a submit, a chunk for map */
-    uint32_t in_size;     /* argument bytes per item */
-    uint32_t out_size;    /* room for each item's result */
-};
-
-struct result_header {    /* worker -> parent, then len bytes of results */
-    int32_t status;       /* PROCPOOL_OK or why the task failed */
-    uint32_t len;
-};
-
-enum { WORKER_FAILED = 70 };   /* a worker's exit status when its pipes fail */
-
-/* ---- Given: the pool's data ------------------------------------------------ */
-
-struct job {                  /* a task encoded as bytes, not yet sent */
-    struct job *next;         /* in the pool's queue */
-    struct future *future;    /* the pool's reference */
-    size_t len;
-    unsigned char *message;   /* a task_header, then the arguments */
-};
-
-struct worker {
-    pid_t pid;
-    int task_fd;              /* our end of its task pipe; -1 once the feeder closed it */
-    int result_fd;            /* our end of its result pipe; only the collector uses it */
-    bool ended;               /* its result pipe ended: never signal its pid again */
-    struct future *sent[PROCPOOL_DEPTH];   /* sent, not answered yet: a ring, oldest first */
-    int first_sent, nsent;
-    atomic_int *start;        /* its start words (shared with it), one per slot of sent[] */
-};
-
-struct procpool {
-    pthread_mutex_t lock;     /* guards everything below but the pids and result_fds */
-    pthread_cond_t changed_cv;   /* the feeder waits here for work, room or the end */
-    struct job *queue_head, *queue_tail;   /* jobs no worker has been sent yet */
-    bool shutting_down;       /* no new jobs; the feeder ends once the queue is empty */
-    int failed;               /* 0, or why every job fails: BROKEN or SHUT_DOWN */
-    int nworkers;
-    struct worker *workers;
-    atomic_int *starts;       /* every worker's start words, in one shared mapping */
-    pthread_t feeder, collector;
-};
-
-/* ---- Given: small helpers --------------------------------------------------- */
-
-static void job_free(struct job *job)
-{
-    if (job->future)
-        future_release(job->future);
-    free(job->message);
-    free(job);
-}
-
-/* A worker answers tasks in the order they were sent, so the future of its
- * next result is always the oldest in its ring. */
-static void sent_push(struct worker *w, struct future *f)
-{
-    w->sent[(w->first_sent + w->nsent++) % PROCPOOL_DEPTH] = f;
-}
-
-static struct future *sent_pop(struct worker *w)
-{
-    struct future *f = w->sent[w->first_sent];
-    w->first_sent = (w->first_sent + 1) % PROCPOOL_DEPTH;
-    w->nsent--;
-    return f;
-}
-
-/* The start words: a worker's k-th task uses word k % PROCPOOL_DEPTH of its
- * own, which is also where the feeder's k-th sent_push puts the task's
- * future.  They live in one MAP_SHARED mapping made before the fork, so that
- * the pool and every worker see the same words; each worker's words have a
- * cache line to themselves, so that a worker claiming its next task does not
- * take the line from another. */
-enum { START_STRIDE = (PROCPOOL_DEPTH * sizeof(atomic_int) + 63) / 64 * 64 / sizeof(atomic_int) };
-
-static atomic_int *map_start_words(int nworkers)
-{
-    void *words = mmap(NULL, (size_t)nworkers * START_STRIDE * sizeof(atomic_int),
-                       PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    return words == MAP_FAILED ? NULL : words;
-}
-
-static void unmap_start_words(atomic_int *words, int nworkers)
-{
-    munmap(words, (size_t)nworkers * START_STRIDE * sizeof(atomic_int));
-}
-
-/* The live worker with room for one more task and the fewest in flight. */
-static struct worker *least_busy_worker(struct procpool *p)
-{
-    struct worker *best = NULL;
-    for (int i = 0; i < p->nworkers; i++) {
-        struct worker *w = &p->workers[i];
-        if (!w->ended && w->task_fd >= 0 && w->nsent < PROCPOOL_DEPTH &&
-            (!best || w->nsent < best->nsent))
-            best = w;
-    }
-    return best;
-}
-
-/* A worker's buffers, reused from task to task. */
-struct buffer {
-    unsigned char *data;
-    size_t cap;
-};
-
-/* Room for n bytes in b; NULL if out of memory. */
-static unsigned char *reserve(struct buffer *b, size_t n)
-{
-    if (n > b->cap || !b->data) {
-        size_t cap = n < 4096 ? 4096 : n;
-        unsigned char *data = realloc(b->data, cap);
-        if (!data)
-            return NULL;
-        b->data = data;
-        b->cap = cap;
-    }
-    return b->data;
-}
-
-pid_t procpool_worker_pid(struct procpool *p, int i)
-{
-    return p->workers[i].pid;
-}
+#include "pool.h"   /* given: the pool's data, the messages, small helpers */
 
 /* ---- Bytes through pipes ----------------------------------------------------- */
 
@@ -276,7 +81,7 @@ static _Noreturn void worker_main(int task_fd, int result_fd, atomic_int *start)
      * answer?).  Write a result_header and the results (write_all; one
      * buffer, one write).  On any pipe error _exit(WORKER_FAILED).  Never
      * return, never exit(): _exit() only. */
-    (void)task_fd, (void)result_fd, (void)start, (void)function_at, (void)reserve;
+    (void)task_fd, (void)result_fd, (void)start;
     NOT_IMPLEMENTED();
 }
 
@@ -322,7 +127,7 @@ static void fail_pool(struct procpool *p, int why)
      * (future_finish) and free the job; empty the queue.  For every worker:
      * settle and release every future in its sent ring (sent_pop), and if
      * it has not ended, kill it with SIGKILL.  Wake the feeder. */
-    (void)p, (void)why, (void)job_free;
+    (void)p, (void)why;
     NOT_IMPLEMENTED();
 }
 
@@ -343,7 +148,7 @@ static void *feeder(void *arg)
      * the message (it may block), free the job, lock again; a write error
      * fails the pool (PROCPOOL_BROKEN).  After the loop close every task_fd
      * (set it to -1): end-of-file tells each worker to exit. */
-    (void)arg, (void)least_busy_worker, (void)sent_push, (void)write_all;
+    (void)arg, (void)write_all;
     NOT_IMPLEMENTED();
 }
 
@@ -373,7 +178,7 @@ static void collect_one(struct procpool *p, struct worker *w)
      * the data (future_finish takes the buffer) before you unlock: once
      * unlocked, the feeder may give its start word to another task.  Signal
      * the feeder (w has room), unlock, then release the pool's reference. */
-    (void)p, (void)w, (void)read_all, (void)sent_pop, (void)worker_ended;
+    (void)p, (void)w, (void)read_all, (void)worker_ended;
     NOT_IMPLEMENTED();
 }
 
@@ -389,20 +194,6 @@ static void *collector(void *arg)
     NOT_IMPLEMENTED();
 }
 
-/* Undo a procpool_new that failed after starting some workers. */
-static void abandon_workers(struct procpool *p, int started)
-{
-    for (int i = 0; i < started; i++) {
-        struct worker *w = &p->workers[i];
-        kill(w->pid, SIGKILL);
-        if (w->task_fd >= 0)
-            close(w->task_fd);
-        close(w->result_fd);
-        while (waitpid(w->pid, NULL, 0) == -1 && errno == EINTR)
-            ;
-    }
-}
-
 struct procpool *procpool_new(int nworkers)
 {
     /* TODO: EINVAL unless 1 <= nworkers <= PROCPOOL_MAX_WORKERS.  Allocate
@@ -413,8 +204,7 @@ struct procpool *procpool_new(int nworkers)
      * fork start the feeder and collector threads.  On failure undo what was
      * done (abandon_workers; a started feeder must be stopped and joined;
      * unmap_start_words), and return NULL with errno set. */
-    (void)nworkers, (void)start_worker, (void)feeder, (void)collector, (void)abandon_workers,
-        (void)map_start_words;
+    (void)nworkers, (void)start_worker, (void)feeder, (void)collector;
     NOT_IMPLEMENTED();
 }
 
@@ -440,7 +230,7 @@ int procpool_submit(struct procpool *p, const char *fn, const void *arg, size_t 
      * PROCPOOL_BAD_ARGUMENT.  Encode a job of one item with room for
      * PROCPOOL_MAX_RESULT bytes of result, and enqueue it. */
     (void)p, (void)fn, (void)arg, (void)arg_len, (void)out;
-    (void)function_index, (void)job_new, (void)enqueue;
+    (void)job_new, (void)enqueue;
     NOT_IMPLEMENTED();
 }
 
@@ -460,6 +250,18 @@ int procpool_map(struct procpool *p, const char *fn, const void *inputs, size_t 
     NOT_IMPLEMENTED();
 }
 
+int procpool_apply(struct procpool *p, const char *fn, const void *arg, size_t arg_len,
+                   void *out, size_t out_cap, size_t *out_len)
+{
+    /* TODO: submit the task (procpool_submit; its error is yours), wait for
+     * its future with no deadline (future_result: it sleeps, so other
+     * threads run meanwhile), set *out_len if asked, copy the result if it
+     * fits in out_cap (else PROCPOOL_BAD_ARGUMENT), and release the future
+     * whatever happened. */
+    (void)p, (void)fn, (void)arg, (void)arg_len, (void)out, (void)out_cap, (void)out_len;
+    NOT_IMPLEMENTED();
+}
+
 void procpool_shutdown(struct procpool *p, bool wait, bool cancel_futures)
 {
     /* TODO: under p->lock: shutting_down = true; if cancel_futures, cancel
@@ -469,6 +271,6 @@ void procpool_shutdown(struct procpool *p, bool wait, bool cancel_futures)
      * the workers).  Wake the feeder.  Then join the feeder (it closes the
      * task pipes) and the collector (it reaps every worker), unmap the start
      * words and free everything. */
-    (void)p, (void)wait, (void)cancel_futures, (void)fail_pool, (void)unmap_start_words;
+    (void)p, (void)wait, (void)cancel_futures, (void)fail_pool;
     NOT_IMPLEMENTED();
 }

@@ -119,6 +119,8 @@ void future_finish(struct future *f, int status, void *data, size_t len);
  *   ex = ProcessPoolExecutor(4)        struct procpool *p = procpool_new(4);
  *   ex.map(fn, xs, chunksize=10)       procpool_map(p, "fn", xs, sizeof xs[0],
  *                                                   ys, sizeof ys[0], n, 10);
+ *   r = pool.apply(fn, (x,))           procpool_apply(p, "fn", &x, sizeof x,
+ *     (multiprocessing.Pool)                          &r, sizeof r, &len);
  *   ex.shutdown(wait, cancel_futures)  procpool_shutdown(p, wait, cancel_futures);
  */
 enum {
@@ -151,6 +153,17 @@ int procpool_submit(struct procpool *p, const char *fn, const void *arg, size_t 
  * chunk, in input order (PROCPOOL_TASK_FAILED if fn returned another size). */
 int procpool_map(struct procpool *p, const char *fn, const void *inputs, size_t in_size,
                  void *outputs, size_t out_size, size_t n, int chunksize);
+
+/* multiprocessing.Pool.apply (seed 001, recipe 12.9, method 1): run fn(arg)
+ * on a worker and block the calling thread, asleep, until its result is
+ * back.  Any number of threads may call it at once; each waits for its own
+ * task only, and the pool keeps serving everyone else meanwhile.  Copies the
+ * result to out (room for out_cap bytes) and its length to *out_len (if
+ * out_len is not NULL).  Returns PROCPOOL_OK; what procpool_submit would
+ * return; the task's error; or PROCPOOL_BAD_ARGUMENT, with nothing copied
+ * but the length, if the result is longer than out_cap. */
+int procpool_apply(struct procpool *p, const char *fn, const void *arg, size_t arg_len,
+                   void *out, size_t out_cap, size_t *out_len);
 
 /* Stop the pool and free it.  wait: queued and running tasks finish first
  * (cancel_futures: every task no worker has started is cancelled instead,

@@ -106,7 +106,8 @@ have() { [ -s "$data/$1.dat" ]; }
     fi
     if have 04-gil; then
         echo "| lab 04, I/O calls/s beside one CPU thread at a 5 ms interval (CPython 3.11: about 190) | $(pt 04-gil 1 0.005 2 %.0f) | $(note "$data/04-gil.dat") | \`make plots SRC=solutions LAB=04\` |"
-        echo "| lab 04, one thread's CPU time with no GIL and atomic counts, over the new GIL's in the same round (PEP 703, biased counting: 1.05–1.10) | $(pt 04-gil 3 2 1 %.2f) | $(note "$data/04-gil.dat") | \`make plots SRC=solutions LAB=04\` |"
+        echo "| lab 04, one thread's CPU time with no GIL and atomic counts, over the new GIL's in the same round (PEP 703, biased counting: 1.05–1.10) | $(pt 04-gil 3 1 3 %.2f) | $(note "$data/04-gil.dat") | \`make plots SRC=solutions LAB=04\` |"
+        echo "| lab 04, 2 threads' native calls, time over 1 thread's, GIL released and held (seed 001, 12.9 method 2: ideal 1 and 2 on 2 cores); 4 threads' 1 ms I/O calls (seeds 000, 004: ideal 1) | released $(pt 04-gil 4 2 2 %.2f), held $(pt 04-gil 4 2 3 %.2f); I/O $(pt 04-gil 4 4 1 %.2f) | $(note "$data/04-gil.dat") | \`make plots SRC=solutions LAB=04\` |"
     fi
     if have 06-procpool; then
         echo "| lab 06, map of no-op tasks on 2 workers, chunksize 1 and 1000 (thousand tasks/s) | $(pt 06-procpool 0 1 1 %.0f), $(pt 06-procpool 0 1000 1 %.0f) | $(note "$data/06-procpool.dat") | \`make plots SRC=solutions LAB=06\` |"

@@ -38,6 +38,12 @@ TEST(transfer_moves_money, 3, 5, "bank_init, bank_transfer, bank_balance, bank_t
         {0, 1, 0, TRANSFER_BAD_AMOUNT, "an amount of 0"},
         {0, 1, -50, TRANSFER_BAD_AMOUNT, "a negative amount would move money "
                                          "backwards, out of account 1"},
+        /* Two problems at once: the first in the enum's order is the answer. */
+        {3, 3, 0, TRANSFER_NO_SUCH_ACCOUNT, "the accounts are checked first"},
+        {1, 1, -5, TRANSFER_BAD_AMOUNT, "the amount is checked before the accounts "
+                                        "are compared"},
+        {1, 1, 1000, TRANSFER_SAME_ACCOUNT, "a transfer to the same account is refused "
+                                            "before the funds are looked at"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         s = bank_transfer(&b, bad[i].from, bad[i].to, bad[i].amount);

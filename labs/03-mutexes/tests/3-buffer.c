@@ -47,7 +47,7 @@ TEST(buffer_is_fifo, 3, 5, "buffer_init, buffer_put, buffer_get")
     buffer_destroy(&b);
 }
 
-TEST(get_waits_for_put, 3, 10, "buffer_get, buffer_put")
+TEST(get_waits_for_put, 3, 10, "buffer_put, buffer_get")
 {
     struct bounded_buffer b;
     ck_assert_int_eq(buffer_init(&b, 2), 0);

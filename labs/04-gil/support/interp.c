@@ -6,6 +6,7 @@
  * taking and dropping the GIL, the check at back-edges, releasing it around
  * blocking calls, and every change to a reference count.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@ enum opcode {
     LOAD_FAST,          /* push locals[arg] */
     STORE_FAST,         /* locals[arg] = pop() */
     LOAD_CONST,         /* push constant arg: 0 or 1, shared by every thread */
+    LOAD_CONST_WIDE,    /* the same, its INCREF's read and store stretched apart */
     COMPARE_GT,         /* b = pop(), a = pop(): push True if a > b else False */
     BINARY_SUBTRACT,    /* b = pop(), a = pop(): push a new int a - b */
     POP_JUMP_IF_FALSE,  /* if pop() is False: jump to arg */
@@ -61,18 +63,30 @@ static const struct instr native_loop_code[] = {
     /* 10 */ {RETURN_NONE, 0},
 };
 
+/* VM_SHARED_INCREFS: push 1 with a widened INCREF, n times, then return.
+ * Straight-line code, no back-edge: it starts at VM_MAX_INCREFS - n. */
+static const struct instr shared_increfs_code[] = {
+    /* 0 */ {LOAD_CONST_WIDE, ONE}, {LOAD_CONST_WIDE, ONE}, {LOAD_CONST_WIDE, ONE},
+    /* 3 */ {LOAD_CONST_WIDE, ONE}, {LOAD_CONST_WIDE, ONE}, {LOAD_CONST_WIDE, ONE},
+    /* 6 */ {LOAD_CONST_WIDE, ONE}, {LOAD_CONST_WIDE, ONE},
+    /* 8 */ {RETURN_NONE, 0},
+};
+_Static_assert(sizeof shared_increfs_code / sizeof shared_increfs_code[0] == VM_MAX_INCREFS + 1,
+               "one LOAD_CONST_WIDE per INCREF, then RETURN_NONE");
+
 static const struct instr *program_code(enum vm_program p)
 {
     switch (p) {
     case VM_IO_LOOP: return io_loop_code;
     case VM_NATIVE_LOOP: return native_loop_code;
+    case VM_SHARED_INCREFS: return shared_increfs_code;
     default: return countdown_code;
     }
 }
 
 /* ---- threads and their private objects ------------------------------------- */
 
-enum { CHUNK_OBJECTS = 64, STACK_DEPTH = 8 };
+enum { CHUNK_OBJECTS = 64, STACK_DEPTH = VM_MAX_INCREFS };
 
 struct chunk {
     struct chunk *next;
@@ -90,6 +104,9 @@ struct vm_thread {
     long live;                  /* its ints allocated and not yet freed */
     atomic_bool finished;       /* set as the thread's last act */
     double held_since;          /* timeline: when it last took the GIL */
+    struct object *kept[STACK_DEPTH];   /* VM_SHARED_INCREFS: references it leaves
+                                           for vm_check_refcounts to drop */
+    int nkept;
 };
 
 static struct object *new_int(struct vm_thread *t, long value)
@@ -185,6 +202,59 @@ static void record_wait(struct vm_thread *t, double waited)
         t->stats.max_wait_s = waited;
 }
 
+/* ---- the widened window (VM_SHARED_INCREFS) ---------------------------------- */
+
+/* Does some thread hold the GIL?  Asked by a thread running bytecode, so
+ * under a GIL the answer is "this one": nobody else can be in bytecode. */
+static bool gil_is_held(struct gil *g)
+{
+    pthread_mutex_lock(&g->mutex);
+    bool held = g->locked;
+    pthread_mutex_unlock(&g->mutex);
+    return held;
+}
+
+/* A two-thread meeting: wait until another thread has arrived in this round
+ * too, or 5 s have passed (a thread stalled that long is the machine's
+ * trouble, and the books say the INCREF ran alone).  True if one arrived. */
+static bool meet_in_window(struct vm *vm)
+{
+    struct timespec deadline = clock_in(CLOCK_MONOTONIC, 5.0);
+    pthread_mutex_lock(&vm->window_lock);
+    unsigned long round = vm->window_round;
+    bool met = true;
+    if (++vm->window_arrived == 2) {
+        vm->window_arrived = 0;
+        vm->window_round++;
+        pthread_cond_broadcast(&vm->window_cv);
+    } else {
+        int rc = 0;
+        while (vm->window_round == round && rc != ETIMEDOUT)
+            rc = pthread_cond_timedwait(&vm->window_cv, &vm->window_lock, &deadline);
+        met = vm->window_round != round;
+        if (!met)
+            vm->window_arrived--;   /* leave, so that the next round starts from nobody */
+    }
+    pthread_mutex_unlock(&vm->window_lock);
+    return met;
+}
+
+/* Py_INCREF(o) as a read, an add and a store, with the gap between the read
+ * and the store widened to a meeting with the other thread (interp.h).
+ * Relaxed atomics for the read and the store: each is one access, as in a
+ * plain `++`, but the race between them is the lesson, not a bug for
+ * ThreadSanitizer to report. */
+static void widened_incref(struct vm_thread *t, struct object *o)
+{
+    struct vm *vm = t->vm;
+    long count = __atomic_load_n(&o->refcnt, __ATOMIC_RELAXED);
+    bool met = !gil_is_held(&vm->gil) && meet_in_window(vm);
+    atomic_fetch_add_explicit(met ? &vm->windows_met : &vm->windows_alone, 1,
+                              memory_order_relaxed);
+    gil_incref(&vm->gil, &count);
+    __atomic_store_n(&o->refcnt, count, __ATOMIC_RELAXED);
+}
+
 /* ---- the places where the GIL is involved ---------------------------------- */
 
 /* JUMP_BACKWARD: let another thread in if the GIL says so.  With a timeline,
@@ -211,10 +281,16 @@ static void eval_breaker(struct vm_thread *t)
 }
 
 /* IO_WAIT and CALL_NATIVE: Py_BEGIN_ALLOW_THREADS; the call;
- * Py_END_ALLOW_THREADS -- and note how long getting the GIL back took. */
+ * Py_END_ALLOW_THREADS -- and note how long getting the GIL back took.  A
+ * task with native_keeps_gil makes its native calls with the GIL held. */
 static void call_without_gil(struct vm_thread *t, enum opcode op)
 {
     struct gil *g = &t->vm->gil;
+    if (op == CALL_NATIVE && t->task.native_keeps_gil) {
+        t->task.native(t->task.native_ctx);
+        t->stats.io_ops++;
+        return;
+    }
     if (t->task.trace)
         record_segment(t, t->held_since, now_s(), VM_HELD_VOLUNTARY);
     leave_bytecode(t);
@@ -246,6 +322,10 @@ static void eval(struct vm_thread *t)
     struct object *stack[STACK_DEPTH];
     int sp = 0, pc = 0;
     bool jump;
+    if (t->task.program == VM_SHARED_INCREFS) {
+        long n = t->task.n < 0 ? 0 : t->task.n > VM_MAX_INCREFS ? VM_MAX_INCREFS : t->task.n;
+        pc = VM_MAX_INCREFS - (int)n;
+    }
 
     for (;;) {
         const struct instr in = code[pc++];
@@ -264,6 +344,11 @@ static void eval(struct vm_thread *t)
         case LOAD_CONST:
             r = consts[in.arg];
             incref(t, r);
+            stack[sp++] = r;
+            break;
+        case LOAD_CONST_WIDE:
+            r = consts[in.arg];
+            widened_incref(t, r);
             stack[sp++] = r;
             break;
         case COMPARE_GT:
@@ -305,9 +390,16 @@ static void eval(struct vm_thread *t)
         }
     }
 done:
+    t->stats.iterations = t->task.n - locals[N]->value;
+    if (t->task.program == VM_SHARED_INCREFS) {
+        /* vm_check_refcounts drops these, once every thread has ended */
+        t->stats.iterations = t->nkept = sp;
+        for (int i = 0; i < sp; i++)
+            t->kept[i] = stack[i];
+        sp = 0;
+    }
     while (sp > 0)
         decref(t, stack[--sp]);
-    t->stats.iterations = t->task.n - locals[N]->value;
     decref(t, locals[N]);
 }
 
@@ -358,12 +450,22 @@ struct vm *vm_new(enum gil_mode mode)
     atomic_init(&vm->freed_while_referenced, 0);
     atomic_init(&vm->leaked, 0);
     vm->t0 = now_s();
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_mutex_init(&vm->window_lock, NULL);
+    pthread_cond_init(&vm->window_cv, &attr);
+    pthread_condattr_destroy(&attr);
+    atomic_init(&vm->windows_met, 0);
+    atomic_init(&vm->windows_alone, 0);
     return vm;
 }
 
 void vm_free(struct vm *vm)
 {
     gil_destroy(&vm->gil);
+    pthread_cond_destroy(&vm->window_cv);
+    pthread_mutex_destroy(&vm->window_lock);
     free(vm);
 }
 
@@ -385,6 +487,10 @@ struct vm_thread *vm_start(struct vm *vm, const struct vm_task *task)
 void vm_join(struct vm_thread *t, struct vm_thread_stats *stats)
 {
     pthread_join(t->id, NULL);
+    /* Dropping them now would race with threads still running: the vm
+     * keeps them for vm_check_refcounts. */
+    for (int i = 0; i < t->nkept && t->vm->nkept < VM_MAX_KEPT; i++)
+        t->vm->kept[t->vm->nkept++] = t->kept[i];
     if (stats)
         *stats = t->stats;
     for (struct chunk *c = t->chunks, *next; c; c = next) {
@@ -407,6 +513,13 @@ void vm_stop(struct vm *vm)
 void vm_check_refcounts(struct vm *vm, struct vm_refcheck *check)
 {
     struct object *shared[] = {&vm->zero, &vm->one, &vm->true_obj, &vm->false_obj};
+    /* VM_SHARED_INCREFS's references, one after another: a count the
+     * threads left too low reaches 0 here while some are still held. */
+    while (vm->nkept > 0) {
+        struct object *o = vm->kept[--vm->nkept];
+        if (gil_decref(&vm->gil, &o->refcnt) == 0)
+            atomic_fetch_add_explicit(&vm->freed_while_referenced, 1, memory_order_relaxed);
+    }
     check->freed_while_referenced = atomic_load(&vm->freed_while_referenced);
     check->leaked = atomic_load(&vm->leaked);
     check->drift = 0;

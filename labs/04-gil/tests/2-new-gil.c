@@ -18,7 +18,7 @@ static void spin_100us_without_gil(void *ctx)
     spin_for(100e-6);
 }
 
-TEST(one_thread_runs_bytecode_at_a_time, 8, 15, "gil_acquire, gil_release, gil_check, "
+TEST(one_thread_runs_bytecode_at_a_time, 6, 15, "gil_acquire, gil_release, gil_check, "
      "new_gil_take, new_gil_drop, old_gil_take, old_gil_drop")
 {
     /* 3 CPU threads, an I/O thread and a native caller: more threads than
@@ -46,9 +46,9 @@ TEST(one_thread_runs_bytecode_at_a_time, 8, 15, "gil_acquire, gil_release, gil_c
         vm_free(vm);
         ck_assert_msg(overlaps == 0, "%s: %ld times a thread started running bytecode "
                       "while another still was: two threads held the GIL at once.  "
-                      "Take it only when locked is false, and re-check locked after "
-                      "every wait (a wait can end with the GIL still taken)",
-                      mode_names[m], overlaps);
+                      "%s must take it only when locked is false, and re-check locked "
+                      "after every wait (a wait can end with the GIL still taken)",
+                      mode_names[m], overlaps, m == 0 ? "new_gil_take" : "old_gil_take");
         ck_assert_msg(switches >= 5, "%s: the GIL changed hands only %lu times in 60 ms "
                       "among 5 threads, of which 2 release it for every I/O or native call",
                       mode_names[m], switches);
@@ -57,7 +57,7 @@ TEST(one_thread_runs_bytecode_at_a_time, 8, 15, "gil_acquire, gil_release, gil_c
 
 /* ---- fairness ------------------------------------------------------------ */
 
-TEST(two_cpu_threads_share_the_gil, 12, 10, "new_gil_take, new_gil_drop, gil_check")
+TEST(two_cpu_threads_share_the_gil, 10, 10, "new_gil_take, new_gil_drop, gil_check")
 {
     /* With a 2 ms interval the two threads should trade the GIL every few
      * milliseconds and split the work about 50/50.  The test runs until 6
@@ -119,7 +119,7 @@ static struct switch_run switches_over(double interval, double least, unsigned l
     double limit = run.ran / interval + 2;
     ck_assert_msg(run.during <= limit, "with a %g ms interval, two CPU threads switched "
                   "%lu times in %.0f ms; at most %.0f are possible if every waiter waits a "
-                  "full interval.  Is drop_request cleared once a thread has taken the GIL?",
+                  "full interval.  Is drop_request cleared once a thread has taken the GIL (in new_gil_take)?",
                   interval * 1e3, run.during, run.ran * 1e3, limit);
     vm_stop(vm);
     vm_join(a, NULL);
@@ -128,7 +128,7 @@ static struct switch_run switches_over(double interval, double least, unsigned l
     return run;
 }
 
-TEST(switch_interval_is_honoured, 12, 15,
+TEST(switch_interval_is_honoured, 10, 15,
      "new_gil_take, new_gil_drop, gil_set_switch_interval")
 {
     /* Upper bound, exact, at both intervals: after a switch the new waiter
@@ -214,7 +214,7 @@ static void *ask_for_the_gil(void *arg)
     return NULL;
 }
 
-TEST(forced_switching_hands_over_within_two_intervals, 12, 15,
+TEST(forced_switching_hands_over_within_two_intervals, 10, 15,
      "new_gil_drop, new_gil_take, gil_check")
 {
     const double interval = 0.010;

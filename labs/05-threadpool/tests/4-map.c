@@ -43,9 +43,9 @@ TEST(map_returns_results_in_input_order, 3, 10, "executor_map")
     ck_assert_msg(rc == RESULT_OK && completed == 4, "expected map to return RESULT_OK with 4 "
                   "results, got %s with %zu", status_name(rc), completed);
     for (int i = 0; i < 4; i++)
-        ck_assert_msg(results[i] == (void *)(intptr_t)(i * 10), "the 4 calls finished in "
-                      "reverse order; results must still be in input order: expected "
-                      "results[%d] = %d, got %ld", i, i * 10, (long)(intptr_t)results[i]);
+        ck_assert_msg(results[i] == (void *)(intptr_t)(i * 10), "executor_map: the 4 calls "
+                      "finished in reverse order; results must still be in input order: "
+                      "expected results[%d] = %d, got %ld", i, i * 10, (long)(intptr_t)results[i]);
     rc = executor_map(ex, finish_after_next, args, 0, 5.0, results, NULL, &completed);
     ck_assert_msg(rc == RESULT_OK && completed == 0, "map over no items: expected RESULT_OK "
                   "and 0 results, got %s and %zu", status_name(rc), completed);

@@ -128,8 +128,8 @@ static bool seed_004_map_once(char *why, size_t size)
     executor_free(ex);
     CHECK(rc == RESULT_OK, "map returned %s", status_name(rc));
     CHECK(results[0] == (void *)6 && results[1] == (void *)4 && results[2] == (void *)2,
-          "expected [6, 4, 2] as in seed 004, got [%ld, %ld, %ld]", (long)(intptr_t)results[0],
-          (long)(intptr_t)results[1], (long)(intptr_t)results[2]);
+          "executor_map returned [%ld, %ld, %ld], expected [6, 4, 2] as in seed 004",
+          (long)(intptr_t)results[0], (long)(intptr_t)results[1], (long)(intptr_t)results[2]);
     CHECK(WALL_TIME_OK(took, tasks, 3, 4, late),
           "expected about 3 units (%.0f ms; %.0f ms with the sleeps' measured lateness): the "
           "three calls run at once, so the longest sets the time; took %.0f ms",
@@ -328,7 +328,7 @@ static bool seed_003_once(char *why, size_t size)
               status_name(run->rc));
         CHECK(run->results[0] == (void *)2 && run->results[1] == (void *)4 &&
               run->results[2] == (void *)4 && run->results[3] == (void *)2,
-              "with %d workers: expected [2, 4, 4, 2], in input order", k);
+              "with %d workers: expected executor_map to return [2, 4, 4, 2], in input order", k);
         CHECK(WALL_TIME_OK(run->took, run->tasks, 4, k, late), "with %d worker%s, expected a "
               "wall time of %.0f units (%.0f ms; %.0f ms with the sleeps' measured lateness) "
               "as in seed 003, measured %.0f ms", k, k > 1 ? "s" : "",

@@ -129,7 +129,7 @@ static bool are_all_settled(void *arg)
     return true;
 }
 
-TEST(cancel_reaches_tasks_sent_ahead, 5, 25,
+TEST(cancel_reaches_tasks_sent_ahead, 4, 25,
      "future_cancel, future_set_sent, worker_main, feeder, procpool_shutdown")
 {
     /* The issue's case: tasks queued behind busy workers, many already in

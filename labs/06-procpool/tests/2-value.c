@@ -1,5 +1,5 @@
 /* 2-value.c - lab 06, Part 2: the Value (seed 003, locked increments, a dead
- * owner). */
+ * owner, the lock in value_get and value_set). */
 #include <dlfcn.h>
 #include <errno.h>
 #include <sched.h>
@@ -58,7 +58,7 @@ static void seed_003_once(struct procpool *p, double *t1, double *t3)
                   "(%.0f ms): did it wait for the results?", *t3 * 1e3, 4 * unit * 1e3);
 }
 
-TEST(seed_003_partitions_sum_to_55_in_parallel, 7, 20,
+TEST(seed_003_partitions_sum_to_55_in_parallel, 5, 20,
      "procpool_map, value_new, value_acquire, value_get, value_set")
 {
     /* Seed 003: partitions (1,3), (4,6), (7,10) on 3 processes took 4.03 s;
@@ -109,7 +109,7 @@ int pthread_mutexattr_setpshared(pthread_mutexattr_t *attr, int pshared)
     return real ? real(attr, pshared) : EINVAL;
 }
 
-TEST(locked_increments_give_exactly_500, 7, 25,
+TEST(locked_increments_give_exactly_500, 5, 25,
      "value_new, value_acquire, value_release, value_get, value_set")
 {
     register_all();
@@ -193,4 +193,65 @@ TEST(dead_owner_does_not_deadlock_the_value, 6, 15, "value_new, value_acquire")
                   "value_acquire mark the mutex consistent (pthread_mutex_consistent)?");
     value_release(total);
     value_free(total);
+}
+
+static long set_to_arg(struct watched_call *c)
+{
+    value_set(c->target, (double)c->arg);
+    return 0;
+}
+
+static long get_it(struct watched_call *c)
+{
+    return (long)value_get(c->target);
+}
+
+/* A call on another thread while this one holds the Value's lock: it must
+ * wait (asleep, not returned) until the lock is released.  Returns false,
+ * with why in words, if it returned while the lock was held. */
+static bool waits_for_the_lock(struct watched_call *c, const char *what, char *why, size_t size)
+{
+    if (!settled(c, 1, 5.0)) {
+        snprintf(why, size, "%s neither returned nor went to sleep within 5 s while another "
+                 "thread held the Value's lock", what);
+        return false;
+    }
+    if (atomic_load(&c->returned)) {
+        snprintf(why, size, "%s returned while another thread held the Value's lock: "
+                 "value_get and value_set must each take the Value's lock (procpool.h), so "
+                 "that a single read or write never sees half of another process's update",
+                 what);
+        return false;
+    }
+    return true;
+}
+
+TEST(value_get_and_set_take_the_lock, 4, 10, "value_get, value_set")
+{
+    struct value *v = value_new('i');
+    ck_assert_msg(v != NULL, "value_new('i') returned NULL (errno %d)", errno);
+    char why[512];
+    struct watched_call call;
+
+    ck_assert_int_eq(value_acquire(v), 0);
+    start_call(&call, set_to_arg, v, 5, 0, 0);
+    bool waited = waits_for_the_lock(&call, "value_set(v, 5)", why, sizeof why);
+    value_set(v, 1);   /* the lock is re-entrant: its holder may set */
+    value_release(v);
+    join_calls(&call, 1);
+    ck_assert_msg(waited, "%s", why);
+    ck_assert_msg(value_get(v) == 5, "value_set(v, 5) waited for the lock, then the Value "
+                  "read %g, expected 5", value_get(v));
+
+    ck_assert_int_eq(value_acquire(v), 0);
+    value_set(v, 7);
+    start_call(&call, get_it, v, 0, 0, 0);
+    waited = waits_for_the_lock(&call, "value_get(v)", why, sizeof why);
+    value_set(v, 8);   /* what a get that waited must read */
+    value_release(v);
+    join_calls(&call, 1);
+    ck_assert_msg(waited, "%s", why);
+    ck_assert_msg(call.result == 8, "value_get(v) waited for the lock, then returned %ld; "
+                  "the Value was 8 when the lock was released", call.result);
+    value_free(v);
 }

@@ -71,11 +71,11 @@ static void big_messages(struct procpool *p, int rounds, const char *during, con
     for (int i = 0; i < ITEMS; i++)
         flip_reverse(items + i * ITEM, ITEM, want_out + i * ITEM, ITEM);
     int err = procpool_map(p, "flip_reverse", items, ITEM, out, ITEM, ITEMS, 2);
-    ck_assert_msg(err == PROCPOOL_OK, "%sa map of 100 KiB items returned %d (%s)%s", during,
-                  err, procpool_strerror(err), hint);
+    ck_assert_msg(err == PROCPOOL_OK, "%sa procpool_map of 100 KiB items returned %d (%s)%s",
+                  during, err, procpool_strerror(err), hint);
     size_t bad = first_wrong_byte(out, want_out, ITEM * ITEMS);
-    ck_assert_msg(bad == ITEM * ITEMS, "%sitem %zu of a map of 100 KiB items came back wrong "
-                  "at byte %zu", during, bad / ITEM, bad % ITEM);
+    ck_assert_msg(bad == ITEM * ITEMS, "%sitem %zu of a procpool_map of 100 KiB items came back "
+                  "wrong at byte %zu", during, bad / ITEM, bad % ITEM);
     free(arg);
     free(want[0]);
     free(want[1]);
@@ -84,7 +84,7 @@ static void big_messages(struct procpool *p, int rounds, const char *during, con
     free(want_out);
 }
 
-TEST(big_messages_cross_pipes_intact, 6, 20, "write_all, read_all, worker_main, collect_one")
+TEST(big_messages_cross_pipes_intact, 5, 20, "write_all, read_all, worker_main, collect_one")
 {
     register_all();
     struct procpool *p = new_pool(2);
@@ -113,7 +113,7 @@ static void *signal_everyone(void *arg)
     return NULL;
 }
 
-TEST(signals_interrupt_pipe_io_harmlessly, 6, 30, "write_all, read_all, collector")
+TEST(signals_interrupt_pipe_io_harmlessly, 5, 30, "write_all, read_all, collector")
 {
     /* A handler without SA_RESTART: a signal makes a blocked read, write or
      * poll return EINTR, or a write return early with part of its bytes
@@ -151,7 +151,7 @@ TEST(signals_interrupt_pipe_io_harmlessly, 6, 30, "write_all, read_all, collecto
     int i = 0;
     while (i < N && out[i] == 2 * i)
         i++;
-    ck_assert_msg(i == N, "with signals arriving, map result %d was %ld", i, (long)out[i % N]);
+    ck_assert_msg(i == N, "with signals arriving, procpool_map's result %d was %ld", i, (long)out[i % N]);
     procpool_shutdown(p, true, false);
     pthread_sigmask(SIG_UNBLOCK, &usr1, NULL);
     signal(SIGUSR1, SIG_IGN);

@@ -14,7 +14,7 @@
 
 #include "helpers.h"
 
-TEST(submit_runs_task_in_a_worker_process, 6, 10,
+TEST(submit_runs_task_in_a_worker_process, 5, 10,
      "procpool_new, start_worker, worker_main, feeder, collector, procpool_submit")
 {
     register_all();
@@ -75,6 +75,20 @@ TEST(unknown_function_is_a_clear_error, 5, 10, "worker_main, procpool_submit, pr
     status = procpool_map(p, "never_registered", xs, 8, ys, 8, 4, 1);
     ck_assert_msg(status == PROCPOOL_NO_FUNCTION, "map of a name nobody registered: expected "
                   "PROCPOOL_NO_FUNCTION, got %d", status);
+    /* A real buffer, so that a submit that takes it anyway fails here, in
+     * words, and not by reading past the end of a small one. */
+    unsigned char *huge = calloc(1, (size_t)PROCPOOL_MAX_MESSAGE + 1);
+    ck_assert(huge != NULL);
+    f = (struct future *)&f;
+    status = procpool_submit(p, "double_it", huge, (size_t)PROCPOOL_MAX_MESSAGE + 1, &f);
+    free(huge);
+    if (status == PROCPOOL_OK && f) {
+        future_result(f, 10, NULL, NULL);
+        future_release(f);
+    }
+    ck_assert_msg(status == PROCPOOL_BAD_ARGUMENT && f == NULL, "procpool_submit of an "
+                  "argument of PROCPOOL_MAX_MESSAGE + 1 bytes: expected PROCPOOL_BAD_ARGUMENT "
+                  "and no future, got %d (%s)", status, procpool_strerror(status));
 
     f = submit_i64(p, "double_it", 50);
     ck_assert_msg(result_i64(f, 5, "double_it after the errors") == 100,

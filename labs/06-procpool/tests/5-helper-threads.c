@@ -75,7 +75,7 @@ static void check_breaks(const char *killer, const char *how)
                   "procpool_shutdown did not return within 5 s", how);
 }
 
-TEST(crash_or_exit_breaks_the_pool, 6, 20, "collector, collect_one, worker_ended, fail_pool")
+TEST(crash_or_exit_breaks_the_pool, 5, 20, "collector, collect_one, worker_ended, fail_pool")
 {
     register_all();
     check_breaks("segfault", "crashed (segfault)");
@@ -142,7 +142,7 @@ static void explain_sigpipe(int sig)
     raise(sig);
 }
 
-TEST(full_pipe_breaks_the_pool_without_hanging, 6, 25,
+TEST(full_pipe_breaks_the_pool_without_hanging, 5, 25,
      "start_worker, feeder, write_all, fail_pool, procpool_shutdown")
 {
     /* CPython issue 94777: a worker dies while the parent is blocked writing

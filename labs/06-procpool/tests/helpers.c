@@ -207,6 +207,25 @@ long late(const void *arg, size_t len, void *out, size_t cap)
     return double_it(arg, len, out, cap);
 }
 
+/* Say we started, wait (up to 10 s) at the gate, then return 10 * arg. */
+long gate_then_tenfold(const void *arg, size_t len, void *out, size_t cap)
+{
+    wait_at_gate(arg, len, out, cap);
+    return put_i64(out, 10 * get_i64(arg));
+}
+
+/* Recipe 12.8's third rule broken on purpose: a task with a side effect.
+ * It sets its process's global to arg and returns what the global was. */
+int64_t process_global;
+
+long swap_global(const void *arg, size_t len, void *out, size_t cap)
+{
+    (void)len, (void)cap;
+    int64_t was = process_global;
+    process_global = get_i64(arg);
+    return put_i64(out, was);
+}
+
 void register_all(void)
 {
     static const struct { const char *name; procpool_fn fn; } table[] = {
@@ -217,6 +236,7 @@ void register_all(void)
         {"checksum", checksum}, {"fail", always_fail}, {"segfault", segfault},
         {"exit_3", exit_3}, {"crash_when_pipe_full", crash_when_pipe_full},
         {"count_run", count_run},
+        {"gate_then_tenfold", gate_then_tenfold}, {"swap_global", swap_global},
     };
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
         ck_assert_int_eq(procpool_register(table[i].name, table[i].fn), 0);

@@ -64,6 +64,9 @@ long exit_3(const void *arg, size_t len, void *out, size_t cap);
 long crash_when_pipe_full(const void *arg, size_t len, void *out, size_t cap);
 long count_run(const void *arg, size_t len, void *out, size_t cap);
 long late(const void *arg, size_t len, void *out, size_t cap);
+long gate_then_tenfold(const void *arg, size_t len, void *out, size_t cap);
+extern int64_t process_global;   /* what swap_global changes, in its own process */
+long swap_global(const void *arg, size_t len, void *out, size_t cap);
 void register_all(void);
 struct procpool *new_pool(int nworkers);
 struct future *submit(struct procpool *p, const char *fn, const void *arg, size_t len);
