@@ -162,7 +162,7 @@ cp -r "$class/pack/ref-tar/." "$class/broken/labs/"
 tar -czf "$class/ref-tar.tar.gz" -C "$class/pack" ref-tar && rm -rf "$class/pack"
 (cd labs && zip -qr "$class/skeleton-zip.zip" $FEW_LABS)
 for f in "$class/broken/labs/$FIRST_LAB"/*.c; do echo 'int broken = ;' >> "$f"; done
-# A student who forges records in one lab (issue 25's attack) and not the other.
+# A student who forges records in one lab (the forging attack, tests/hostile/forge-records.c) and not the other.
 mkdir -p "$class/forger"
 for lab in $FEW_LABS; do cp -r "labs/$lab" "$class/forger/"; done
 cat tests/hostile/forge-records.c >> "$class/forger/$FIRST_LAB/$(harness/scripts/student_files.sh "$FIRST_LAB" | head -1)"
@@ -471,7 +471,7 @@ fi
 
 # instructor-only
 section "A skeleton that forges records (tests/hostile/forge-records.c) scores 0 on every lab, flagged"
-# Issue 25's attack, one source appended to each lab's first student file:
+# The forging attack, one source appended to each lab's first student file:
 # a constructor that writes a pass for every test to the record channel.
 # Every pass's build must refuse it, and the grading must say where.
 forged=$T/forged
