@@ -16,6 +16,8 @@ ALL_LABS := $(sort $(notdir $(wildcard labs/[0-9][0-9]-*)))
 #: NO_COLOR=1        feedback without colours
 #: PLOTS_QUICK=1     make plots in seconds: one pass, few rounds (noisier charts)
 #: PLOTS_PASSES=N    make plots: take the 21 rounds in N passes (default 21, one a pass)
+#: SEED=pct2-40-1f3a9c   make replay: the schedule to run again (with LAB= and ONLY=)
+#: PASS=tsan         make replay: replay in that pass (plain, tsan or asan; default plain)
 # instructor-only
 #: SUBMISSION=DIR    grade a submission anywhere (same as SRC=DIR, its own build folder)
 #: HIDDEN=show       also print the hidden tests' feedback
@@ -63,6 +65,7 @@ GRADER_FLAGS := --handouts labs $(if $(AUTOLAB),--autolab) $(if $(filter show,$(
                 $(if $(ONLY),--only $(ONLY)) --passes $(subst $(eval) ,$(comma),$(strip $(PASSES)))
 
 .PHONY: all help deps grade build kit test plots bench stress batch handout gradescope clean grade-now plots-now bench-now \
+        replay replay-now \
         summary prairielearn classroom50
 
 # Targets that need the packages run deps first, then make themselves again:
@@ -105,6 +108,18 @@ test: ## run the kit's own tests (tests/), installing what they use (clang, the 
 	@harness/scripts/deps.sh --for-tests
 	@$(MAKE) --no-print-directory build/harness/grade $(VET)
 	@tests/run.sh
+
+# make replay LAB=03 ONLY=test SEED=...: one schedule of a schedule test again.
+REPLAY_BINARY = $(if $(filter tsan,$(PASS)),tests-tsan,$(if $(filter asan,$(PASS)),tests-asan,tests))
+
+replay: deps ## run a failing schedule again (LAB=, ONLY=, SEED=, PASS=): every step, and a chart in plots/
+	@$(MAKE) --no-print-directory replay-now
+
+replay-now:
+	@[ -n "$(SEED)" ] && [ -n "$(ONLY)" ] && [ $(words $(LABS)) = 1 ] || \
+	  { echo "usage: make replay LAB=NN ONLY=test SEED=pct2-40-1f3a9c [PASS=plain|tsan|asan]" >&2; exit 2; }
+	@$(MAKE) --no-print-directory $(BUILD)/$(LABS)/$(REPLAY_BINARY) $(GRADER)
+	@PLOTS_DIR="$(PLOTS_DIR)" harness/scripts/replay.sh "$(BUILD)" "$(GRADE_OUT)" $(LABS) $(ONLY) $(SEED) $(or $(PASS),plain)
 
 plots: deps ## time your code and draw each lab's chart in plots/ (and in the terminal)
 	@$(MAKE) --no-print-directory plots-now

@@ -64,7 +64,8 @@ lab_hidden_tests  = $(if $(REFERENCE),$(wildcard $(REFERENCE)/$(1)/tests/*.c))
 # Visible and hidden files may share a name (a Part's), so their objects
 # live in tests/ and hidden/.
 # The tracker's objects are the same for every lab: built once per variant.
-common_kit_objects = $(addprefix $(KIT_BUILD)/common/$(1)/,$(TRACKER_OBJECTS))
+common_kit_objects = $(addprefix $(KIT_BUILD)/common/$(1)/,$(TRACKER_OBJECTS) sched_client.o timeline.o) \
+                     $(sched_objects)
 lab_test_objects  = $(addprefix $(KIT_BUILD)/$(1)/$(2)/, \
                       $(patsubst labs/$(1)/%.c,%.o,$(call lab_visible_tests,$(1))) \
                       $(patsubst $(REFERENCE)/$(1)/tests/%.c,hidden/%.o,$(call lab_hidden_tests,$(1))))
@@ -87,8 +88,12 @@ WATCHED_CALLS := pthread_create pthread_join pthread_exit pthread_mutex_init \
   pthread_mutex_unlock pthread_cond_wait pthread_cond_timedwait pthread_cond_signal \
   pthread_cond_broadcast pthread_barrier_wait sem_wait sem_timedwait nanosleep \
   clock_nanosleep usleep sleep fork read write close poll ppoll select pselect waitpid wait
-# And Check's failed-check call, so the runner snapshots the threads first.
-WATCH_LDFLAGS := $(foreach f,$(WATCHED_CALLS) _ck_assert_failed,-Xlinker --wrap=$(f))
+# The scheduler's points beyond those: a post, a yield, a clock reading.
+WATCHED_CALLS += sem_post sched_yield clock_gettime
+# And Check's failed-check call, so the runner snapshots the threads first;
+# and its passing-check call, which the scheduler must not take for the
+# program's own steps (Check is linked in statically, and locks inside).
+WATCH_LDFLAGS := $(foreach f,$(WATCHED_CALLS) _ck_assert_failed _mark_point,-Xlinker --wrap=$(f))
 
 # $(call student_program,LAB,VARIANT,FLAGS,EXTRA,TESTS,KIT,LDFLAGS): build $@ from
 # the lab's student files, its TESTS (or timing driver) and the harness's KIT
@@ -114,7 +119,7 @@ endef
 # student's files, so it also depends on the lab folder (a file added or
 # removed changes the folder's time).
 define kit_objects
-$(KIT_BUILD)/$(1)/$(2)/runner.o: harness/testlib/runner.c harness/testlib/names.h harness/testlib/intercept.h harness/testlib/watch.h harness/testlib/diagnose.h harness/testlib/sanitizer.h harness/testlib/cause.h $(call lab_headers,$(1)) labs/$(1)
+$(KIT_BUILD)/$(1)/$(2)/runner.o: harness/testlib/runner.c harness/testlib/names.h harness/testlib/intercept.h harness/testlib/watch.h harness/testlib/diagnose.h harness/testlib/sanitizer.h harness/testlib/cause.h harness/testlib/scheduler.h harness/testlib/sched_record.h harness/testlib/timeline.h $(call lab_headers,$(1)) labs/$(1)
 	@mkdir -p $$(@D)
 	@$(KIT_ECHO) "  CC (kit) $$@"
 	@$$(CC) $(BASE_CFLAGS) $(3) $(CHECK_CFLAGS) $(call lab_includes,$(1)) -DLAB_NAME='"$(1)"' \
@@ -152,10 +157,31 @@ $(KIT_BUILD)/common/$(1)/%.o: harness/testlib/%.c $(TRACKER_HEADERS)
 	@mkdir -p $$(@D)
 	@$(KIT_ECHO) "  CC (kit) $$@"
 	@$$(CC) $(BASE_CFLAGS) $(2) -Iharness/testlib -DKIT_ROOT='"$(CURDIR)"' -c $$< -o $$@
+$(KIT_BUILD)/common/$(1)/timeline.o: harness/testlib/timeline.c harness/testlib/timeline.h harness/testlib/sched_record.h $(TRACKER_HEADERS)
+	@mkdir -p $$(@D)
+	@$(KIT_ECHO) "  CC (kit) $$@"
+	@$$(CC) $(BASE_CFLAGS) $(2) -Iharness/testlib -DKIT_ROOT='"$(CURDIR)"' -c $$< -o $$@
+$(KIT_BUILD)/common/$(1)/sched_client.o: harness/testlib/sched_client.c harness/testlib/scheduler.h harness/testlib/sched_record.h harness/testlib/intercept.h
+	@mkdir -p $$(@D)
+	@$(KIT_ECHO) "  CC (kit) $$@"
+	@$$(CC) $(BASE_CFLAGS) $(2) -Iharness/testlib -c $$< -o $$@
 endef
 $(eval $(call common_objects,plain,$(PLAIN_CFLAGS)))
 $(eval $(call common_objects,tsan,$(TSAN_CFLAGS)))
 $(eval $(call common_objects,asan,$(ASAN_CFLAGS)))
+
+# The scheduler (harness/testlib/sched*.c): built once, without sanitizers,
+# for every variant: ThreadSanitizer must not see its hand-overs of the baton
+# (they would order the program's threads for it and hide their races), and
+# a schedule must take the same steps in every pass to replay in each.
+# SCHED_CFLAGS makes every atomic operation of the student's files and the
+# lab's given code a point where it may switch threads.
+sched_objects = $(addprefix $(KIT_BUILD)/common/sched/,sched.o sched_model.o sched_pct.o sched_calls.o sched_explore.o)
+SCHED_CFLAGS := -include harness/testlib/sched_atomic.h
+$(KIT_BUILD)/common/sched/%.o: harness/testlib/%.c harness/testlib/sched_int.h harness/testlib/scheduler.h harness/testlib/sched_record.h
+	@mkdir -p $(@D)
+	@$(KIT_ECHO) "  CC (kit) $@"
+	@$(CC) $(BASE_CFLAGS) $(PLAIN_CFLAGS) $(CHECK_CFLAGS) -Iharness/testlib -c $< -o $@
 
 define lab_rules
 $(call kit_objects,$(1),plain,$(PLAIN_CFLAGS))
@@ -168,15 +194,15 @@ $(BUILD)/$(1)/list: $(call lab_kit_objects,$(1),plain)
 
 $(BUILD)/$(1)/tests: $(call lab_kit_objects,$(1),plain) $(call lab_headers,$(1)) \
                      $(call lab_support_files,$(1)) $(wildcard $(call lab_student_files,$(1))) $(STUDENT_BUILD)
-	$$(call student_program,$(1),plain,$(PLAIN_CFLAGS),$(STUDENT_EXTRA),$(call lab_test_objects,$(1),plain),$(call lab_runner_objects,$(1),plain),$(WATCH_LDFLAGS) $(CHECK_LIBS))
+	$$(call student_program,$(1),plain,$(PLAIN_CFLAGS) $(SCHED_CFLAGS),$(STUDENT_EXTRA),$(call lab_test_objects,$(1),plain),$(call lab_runner_objects,$(1),plain),$(WATCH_LDFLAGS) $(CHECK_LIBS))
 
 $(BUILD)/$(1)/tests-tsan: $(call lab_kit_objects,$(1),tsan) $(call lab_headers,$(1)) \
                           $(call lab_support_files,$(1)) $(wildcard $(call lab_student_files,$(1))) $(STUDENT_BUILD)
-	$$(call student_program,$(1),tsan,$(TSAN_CFLAGS),$(STUDENT_EXTRA),$(call lab_test_objects,$(1),tsan),$(call lab_runner_objects,$(1),tsan),$(WATCH_LDFLAGS) $(CHECK_LIBS))
+	$$(call student_program,$(1),tsan,$(TSAN_CFLAGS) $(SCHED_CFLAGS),$(STUDENT_EXTRA),$(call lab_test_objects,$(1),tsan),$(call lab_runner_objects,$(1),tsan),$(WATCH_LDFLAGS) $(CHECK_LIBS))
 
 $(BUILD)/$(1)/tests-asan: $(call lab_kit_objects,$(1),asan) $(call lab_headers,$(1)) \
                           $(call lab_support_files,$(1)) $(wildcard $(call lab_student_files,$(1))) $(STUDENT_BUILD)
-	$$(call student_program,$(1),asan,$(ASAN_CFLAGS),$(STUDENT_EXTRA),$(call lab_test_objects,$(1),asan),$(call lab_runner_objects,$(1),asan),$(WATCH_LDFLAGS) $(CHECK_LIBS))
+	$$(call student_program,$(1),asan,$(ASAN_CFLAGS) $(SCHED_CFLAGS),$(STUDENT_EXTRA),$(call lab_test_objects,$(1),asan),$(call lab_runner_objects,$(1),asan),$(WATCH_LDFLAGS) $(CHECK_LIBS))
 
 $(BUILD)/$(1)/bench: labs/$(1)/bench.c harness/testlib/todo_exit.c harness/testlib/benchkit.c harness/testlib/benchkit.h \
                      $(call lab_headers,$(1)) \

@@ -267,8 +267,13 @@ static void print_indented(const char *text)
         lines++;
         p += n + (p[n] == '\n');
     }
-    if (*p)
-        printf("      %s[... the rest is in results.json]%s\n", DIM, RESET);
+    if (!*p)
+        return;
+    printf("      %s[... the rest is in results.json]%s\n", DIM, RESET);
+    /* The last line still: feedback ends with what to do next (a replay). */
+    const char *last = strrchr(text, '\n');
+    if (last && last[1] && last + 1 >= p)
+        printf("      %s\n", last + 1);
 }
 
 /* A lab's notes before its tests: a flag, the build's errors, warnings,

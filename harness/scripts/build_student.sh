@@ -14,7 +14,8 @@
 #   TESTS    the lab's tests (or timing driver): objects, or .c files to
 #            compile (-Werror); what they call of the student's is the API
 #   KIT      the harness's side (runner, tracker; the driver's kit): the same,
-#            and the student may call none of it but not_implemented
+#            and the student may call none of it but not_implemented and
+#            sched_atomic (the scheduler's hook that sched_atomic.h adds)
 #   LDFLAGS  the link's options and libraries
 # SHARED_LIBS: the C library's and libm's shared objects (for the vetting).
 #

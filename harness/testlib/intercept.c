@@ -8,6 +8,7 @@
  * called as __real_F: --wrap rewrites this file's own references too.
  */
 #include <errno.h>
+#include <sched.h>
 #include <semaphore.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -37,6 +38,9 @@ int __real_select(int, fd_set *, fd_set *, fd_set *, struct timeval *);
 int __real_pselect(int, fd_set *, fd_set *, fd_set *, const struct timespec *, const sigset_t *);
 pid_t __real_waitpid(pid_t, int *, int);
 pid_t __real_wait(int *);
+int __real_sem_post(sem_t *);
+int __real_sched_yield(void);
+int __real_clock_gettime(clockid_t, struct timespec *);
 
 enum { MAX_CLIENTS = 2 };
 static const struct intercept_client *clients[MAX_CLIENTS];
@@ -51,8 +55,16 @@ bool intercept_register(const struct intercept_client *client, int *index)
         }
     if (nclients == MAX_CLIENTS)
         return false;
-    *index = nclients;
-    clients[nclients++] = client;
+    /* A client that only watches goes before any that models calls, so it
+     * still sees their before() (a modelled call skips the clients after). */
+    int at = nclients;
+    while (!client->models && at > 0 && clients[at - 1]->models) {
+        clients[at] = clients[at - 1];
+        at--;
+    }
+    clients[at] = client;
+    nclients++;
+    *index = at;
     return true;
 }
 
@@ -440,4 +452,29 @@ int __wrap_close(int fd)
     icall_init(&c, IC_CLOSE, CALLER, NULL);
     c.fd = fd;
     ERRNO_CALL(int, c, __real_close(fd));
+}
+
+/* ---- the scheduler's own points (sched_client.c) ------------------------------------ */
+
+int __wrap_sem_post(sem_t *sem)
+{
+    struct icall c;
+    icall_init(&c, IC_SEM_POST, CALLER, sem);
+    ERRNO_CALL(int, c, __real_sem_post(sem));
+}
+
+int __wrap_sched_yield(void)
+{
+    struct icall c;
+    icall_init(&c, IC_YIELD, CALLER, NULL);
+    ERRNO_CALL(int, c, __real_sched_yield());
+}
+
+int __wrap_clock_gettime(clockid_t clock, struct timespec *now)
+{
+    struct icall c;
+    icall_init(&c, IC_CLOCK, CALLER, NULL);
+    c.clock = clock;
+    c.now = now;
+    ERRNO_CALL(int, c, __real_clock_gettime(clock, now));
 }

@@ -57,6 +57,9 @@ enum icall_kind {
     IC_SELECT,          /* select, pselect: nfds, readfds, writefds, timeout_ns */
     IC_WAITPID,         /* waitpid, wait (pid -1): pid, options */
     IC_CLOSE,           /* close(fd) */
+    IC_SEM_POST,        /* sem_post(object): the scheduler's point (sched_client.c) */
+    IC_YIELD,           /* sched_yield(): likewise */
+    IC_CLOCK,           /* clock_gettime(clock, ts): the scheduler's virtual clock */
     IC_KINDS
 };
 
@@ -78,6 +81,8 @@ struct icall {
     int nfds;                        /* IC_POLL: entries of pfds; IC_SELECT: highest fd + 1 */
     fd_set *readfds, *writefds;      /* IC_SELECT (either may be NULL) */
     pid_t pid;                       /* IC_WAITPID: as waitpid's (-1: any child) */
+    clockid_t clock;                 /* IC_CLOCK */
+    struct timespec *now;            /* IC_CLOCK: where the reading goes */
     int options;                     /* IC_WAITPID */
     void *token[2];                  /* IC_CREATE, IC_BEGIN: each client's own note for
                                         the new thread, by client index (NULL at first) */
@@ -102,6 +107,10 @@ struct intercept_client {
     int (*before[IC_KINDS])(struct icall *c, int index);
     /* After the real (or modelled) call, with c->result and c->err. */
     void (*after[IC_KINDS])(struct icall *c, int index);
+    /* It models calls (the scheduler): it comes after every client that only
+     * watches them (the tracker), whichever registered first, so that those
+     * still see each call it models.  `index` is a client's place now. */
+    bool models;
 };
 
 /* Add a client; `index` (0 or 1, its slot in icall.token) comes back in every

@@ -68,6 +68,29 @@ void lab_test_end(void);                 /* reached only if the body returned */
                       name_of(got_), name_of(want_));                           \
     } while (0)
 
+/* A schedule test: its body runs once per schedule of a fixed list seeded
+ * by its name (scheduler.h), `schedules` runs in all, each under the
+ * kit's scheduler: one thread at a time, switching only at synchronisation
+ * calls and atomic operations, as the seed decides.  So the body's verdict
+ * is the same in every grading, and a failing schedule can be replayed
+ * (`make replay ... SEED=`).  The body sets up what it tests afresh each
+ * time, starts its threads, joins them and checks the outcome. */
+void sched_explore(const char *test, int schedules, void (*body)(void));
+/* In a schedule test's body: wait until every other thread waits or has
+ * ended (the threads it started are all blocked, say), deterministically. */
+void sched_settle(void);
+#define LAB_SCHEDULE_TEST(name, points, timeout_s, look_at, schedules, hidden) \
+    static void name##_schedule(void);                                       \
+    LAB_TEST_DEFINE(name, points, timeout_s, look_at, hidden)                \
+    {                                                                        \
+        sched_explore(#name, schedules, name##_schedule);                    \
+    }                                                                        \
+    static void name##_schedule(void)
+#define SCHEDULE_TEST(name, points, timeout_s, look_at, schedules) \
+    LAB_SCHEDULE_TEST(name, points, timeout_s, look_at, schedules, false)
+#define HIDDEN_SCHEDULE_TEST(name, points, timeout_s, look_at, schedules) \
+    LAB_SCHEDULE_TEST(name, points, timeout_s, look_at, schedules, true)
+
 #define TEST(name, points, timeout_s, look_at) \
     LAB_TEST_DEFINE(name, points, timeout_s, look_at, false)
 #define HIDDEN_TEST(name, points, timeout_s, look_at) \

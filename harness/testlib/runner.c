@@ -6,6 +6,10 @@
  *   tests --run --records-fd N --outdir DIR [--timeout-scale X] [--only NAME,...]
  *                                 run every test, each in its own process, and
  *                                 write one record a test to fd N
+ *   tests --run ... --only NAME --replay SEED [--expect FILE]
+ *                                 run one schedule of a schedule test again
+ *                                 (make replay): its feedback and its whole
+ *                                 timeline on stdout, its chart's data in DIR
  *
  * The grader (grade.c) runs this program and trusts nothing it prints on
  * stdout: points come from the records on fd N, matched against the table of
@@ -36,7 +40,9 @@
 #include "names.h"
 #include "reap.h"
 #include "sanitizer.h"
+#include "scheduler.h"
 #include "testkit.h"
+#include "timeline.h"
 #include "todo.h"
 #include "watch.h"
 
@@ -54,6 +60,22 @@
 #define UNDER_SANITIZER 1
 #endif
 #endif
+/* The pass a replay line names: the one this program is. */
+#if defined(__SANITIZE_THREAD__)
+#define REPLAY_PASS " PASS=tsan"
+#elif defined(__SANITIZE_ADDRESS__)
+#define REPLAY_PASS " PASS=asan"
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define REPLAY_PASS " PASS=tsan"
+#elif __has_feature(address_sanitizer)
+#define REPLAY_PASS " PASS=asan"
+#endif
+#endif
+#ifndef REPLAY_PASS
+#define REPLAY_PASS ""
+#endif
+
 #ifdef UNDER_SANITIZER
 void __sanitizer_set_report_path(const char *path);
 enum { SAMPLE_STACKS = 0 };   /* their runtimes defer and police signal handlers */
@@ -71,6 +93,7 @@ static struct lab_test *registered;
 static int record_fd = -1;
 static const char *outdir = ".";
 static double current_timeout;   /* the running test's, scaled: the watcher's deadline */
+static const char *replaying;    /* --replay: the schedule */
 
 /* Written by the test's own process, read by the runner after it ends:
  * fork mode means a plain global would stay in the child's copy. */
@@ -198,10 +221,24 @@ _Noreturn void __wrap__ck_assert_failed(const char *file, int line, const char *
         vsnprintf(text, sizeof text, msg, ap);
         va_end(ap);
     }
+    sched_note_failure(file, line);
+    sched_aside(true);   /* Check's lock as it reports: no step of the program */
     watch_failing();
     if (msg)
         __real__ck_assert_failed(file, line, expr, "%s", text, NULL);
     __real__ck_assert_failed(file, line, expr, NULL);
+}
+
+/* Every passing check passes here (lab.mk wraps Check's _mark_point):
+ * Check records it under a lock of its own, which is no step of the
+ * program under a schedule. */
+void __real__mark_point(const char *file, int line);
+void __wrap__mark_point(const char *file, int line);
+void __wrap__mark_point(const char *file, int line)
+{
+    sched_aside(true);
+    __real__mark_point(file, line);
+    sched_aside(false);
 }
 
 void not_implemented(const char *function, const char *file, int line)
@@ -282,6 +319,61 @@ static void record(const char *name, const char *status, double seconds,
     free(line);
 }
 
+/* A failure under a schedule (the record has its token): its record is put
+ * in words (timeline.c), and if the scheduler itself stopped the run, its
+ * verdict replaces Check's words in msg, with the functions it names in
+ * look.  Returns 0 (no schedule), 1, or 2 (the scheduler's verdict).  Not
+ * when a sanitizer's report (`reported`) already says what happened. */
+static int schedule_failure(const char **status, char *msg, size_t size, char *look,
+                            size_t look_size, bool reported)
+{
+    char verdict[6144];
+    if (!sched_record()->token[0] || !strcmp(*status, "pass"))
+        return 0;
+    timeline_load(sched_record(), LAB_STUDENT_FILES);
+    if (reported || !timeline_verdict(verdict, sizeof verdict, look, look_size))
+        return 1;
+    snprintf(msg, size, "%s", verdict);
+    *status = "fail";
+    return 2;
+}
+
+/* After everything else in a failure under a schedule: the last steps
+ * before it, and as the very last line the command that replays it.  The
+ * run's steps are kept in DIR/NAME.schedule, for a replay to follow. */
+static void schedule_ending(const struct lab_test *t, char *msg, size_t size)
+{
+    const struct sched_record *r = sched_record();
+    char excerpt[4096], path[4096];
+    timeline_excerpt(excerpt, sizeof excerpt, 10);
+    size_t used = strlen(msg);
+    snprintf(msg + used, size - used, "\nThe schedule that failed (%s, %d steps), its last steps:\n%s"
+             "Replay it, with every step and a chart: make replay LAB=%.2s ONLY=%s SEED=%s%s",
+             r->token, r->nsteps, excerpt, LAB_NAME, t->name, r->token, REPLAY_PASS);
+    snprintf(path, sizeof path, "%s/%s.schedule", outdir, t->name);
+    sched_save(path);
+}
+
+/* make replay: the feedback, then every step, then the chart's data. */
+static void replay_report(const struct lab_test *t, const char *status, const char *msg)
+{
+    const struct sched_record *r = sched_record();
+    char path[4096];
+    if (!r->token[0]) {
+        printf("%s is not a schedule test: there is no schedule to replay.\n", t->name);
+        return;
+    }
+    if (r->diverged_at >= 0)
+        printf("The schedule diverged at step %d: your code changed since it was recorded "
+               "(from there on the same seed makes other choices).\n", r->diverged_at);
+    printf("%s: %s\n%s\n\n", t->name, strcmp(status, "pass") ? "FAILED" : "passed under this schedule",
+           msg);
+    timeline_load(r, LAB_STUDENT_FILES);
+    timeline_print(stdout);
+    snprintf(path, sizeof path, "%s/%s.chart", outdir, t->name);
+    timeline_chart(path);
+}
+
 enum { MSG = 16384 };
 
 /* What became of one test: its status, its words, and what they rest on. */
@@ -294,6 +386,8 @@ struct outcome {
     bool show_report;             /* shown in full here (the first test with it) */
     bool not_implemented;         /* a skeleton's TODO: its own cause, never a follow-on */
     struct failure cause;
+    char sched_look[512];         /* the scheduler's verdict: the functions it names */
+    char sched_word[32];          /* and its first word, as the cause's signature */
 };
 
 /* A sanitizer reported an error during the test: one bug, one full report,
@@ -437,6 +531,29 @@ static void explain(const struct lab_test *t, struct outcome *o)
     append_file(o->msg, MSG, out, OUTPUT_SHOWN, "What the test printed:");
 }
 
+/* A failure under a schedule: its words (schedule_failure) and, when the
+ * scheduler's own verdict replaced the check's, what that rests on: the
+ * functions the verdict names.  Returns what schedule_failure does, but 0
+ * for a leak: found as the process ended, after every schedule, so there
+ * is no schedule to replay; and 0 for a skeleton's TODO, no schedule's doing. */
+static int schedule_outcome(const struct lab_test *t, struct outcome *o, bool reported)
+{
+    if (o->not_implemented)
+        return 0;
+    int scheduled = schedule_failure(&o->status, o->msg, MSG, o->sched_look,
+                                     sizeof o->sched_look, reported);
+    if (reported && strstr(o->san.kind, "leak"))
+        return 0;
+    if (scheduled == 2) {
+        free(o->diag);
+        o->diag = NULL;
+        snprintf(o->sched_word, sizeof o->sched_word, "%.*s", (int)strcspn(o->msg, ": "), o->msg);
+        o->cause = (struct failure){t->name, CAUSE_VERDICT, o->sched_word, o->msg, o->sched_look,
+                                    t->look_at, false};
+    }
+    return scheduled;
+}
+
 static void run_one(const struct lab_test *t, double timeout_scale)
 {
     struct outcome o = {.status = "pass", .msg = calloc(1, MSG)};
@@ -454,6 +571,7 @@ static void run_one(const struct lab_test *t, double timeout_scale)
     srunner_set_fork_status(sr, CK_FORK);
 
     shared->finished = 0;
+    sched_clear();
     shared->stopped = WATCH_RUNNING;
     shared->note[0] = '\0';
     shared->not_implemented = 0;
@@ -473,9 +591,10 @@ static void run_one(const struct lab_test *t, double timeout_scale)
      * check that gave up, threads stuck for good): then that is the news. */
     bool failed = shared->stopped != WATCH_RUNNING ||
                   !(tr_rtype(results[0]) == CK_PASS && shared->finished);
-    if (san_find(outdir, t->name, o.report, sizeof o.report) &&
-        san_read(o.report, LAB_STUDENT_FILES, &o.san) &&
-        !(failed && !strcmp(o.san.kind, "thread leak")))
+    bool reported = san_find(outdir, t->name, o.report, sizeof o.report) &&
+                    san_read(o.report, LAB_STUDENT_FILES, &o.san) &&
+                    !(failed && !strcmp(o.san.kind, "thread leak"));
+    if (reported)
         sanitizer_outcome(t, &o);
     else if (shared->stopped != WATCH_RUNNING)
         stopped_outcome(snapshot, seconds, timeout, &o);
@@ -483,8 +602,14 @@ static void run_one(const struct lab_test *t, double timeout_scale)
         snprintf(o.msg, MSG, "%s", (const char *)shared->note);
     else
         check_outcome(t, results[0], snapshot, seconds, timeout, &o);
-    if (strcmp(o.status, "pass") != 0)
+    int scheduled = schedule_outcome(t, &o, reported);
+    if (strcmp(o.status, "pass") != 0) {
         explain(t, &o);
+        if (scheduled && !replaying)
+            schedule_ending(t, o.msg, MSG);
+    }
+    if (replaying)
+        replay_report(t, o.status, o.msg);
     record(t->name, o.status, seconds, o.msg);
     free(o.diag);
     free(results);
@@ -496,7 +621,7 @@ static int usage(void)
 {
     fprintf(stderr, "usage: tests --list\n"
                     "       tests --run --records-fd N --outdir DIR "
-                    "[--timeout-scale X] [--only NAME,...]\n");
+                    "[--timeout-scale X] [--only NAME,...] [--replay SEED [--expect FILE]]\n");
     return 2;
 }
 
@@ -504,7 +629,7 @@ int main(int argc, char **argv)
 {
     struct lab_test **tests;
     int n = sorted_tests(&tests);
-    const char *only = NULL;
+    const char *only = NULL, *expect = NULL;
     double timeout_scale = 1.0;
     int list = 0, run = 0;
 
@@ -522,6 +647,10 @@ int main(int argc, char **argv)
             timeout_scale = atof(argv[++i]);
         else if (!strcmp(argv[i], "--only") && next)
             only = argv[++i];
+        else if (!strcmp(argv[i], "--replay") && next)
+            replaying = argv[++i];
+        else if (!strcmp(argv[i], "--expect") && next)
+            expect = argv[++i];
         else
             return usage();
     }
@@ -547,6 +676,12 @@ int main(int argc, char **argv)
     prctl(PR_SET_DUMPABLE, 0);
     watch_prepare();
     cause_prepare(LAB_STUDENT_FILES);
+    sched_prepare();
+    if (!sched_attach())
+        fprintf(stderr, "runner: the scheduler could not attach to the interception layer\n");
+    sched_sanitizer_pass(SAMPLE_STACKS == 0);
+    if (replaying)
+        sched_replay(replaying, expect);
     shared = mmap(NULL, sizeof *shared, PROT_READ | PROT_WRITE,
                   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (shared == MAP_FAILED) {

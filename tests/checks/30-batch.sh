@@ -17,7 +17,7 @@ cp -r "$class/pack/ref-tar/." "$class/broken/labs/"
 tar -czf "$class/ref-tar.tar.gz" -C "$class/pack" ref-tar && rm -rf "$class/pack"
 (cd labs && zip -qr "$class/skeleton-zip.zip" $FEW_LABS)
 for f in "$class/broken/labs/$FIRST_LAB"/*.c; do echo 'int broken = ;' >> "$f"; done
-# A student who forges records in one lab and not the other.
+# A student who forges records in one lab (the forging attack, tests/hostile/forge-records.c) and not the other.
 mkdir -p "$class/forger"
 for lab in $FEW_LABS; do cp -r "labs/$lab" "$class/forger/"; done
 cat tests/hostile/forge-records.c >> "$class/forger/$FIRST_LAB/$(first_file "$FIRST_LAB")"

@@ -63,7 +63,7 @@ packaged() {
     grep -qx "concurrency-labs/labs/$lab/sum.c" <<< "$handout" && ! grep -q "solutions/" <<< "$handout" &&
         grep -qx "kit/labs/$lab/tests/1-sum.c" <<< "$bundle"
 }
-tests/tools/handout_facts.sh --fix $lab > /dev/null   # the checklist's way to fill in grading.md
+tests/tools/handout_facts.sh --fix $lab > /dev/null   # the checklist's way to fill in grading.md and schedules.md
 # figures.sh write: the lab's row in README's lab table, and every count.
 in_the_figures() {
     tests/tools/figures.sh write > /dev/null && tests/tools/figures.sh check &&

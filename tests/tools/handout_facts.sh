@@ -2,9 +2,11 @@
 # handout_facts.sh [--fix] LAB... - the facts a handout copies from elsewhere
 # must match their one source:
 #  - the paragraph between `<!-- grading.md -->` and `<!-- /grading.md -->`
-#    in each labs/LAB/README.md is harness/grading.md, word for word
-#    (--fix writes it in);
-#  - the points table under "## How it is graded" lists the TEST lines of
+#    in each labs/LAB/README.md is harness/grading.md, word for word, and the
+#    section between `<!-- schedules.md -->` and `<!-- /schedules.md -->` is
+#    harness/schedules.md (--fix writes them in);
+#  - the points table under "## How it is graded" lists the TEST (and
+#    SCHEDULE_TEST) lines of
 #    labs/LAB/tests/*.c, in the order they run (file by file), with their
 #    points, and ends with the hidden tests' row ("| N hidden tests | P |"),
 #    checked against the hidden tests where the reference is there;
@@ -34,10 +36,23 @@ for lab in "$@"; do
         problem "$readme" "the grading paragraph differs from harness/grading.md (tests/tools/handout_facts.sh --fix $lab)"
     fi
 
+    # The shared section on schedules, from harness/schedules.md, likewise.
+    if ! grep -qx '<!-- schedules.md -->' "$readme" || ! grep -qx '<!-- /schedules.md -->' "$readme"; then
+        problem "$readme" "no <!-- schedules.md --> ... <!-- /schedules.md --> block under 'How it is graded'"
+    elif [ $fix = yes ]; then
+        awk 'FNR == NR { text = text $0 "\n"; next }
+             $0 == "<!-- schedules.md -->" { printf "%s\n%s", $0, text; skip = 1; next }
+             $0 == "<!-- /schedules.md -->" { skip = 0 }
+             !skip' harness/schedules.md "$readme" > "$readme.tmp" && mv "$readme.tmp" "$readme"
+    elif ! diff -q <(sed -n '/^<!-- schedules.md -->$/,/^<!-- \/schedules.md -->$/p' "$readme" | sed '1d;$d') \
+                   harness/schedules.md > /dev/null; then
+        problem "$readme" "the schedules section differs from harness/schedules.md (tests/tools/handout_facts.sh --fix $lab)"
+    fi
+
     # The points table: "| `name` | points | ..." rows, then the hidden row.
     table=$(awk '/^## How it is graded/ { on = 1; next } /^## / { on = 0 } on && /^\| `[a-z0-9_]+` \| [0-9]+ \|/' "$readme" |
             awk -F'|' '{ gsub(/[ `]/, "", $2); gsub(/ /, "", $3); print $2, $3 }')
-    tests=$(LC_ALL=C; cat "labs/$lab"/tests/*.c | sed -nE 's/^TEST\(([a-z0-9_]+), *([0-9]+),.*/\1 \2/p')
+    tests=$(LC_ALL=C; cat "labs/$lab"/tests/*.c | sed -nE 's/^(SCHEDULE_)?TEST\(([a-z0-9_]+), *([0-9]+),.*/\2 \3/p')
     if [ "$table" != "$tests" ]; then
         problem "$readme" "the points table does not match the TEST lines of labs/$lab/tests/:
 $(diff <(echo "$table") <(echo "$tests") | sed -n 's/^</    table:/p; s/^>/    tests:/p')"
@@ -57,7 +72,7 @@ $(diff <(echo "$table") <(echo "$tests") | sed -n 's/^</    table:/p; s/^>/    t
     # instructor-only
     hidden=solutions/$lab/tests
     if [ -d "$hidden" ]; then
-        want=$(cat "$hidden"/*.c | sed -nE 's/^HIDDEN_TEST\([a-z0-9_]+, *([0-9]+),.*/\1/p' |
+        want=$(cat "$hidden"/*.c | sed -nE 's/^HIDDEN_(SCHEDULE_)?TEST\([a-z0-9_]+, *([0-9]+),.*/\2/p' |
                awk '{ n++; s += $1 } END { print n + 0, s + 0 }')
         [ "$hidden_row" = "$want" ] ||
             problem "$readme" "the hidden row says '${hidden_row:-nothing}' (tests, points); $hidden/ has '$want'"

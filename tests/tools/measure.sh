@@ -135,7 +135,8 @@ feedback_time() {
     took "$t0"
 }
 # m_feedback LAB PATCH: feedback.NN.bug and .reference, the reference and
-# the reference with tests/mutants/LAB/PATCH (a bug that hangs), two runs each.
+# the reference with tests/mutants/LAB/PATCH (a bug that hangs, or that only
+# a schedule shows), two runs each.
 m_feedback() {
     local lab=$1 n=${1%%-*} ref=$M/ref$n bug=$M/bug$n r1 r2 b1 b2 stuck
     rm -rf "$ref" "$bug" && mkdir -p "$ref/$lab" "$bug/$lab" && chmod 755 "$ref" "$bug"
@@ -181,7 +182,7 @@ m_stress() {   # m_stress KEY [LAB=NN]
 }
 
 KEYS="grade.reference grade.skeleton build.student maketest platforms plots.reference bench.02 bench.05 bench.06
-      feedback.05 feedback.06 feedback.allhang batch.class stress.all stress.05"
+      feedback.03 feedback.05 feedback.06 feedback.allhang batch.class stress.all stress.05"
 measure() {
     case $1 in
         grade.reference) m_grade_reference ;;   grade.skeleton) m_grade_skeleton ;;
@@ -189,6 +190,7 @@ measure() {
         platforms) m_platforms ;;               plots.reference) m_plots_reference ;;
         bench.02) m_bench_02 ;;                 bench.05) m_bench_05 ;;
         bench.06) m_bench_06 ;;
+        feedback.03) m_feedback 03-mutexes get-wakes-putter-only-when-full.patch ;;
         feedback.05) m_feedback 05-threadpool shutdown-signals-instead-of-broadcast.patch ;;
         feedback.06) m_feedback 06-procpool child-keeps-task-write-end.patch ;;
         feedback.allhang) m_feedback_allhang ;;

@@ -31,7 +31,7 @@ static void log_tick(int n, void *ctx)
 
 #define TICK_LOG_INIT {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, {0}, {0}}
 
-TEST(countdown_ticks_in_order_one_interval_apart, 10, 5,
+TEST(countdown_ticks_in_order_one_interval_apart, 7, 5,
      "countdown_body, countdown_start, countdown_join")
 {
     const double interval = 0.03;
@@ -113,4 +113,40 @@ TEST(countdown_stops_promptly, 15, 10, "countdown_stop, countdown_body")
                   "of being asked, it took %.2f s: wait on the condition variable "
                   "instead of sleeping, and signal it in countdown_stop", interval / 4, took);
     ck_assert_msg(ticks == 1, "expected exactly 1 tick before the stop, got %d", ticks);
+}
+
+/* ---- under the kit's scheduler ------------------------------------------ */
+
+/* Under 60 schedules of the kit's scheduler (the handout's "Schedules"),
+ * on its virtual clock, where a thread may be stopped at any lock, unlock,
+ * wait or signal and a timed wait may end early (a spurious wakeup):
+ *  1. three ticks one second apart, never early: a wait that ends early
+ *     must wait again for the time that is left;
+ *  2. a countdown of 100 ticks, stopped while it waits for its next tick:
+ *     it ends at once, not at that tick.
+ * Time is the scheduler's, so "at once" and "one second" are exact. */
+SCHEDULE_TEST(countdown_under_schedules, 3, 20, "countdown_body, countdown_stop", 60)
+{
+    struct tick_log log = TICK_LOG_INIT;
+    struct countdown c;
+    ck_assert_int_eq(countdown_start(&c, 3, 1.0, log_tick, &log), 0);
+    int ticks = countdown_join(&c);
+    ck_assert_msg(ticks == 3 && log.count == 3, "a countdown from 3 ticked %d times (%d "
+                  "logged), expected 3", ticks, log.count);
+    for (int i = 1; i < 3; i++)
+        ck_assert_msg(log.at[i] - log.at[i - 1] >= 1.0 - 1e-3, "ticks %d and %d came %.3f s "
+                      "apart, expected at least the interval, 1 s: a wait that ends early (POSIX "
+                      "allows it) must wait again for the rest of the interval: `while`, not `if`",
+                      log.n[i - 1], log.n[i], log.at[i] - log.at[i - 1]);
+
+    struct tick_log log2 = TICK_LOG_INIT;
+    ck_assert_int_eq(countdown_start(&c, 100, 1.0, log_tick, &log2), 0);
+    sched_settle();   /* it waits for its next tick */
+    double stopped = now_s();
+    countdown_stop(&c);
+    countdown_join(&c);
+    double took = now_s() - stopped;
+    ck_assert_msg(took < 0.5, "a countdown stopped while it waited for its next tick ended "
+                  "%.3f s later, at that tick: countdown_stop must wake it (signal the "
+                  "condition variable it waits on)", took);
 }

@@ -71,7 +71,7 @@ static void run_counter_threads(struct shared_counter *c, const long *deltas, in
         pthread_join(threads[i], NULL);
 }
 
-TEST(counter_exact_under_8_threads, 8, 10, "counter_incr, counter_decr")
+TEST(counter_exact_under_8_threads, 6, 10, "counter_incr, counter_decr")
 {
     /* Seed 002's program: foo() does x += 1 and bar() does x -= 1, the same
      * number of times, so x must end where it started.  Here 4 threads of

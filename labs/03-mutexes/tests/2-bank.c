@@ -118,7 +118,7 @@ static void *move_ones(void *p)
     return NULL;
 }
 
-TEST(opposite_transfers_do_not_deadlock, 7, 15, "bank_transfer, lock_pair")
+TEST(opposite_transfers_do_not_deadlock, 5, 15, "bank_transfer, lock_pair")
 {
     /* Half the threads move money 0 -> 1, half 1 -> 0, as fast as they can.
      * If each transfer locks `from` then `to`, one thread holds 0 and waits
@@ -209,7 +209,7 @@ static void start_random_movers(struct random_mover *movers, pthread_t *threads,
     }
 }
 
-TEST(total_conserved_under_random_transfers, 5, 15, "bank_transfer")
+TEST(total_conserved_under_random_transfers, 4, 15, "bank_transfer")
 {
     /* 8 threads, 6 accounts of 100, random amounts up to 150: many transfers
      * are refused, and two threads often drain the same account at once. */
@@ -351,5 +351,60 @@ TEST(total_is_a_consistent_snapshot, 3, 15, "bank_total")
                   auditor.first_wrong, ACCOUNTS * OPENING);
     ck_assert_msg(bank_total(&b) == ACCOUNTS * OPENING, "expected a total of %d, got %ld",
                   ACCOUNTS * OPENING, bank_total(&b));
+    bank_destroy(&b);
+}
+
+/* ---- under the kit's scheduler ------------------------------------------ */
+
+struct one_transfer {
+    struct bank *bank;
+    int from, to;
+    long amount;
+    long status;
+};
+
+static void *transfer_once(void *arg)
+{
+    struct one_transfer *t = arg;
+    t->status = bank_transfer(t->bank, t->from, t->to, t->amount);
+    return NULL;
+}
+
+/* Three accounts of 50.  Two threads each try to move account 0's whole 50
+ * (to 1 and to 2) while the test adds up the bank three times, under 120
+ * schedules of the kit's scheduler (the handout's "Schedules"): a thread
+ * may be stopped at any lock or unlock.  Exactly one transfer can succeed;
+ * no balance may go below 0; every total is 150.  Checking the funds under
+ * one holding of the locks and moving under another lets both through in
+ * some schedule; adding up one account at a time sees a transfer half done
+ * in another. */
+SCHEDULE_TEST(bank_under_schedules, 4, 20, "bank_transfer, bank_total", 120)
+{
+    struct bank b;
+    ck_assert_int_eq(bank_init(&b, 3, 50), 0);
+    struct one_transfer t[2] = {{&b, 0, 1, 50, -1}, {&b, 0, 2, 50, -1}};
+    pthread_t threads[2];
+    for (int i = 0; i < 2; i++)
+        ck_assert_int_eq(pthread_create(&threads[i], NULL, transfer_once, &t[i]), 0);
+    long total[3];
+    for (int i = 0; i < 3; i++)
+        total[i] = bank_total(&b);
+    for (int i = 0; i < 2; i++)
+        pthread_join(threads[i], NULL);
+    long balance[3] = {bank_balance(&b, 0), bank_balance(&b, 1), bank_balance(&b, 2)};
+    for (int i = 0; i < 3; i++)
+        ck_assert_msg(total[i] == 150, "bank_total returned %ld while two transfers ran, "
+                      "expected 150: a total must hold every account at once, so that no "
+                      "transfer is half done while it adds up", total[i]);
+    ck_assert_msg(!(t[0].status == TRANSFER_OK && t[1].status == TRANSFER_OK), "account 0 "
+                  "held 50 and two threads each moved 50 out of it: both transfers returned "
+                  "TRANSFER_OK, and account 0 now holds %ld. The check for funds and the move "
+                  "must happen under one holding of the locks", balance[0]);
+    ck_assert_msg(t[0].status == TRANSFER_OK || t[1].status == TRANSFER_OK, "account 0 held "
+                  "50 and two threads each tried to move 50 out of it: neither transfer "
+                  "succeeded (%s, %s)", transfer_name(t[0].status), transfer_name(t[1].status));
+    ck_assert_msg(balance[0] == 0 && balance[1] + balance[2] == 150, "after one of two "
+                  "transfers of account 0's 50 went through, the balances are %ld, %ld, %ld",
+                  balance[0], balance[1], balance[2]);
     bank_destroy(&b);
 }

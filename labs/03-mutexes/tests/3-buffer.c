@@ -97,7 +97,7 @@ TEST(put_waits_for_get, 3, 10, "buffer_put, buffer_get")
     buffer_destroy(&b);
 }
 
-TEST(woken_waiters_check_again, 7, 10, "buffer_get, buffer_put")
+TEST(woken_waiters_check_again, 5, 10, "buffer_get, buffer_put")
 {
     /* POSIX lets pthread_cond_wait return without any signal, so a waiter
      * must check its condition again after every wakeup.  The test makes
@@ -304,7 +304,7 @@ static void *consume(void *arg)
     return NULL;
 }
 
-TEST(every_item_arrives_exactly_once, 5, 20, "buffer_put, buffer_get, buffer_close")
+TEST(every_item_arrives_exactly_once, 4, 20, "buffer_put, buffer_get, buffer_close")
 {
     /* 4 producers and 4 consumers through a buffer of 4 slots, on 2 cores,
      * while a fifth thread keeps waking both condition variables. */
@@ -434,4 +434,87 @@ TEST(blocked_waiters_use_no_cpu, 4, 10, "buffer_get, buffer_put")
     join_calls(waiters, 4);
     buffer_destroy(&empty);
     buffer_destroy(&full);
+}
+
+/* ---- under the kit's scheduler ------------------------------------------ */
+
+/* A thread of the schedule test: one put, or one get. */
+struct one_move {
+    struct bounded_buffer *b;
+    long item;
+    long status;
+};
+
+static void *put_one(void *arg)
+{
+    struct one_move *m = arg;
+    m->status = buffer_put(m->b, m->item);
+    return NULL;
+}
+
+static void *get_one(void *arg)
+{
+    struct one_move *m = arg;
+    m->status = buffer_get(m->b, &m->item);
+    return NULL;
+}
+
+/* Two threads that each make one move on b; the test makes the other moves. */
+static void start_two(pthread_t *t, struct one_move *m, struct bounded_buffer *b,
+                      void *(*move)(void *), long first)
+{
+    for (int i = 0; i < 2; i++) {
+        m[i] = (struct one_move){b, first + i, -1};
+        ck_assert_int_eq(pthread_create(&t[i], NULL, move, &m[i]), 0);
+    }
+}
+
+/* Under 40 schedules of the kit's scheduler (the handout's "Schedules"),
+ * where a thread may be stopped at any lock, unlock, wait or signal and a
+ * waiter may wake spuriously:
+ *  1. a full buffer of 2 slots, two putters waiting, and the test getting
+ *     all 4 items: each get must let a waiting putter know;
+ *  2. an empty buffer, two getters waiting, and the test putting 2 items:
+ *     each put must let a waiting getter know.
+ * A wakeup sent only when the buffer was full (or empty) leaves the second
+ * waiter asleep in some schedule; the scheduler then says who waits where,
+ * and the schedule replays. */
+SCHEDULE_TEST(buffer_under_schedules, 4, 20, "buffer_put, buffer_get", 40)
+{
+    struct bounded_buffer b;
+    struct one_move m[2];
+    pthread_t t[2];
+    ck_assert_int_eq(buffer_init(&b, 2), 0);
+    ck_assert_named_eq(buffer_put(&b, 1), BUFFER_OK, buffer_name);
+    ck_assert_named_eq(buffer_put(&b, 2), BUFFER_OK, buffer_name);
+    start_two(t, m, &b, put_one, 3);
+    sched_settle();   /* both putters wait */
+    bool seen[5] = {false};
+    for (int i = 0; i < 4; i++) {
+        long item = -1;
+        ck_assert_named_eq(buffer_get(&b, &item), BUFFER_OK, buffer_name);
+        ck_assert_msg(item >= 1 && item <= 4 && !seen[item], "a full buffer held 1, 2 and two "
+                      "putters added 3 and 4; get %d returned %ld: %s", i + 1, item,
+                      item >= 1 && item <= 4 ? "an item came out twice" : "nobody put that");
+        seen[item] = true;
+        ck_assert_msg(i > 1 || item == i + 1, "a full buffer held 1, 2; get %d returned %ld, "
+                      "expected %d: first in, first out", i + 1, item, i + 1);
+    }
+    for (int i = 0; i < 2; i++) {
+        pthread_join(t[i], NULL);
+        ck_assert_msg(m[i].status == BUFFER_OK, "a putter's put(%ld) returned %s",
+                      m[i].item, buffer_name(m[i].status));
+    }
+
+    start_two(t, m, &b, get_one, 0);
+    sched_settle();   /* both getters wait */
+    ck_assert_named_eq(buffer_put(&b, 5), BUFFER_OK, buffer_name);
+    ck_assert_named_eq(buffer_put(&b, 6), BUFFER_OK, buffer_name);
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    ck_assert_msg(m[0].status == BUFFER_OK && m[1].status == BUFFER_OK &&
+                  m[0].item + m[1].item == 11 && m[0].item != m[1].item, "two getters on an "
+                  "empty buffer, then put(5) and put(6): they returned %s with %ld and %s with %ld",
+                  buffer_name(m[0].status), m[0].item, buffer_name(m[1].status), m[1].item);
+    buffer_destroy(&b);
 }

@@ -123,7 +123,7 @@ TEST(result_hands_back_the_task_error, 3, 5, "future_run, future_result, future_
     executor_free(ex);
 }
 
-TEST(result_times_out, 4, 5, "future_result, future_exception, wait_done")
+TEST(result_times_out, 3, 5, "future_result, future_exception, wait_done")
 {
     struct gate g = GATE_INIT;
     struct executor *ex = new_pool(1);
@@ -155,7 +155,7 @@ TEST(result_times_out, 4, 5, "future_result, future_exception, wait_done")
     executor_free(ex);
 }
 
-TEST(cancel_succeeds_only_while_pending, 4, 5, "future_cancel, future_run, worker_main")
+TEST(cancel_succeeds_only_while_pending, 3, 5, "future_cancel, future_run, worker_main")
 {
     struct gate g = GATE_INIT;
     atomic_int runs = 0;
@@ -220,7 +220,7 @@ static int waiter_tid(void *w, int i)
     return (int)atomic_load(&((struct result_waiter *)w)[i].tid);
 }
 
-TEST(result_wakes_every_waiter, 4, 10, "future_result, future_run, announce_done")
+TEST(result_wakes_every_waiter, 3, 10, "future_result, future_run, announce_done")
 {
     struct gate g = GATE_INIT;
     struct executor *ex = new_pool(1);
@@ -312,4 +312,97 @@ TEST(done_callbacks_run_in_order, 3, 5, "future_add_done_callback, run_callbacks
     future_release(queued);
     future_release(f);
     executor_free(ex);
+}
+
+/* ---- under the kit's scheduler ------------------------------------------ */
+
+static void *retain_it(void *f)
+{
+    future_retain(f);
+    return NULL;
+}
+
+static void *release_one(void *f)
+{
+    future_release(f);
+    return NULL;
+}
+
+static void release_it(void *f)
+{
+    future_release(f);
+}
+
+/* Run fn(f) on two threads at once, and join them. */
+static void on_two_threads(void *(*fn)(void *), struct future *f)
+{
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        ck_assert_int_eq(pthread_create(&t[i], NULL, fn, f), 0);
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+}
+
+/* A future's owners under 120 schedules of the kit's scheduler (the
+ * handout's "Schedules"), where a thread may be stopped at any atomic
+ * operation: two threads take a reference at once, and later two threads
+ * let go of one at once, while the test keeps its own; then the test lets
+ * go of the last reference, and that must free the future: not before (a
+ * lost increment frees it under its owners' feet), not never (a lost
+ * decrement).  A count read and then written back, as two atomic
+ * operations, loses an update in some schedule. */
+SCHEDULE_TEST(owners_under_schedules, 3, 20, "future_retain, future_release", 120)
+{
+    struct future *f = future_new(double_it, (void *)(intptr_t)1);
+    ck_assert_msg(f != NULL, "future_new returned NULL");
+    on_two_threads(retain_it, f);      /* 3 owners: the test and two more */
+    future_release(f);
+    future_release(f);                 /* the two let go, one at a time */
+    ck_assert_msg(!comes_back_at(f, sizeof *f), "two threads called future_retain at once "
+                  "on a future the test held, then the test released it twice, and the "
+                  "future was freed though the test still held it: the count of owners "
+                  "lost an increment. Each retain must be one atomic read-modify-write "
+                  "(atomic_fetch_add), never a load then a store or an exchange");
+    future_retain(f);
+    future_retain(f);                  /* 3 owners again, one at a time */
+    on_two_threads(release_one, f);    /* two let go at once */
+    ck_assert_msg(!comes_back_at(f, sizeof *f), "the test retained a future twice, two threads "
+                  "released it at once, and it was freed though the test still held it");
+    ck_assert_msg(frees(release_it, f, sizeof *f), "the test retained a future twice and two "
+                  "threads released it at once; the test's own future_release, the last "
+                  "owner's, did not free it: the count of owners lost a decrement. Each "
+                  "release must be one atomic read-modify-write (atomic_fetch_sub) whose "
+                  "result says who was last");
+}
+
+static void *run_future(void *f)
+{
+    future_run(f);
+    return NULL;
+}
+
+/* One thread runs a future while the test waits for its result, with no
+ * timeout, three times over, under 150 schedules: a thread may be stopped
+ * at any lock, wait, signal or atomic operation.  The test must get each
+ * result.  A waiter that says "I am listening" after the worker has looked
+ * for listeners sleeps through the result: for good, here, and the
+ * scheduler says who waits where.  (With a timeout, such a waiter would
+ * look again at its deadline and find the result: late, but no test could
+ * tell.) */
+SCHEDULE_TEST(result_under_schedules, 3, 20, "future_result, future_run, wait_done", 150)
+{
+    for (int i = 1; i <= 3; i++) {
+        struct future *f = future_new(double_it, (void *)(intptr_t)i);
+        ck_assert_msg(f != NULL, "future_new returned NULL");
+        pthread_t runner;
+        ck_assert_int_eq(pthread_create(&runner, NULL, run_future, f), 0);
+        void *value = NULL;
+        int rc = future_result(f, NO_TIMEOUT, &value, NULL);
+        pthread_join(runner, NULL);
+        ck_assert_msg(rc == RESULT_OK && (intptr_t)value == 2 * i, "the test waited in "
+                      "future_result while another thread ran the future, and got %s%s, "
+                      "expected RESULT_OK with %d", status_name(rc), rc == RESULT_OK ? " with "
+                      "another value" : "", 2 * i);
+        future_release(f);
+    }
 }

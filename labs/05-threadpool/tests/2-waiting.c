@@ -152,7 +152,7 @@ static void check_sets(const char *call, struct future **got, size_t ngot,
                   nwant == 1 ? "" : "s", which, nwant ? "in the order given" : "none", ngot);
 }
 
-TEST(wait_first_completed_and_first_exception, 4, 10, "futures_wait, wait_is_over, watch")
+TEST(wait_first_completed_and_first_exception, 3, 10, "futures_wait, wait_is_over, watch")
 {
     struct gate gb = GATE_INIT, gc = GATE_INIT;
     struct executor *ex = new_pool(3);
@@ -238,7 +238,7 @@ TEST(wait_all_completed_and_timeout, 3, 10, "futures_wait, wait_is_over")
     executor_free(ex);
 }
 
-TEST(cancelled_counts_as_done_at_once, 4, 15, "future_cancel, announce_done, futures_wait, "
+TEST(cancelled_counts_as_done_at_once, 3, 15, "future_cancel, announce_done, futures_wait, "
      "as_completed_next, executor_shutdown")
 {
     /* The worker is stuck on a task for the whole test, so nothing gets
@@ -289,4 +289,45 @@ TEST(cancelled_counts_as_done_at_once, 4, 15, "future_cancel, announce_done, fut
     future_release(d);
     future_release(e);
     executor_free(ex);
+}
+
+/* ---- under the kit's scheduler ------------------------------------------ */
+
+static void *run_it(void *f)
+{
+    future_run(f);
+    return NULL;
+}
+
+/* Two threads run a future each while the test iterates as_completed over
+ * both (10 s, on the scheduler's virtual clock), under 150 schedules: a
+ * thread may be stopped at any lock, wait, signal or atomic operation.
+ * Both futures must come out, then the end.  A future that finishes
+ * between as_completed looking at it and hooking itself on it is never
+ * announced: in this test, as_completed_next times out. */
+SCHEDULE_TEST(as_completed_under_schedules, 3, 20, "as_completed, as_completed_next, watch", 150)
+{
+    struct future *fs[2];
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++) {
+        fs[i] = future_new(double_it, (void *)(intptr_t)i);
+        ck_assert_msg(fs[i] != NULL, "future_new returned NULL");
+        ck_assert_int_eq(pthread_create(&t[i], NULL, run_it, fs[i]), 0);
+    }
+    struct as_completed *it = as_completed(fs, 2, 10);
+    ck_assert_msg(it != NULL, "as_completed returned NULL");
+    struct future *got[3] = {NULL, NULL, NULL};
+    int rc = RESULT_OK, n = 0;
+    while (n < 3 && (rc = as_completed_next(it, &got[n])) == RESULT_OK && got[n])
+        n++;
+    as_completed_free(it);
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    ck_assert_msg(rc == RESULT_OK && n == 2 && got[0] != got[1], "as_completed over two "
+                  "futures that two threads were running yielded %d of them, then %s: %s", n,
+                  status_name(rc), rc == RESULT_TIMEOUT ? "a future finished and nobody told "
+                  "the iterator. Check a future's state and hook the waiter on it under the "
+                  "future's lock, the lock it announces under" : "expected both, then the end");
+    for (int i = 0; i < 2; i++)
+        future_release(fs[i]);
 }

@@ -81,7 +81,7 @@ static void *map_error_task(void *arg, struct task_error *error)
     return (void *)i;
 }
 
-TEST(map_error_or_timeout_cancels_the_rest, 4, 10, "executor_map, future_cancel")
+TEST(map_error_or_timeout_cancels_the_rest, 3, 10, "executor_map, future_cancel")
 {
     struct executor *ex = new_pool(2);
     void *args[6] = {(void *)0, (void *)1, (void *)2, (void *)3, (void *)4, (void *)5};

@@ -77,6 +77,32 @@ static inline const char *state_name(int state)
     }
 }
 
+/* Would a new block of `size` bytes come back at p, a block the code under
+ * test allocated?  Asked of the allocator, never of p.  glibc's malloc and
+ * ThreadSanitizer's hand the block of a size freed last out first, so for
+ * one just freed the answer is yes, and for one still in use, no.
+ * AddressSanitizer keeps freed blocks in quarantine and says no: it reports
+ * a use after free itself. */
+static inline bool comes_back_at(const void *p, size_t size)
+{
+    void *q = malloc(size);
+    bool same = q == p;
+    free(q);
+    return same;
+}
+
+/* Did `release` free the block at p (`size` bytes)?  Under a sanitizer, by
+ * its count of bytes in use just before and after; with glibc, by where the
+ * next block of that size comes from. */
+static inline bool frees(void (*release)(void *), void *p, size_t size)
+{
+    size_t before = heap_in_use();
+    release(p);
+    if (__sanitizer_get_current_allocated_bytes)
+        return heap_in_use() + size / 2 <= before;
+    return comes_back_at(p, size);
+}
+
 static inline struct executor *new_pool(int max_workers)
 {
     struct executor *ex = executor_new(max_workers);

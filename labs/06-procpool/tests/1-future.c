@@ -13,6 +13,10 @@
 #include <unistd.h>
 
 #include "helpers.h"
+/* This file's own atomic operations are points where the kit's scheduler may
+ * switch threads, as the student's are: the schedule test below plays a
+ * worker, whose claim of a start word must be one. */
+#include "sched_atomic.h"
 
 static bool is_running(void *f) { return future_state(f) == FUTURE_RUNNING; }
 
@@ -125,7 +129,7 @@ static bool are_all_settled(void *arg)
     return true;
 }
 
-TEST(cancel_reaches_tasks_sent_ahead, 5, 25,
+TEST(cancel_reaches_tasks_sent_ahead, 4, 25,
      "future_cancel, future_set_sent, worker_main, feeder, procpool_shutdown")
 {
     /* The issue's case: tasks queued behind busy workers, many already in
@@ -201,4 +205,84 @@ TEST(cancel_reaches_tasks_sent_ahead, 5, 25,
                   (int)atomic_load(&board->ran));
     for (int i = 0; i < M; i++)
         future_release(g[i]);
+}
+
+/* ---- under the kit's scheduler ------------------------------------------ */
+
+/* The pool's side of one task, played by a thread: the feeder marks the
+ * future sent (its start word shared with the worker); the worker claims
+ * the word and runs the task, or finds it cancelled and skips it; then the
+ * collector settles the future with the worker's answer, and the pool lets
+ * go of its reference.  Between the sending and the claim, the thread tells
+ * the test it has sent, and waits for the test to say it will cancel now,
+ * so that the claim and the cancel race from the same moment. */
+struct pool_side {
+    struct future *f;
+    atomic_int start;      /* the start word, as the worker shares it */
+    bool ran;              /* the worker claimed the word and ran the task */
+    pthread_mutex_t lock;  /* the handshake: sent, then go */
+    pthread_cond_t changed;
+    bool sent, go;
+};
+
+static void *feed_run_and_collect(void *arg)
+{
+    struct pool_side *p = arg;
+    bool sent = future_set_sent(p->f, &p->start);
+    pthread_mutex_lock(&p->lock);
+    p->sent = true;
+    pthread_cond_signal(&p->changed);
+    while (!p->go)
+        pthread_cond_wait(&p->changed, &p->lock);
+    pthread_mutex_unlock(&p->lock);
+    if (sent) {
+        int waiting = START_WAITING;
+        p->ran = atomic_compare_exchange_strong(&p->start, &waiting, START_STARTED);
+        long *answer = malloc(sizeof *answer);
+        *answer = 42;
+        future_finish(p->f, p->ran ? PROCPOOL_OK : PROCPOOL_CANCELLED, answer, sizeof *answer);
+    }
+    future_release(p->f);
+    return NULL;
+}
+
+/* A task's future, sent ahead to a worker by the pool's helper threads (one
+ * thread plays the feeder, the worker and the collector, as above) while the
+ * test cancels it and then waits for it; under 240 schedules of the kit's
+ * scheduler (the handout's "Schedules"), where a thread may be stopped at
+ * any lock, wait, signal and atomic operation.  Either the cancel wins the
+ * start word (the task never runs, the result is PROCPOOL_CANCELLED) or the
+ * worker does (cancel returns false, the result is the task's 42): never
+ * both.  A cancel that reads the start word, then writes it, lets the
+ * worker claim it in between in some schedule. */
+SCHEDULE_TEST(cancel_under_schedules, 3, 20, "future_cancel, future_set_sent, future_finish", 240)
+{
+    struct pool_side side = {.f = future_new(), .lock = PTHREAD_MUTEX_INITIALIZER,
+                             .changed = PTHREAD_COND_INITIALIZER};
+    ck_assert_msg(side.f != NULL, "future_new returned NULL");
+    atomic_init(&side.start, START_WAITING);
+    future_retain(side.f);   /* the pool's reference */
+    pthread_t pool;
+    ck_assert_int_eq(pthread_create(&pool, NULL, feed_run_and_collect, &side), 0);
+    pthread_mutex_lock(&side.lock);
+    while (!side.sent)
+        pthread_cond_wait(&side.changed, &side.lock);
+    side.go = true;
+    pthread_cond_signal(&side.changed);
+    pthread_mutex_unlock(&side.lock);
+    bool cancelled = future_cancel(side.f);
+    const void *data = NULL;
+    int status = future_result(side.f, -1, &data, NULL);
+    pthread_join(pool, NULL);
+    ck_assert_msg(!(cancelled && side.ran), "future_cancel returned true, yet the worker had "
+                  "claimed the start word and run the task: cancel and the worker must race "
+                  "for the word with one compare-and-swap each, so that one of them wins");
+    ck_assert_msg(cancelled || side.ran, "future_cancel returned false, yet the task never ran "
+                  "(it was cancelled): false means too late, the task runs or has finished");
+    ck_assert_msg(cancelled ? status == PROCPOOL_CANCELLED
+                            : status == PROCPOOL_OK && data && *(const long *)data == 42,
+                  "after future_cancel returned %s, future_result returned %d (%s)%s",
+                  cancelled ? "true" : "false", status, procpool_strerror(status),
+                  cancelled ? ", expected PROCPOOL_CANCELLED" : ", expected PROCPOOL_OK with 42");
+    future_release(side.f);
 }

@@ -58,7 +58,7 @@ static void seed_003_once(struct procpool *p, double *t1, double *t3)
                   "(%.0f ms): did it wait for the results?", *t3 * 1e3, 4 * unit * 1e3);
 }
 
-TEST(seed_003_partitions_sum_to_55_in_parallel, 6, 20,
+TEST(seed_003_partitions_sum_to_55_in_parallel, 5, 20,
      "procpool_map, value_new, value_acquire, value_get, value_set")
 {
     /* Seed 003: partitions (1,3), (4,6), (7,10) on 3 processes took 4.03 s;
@@ -109,7 +109,7 @@ int pthread_mutexattr_setpshared(pthread_mutexattr_t *attr, int pshared)
     return real ? real(attr, pshared) : EINVAL;
 }
 
-TEST(locked_increments_give_exactly_500, 6, 25,
+TEST(locked_increments_give_exactly_500, 5, 25,
      "value_new, value_acquire, value_release, value_get, value_set")
 {
     register_all();
