@@ -60,16 +60,21 @@ TEST(as_completed_yields_done_first_then_in_finish_order, 3, 10,
 
 TEST(as_completed_deadline_is_fixed, 3, 10, "as_completed, as_completed_next")
 {
-    /* One worker runs five 30 ms tasks: they finish 30, 60, 90, 120 and 150 ms
-     * after submit.  With a 100 ms timeout the iterator must give up at 100
-     * ms.  A timeout restarted at each next() never expires (each wait is
-     * only 30 ms) and yields all five. */
+    /* One worker runs five 30 ms tasks behind a gate the test opens only
+     * after calling as_completed: they finish at least 30, 60, 90, 120 and
+     * 150 ms after the call, however late a loaded machine runs the test.
+     * With a 100 ms timeout the iterator must give up at 100 ms.  A timeout
+     * restarted at each next() never expires (each wait is only 30 ms) and
+     * yields all five. */
     struct executor *ex = new_pool(1);
+    struct gate g = GATE_INIT;
+    struct future *held = submit(ex, wait_at_gate, &g);
     struct future *fs[5];
     for (int i = 0; i < 5; i++)
         fs[i] = submit(ex, sleep_and_double, (void *)1);
     double start = now_s();
     struct as_completed *it = as_completed(fs, 5, 0.1);
+    gate_open(&g);
     ck_assert_msg(it != NULL, "as_completed returned NULL");
     int yielded = 0, rc;
     struct future *f;
@@ -86,6 +91,7 @@ TEST(as_completed_deadline_is_fixed, 3, 10, "as_completed, as_completed_next")
                   "before 150 ms");
     as_completed_free(it);
     executor_shutdown(ex, true, true);   /* no need to sleep through the rest */
+    future_release(held);
     for (int i = 0; i < 5; i++)
         future_release(fs[i]);
     executor_free(ex);
