@@ -14,7 +14,7 @@ T=harness/testlib
 if [ -n "${SCHED_PATCH:-}" ]; then
     copy=$out/testlib
     rm -rf "$copy"; mkdir -p "$copy"; cp $T/*.c $T/*.h "$copy/"
-    (cd "$copy" && patch -s -p1 < "$OLDPWD/$SCHED_PATCH")
+    (cd "$copy" && git apply -p1 "$OLDPWD/$SCHED_PATCH")   # git, not patch: git is a test dependency, patch is not on a minimal Debian
     T=$copy
 fi
 cc=${CC:-gcc}
