@@ -298,7 +298,8 @@ bool is_settled(void *f) { return future_done(f); }
 
 /* The descriptors open in this process, but for those on /proc: the kit's
  * watcher thread reads /proc now and then while a test runs (to see who
- * holds which pipe), and one of its reads open at the moment of a count
+ * holds which pipe, and to list /proc itself for strays), and one of its
+ * reads open at the moment of a count
  * made the reference fail under a slow, loaded AddressSanitizer pass
  * ("8 ... before the pool and 9 after").  A pool's leaks are pipes, never
  * /proc, so nothing a student can leak is left uncounted. */
@@ -315,7 +316,7 @@ int count_open_fds(void)
         if (len < 0)
             continue;   /* ".", "..", or closed since the listing: not open now */
         target[len] = '\0';
-        n += strncmp(target, "/proc/", 6) != 0;
+        n += strcmp(target, "/proc") != 0 && strncmp(target, "/proc/", 6) != 0;
     }
     closedir(dir);
     return n;
