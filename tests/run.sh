@@ -44,12 +44,15 @@ name_of() { basename "$1" .sh; }
 lane_of() { sed -n 's/^# Lane: *//p' "$1"; }
 # run_check FILE: run one check, its lines into $out/NAME.out; its exit
 # status into $out/NAME.rc last, which says it is done.
-# Its start and end (seconds since make test began) go to $T/checks/times,
-# to see which check the time goes to.
+# Its start and end (seconds since make test began) and CPU time go to
+# $T/checks/times, to see which check the time goes to.
 run_check() {
-    local rc=0 t0; t0=$(($(date +%s) - START))
-    bash "$1" > "$out/$(name_of "$1").out" 2>&1 || rc=$?
-    echo "$(name_of "$1") $t0 $(($(date +%s) - START))" >> "$out/times"
+    local rc=0 t0 cpu; t0=$(($(date +%s) - START))
+    # In a subshell, `times` gives the CPU seconds of the check's waited-for
+    # processes alone (user and system, its second line).
+    cpu=$( (bash "$1" > "$out/$(name_of "$1").out" 2>&1 || echo $? > "$out/$(name_of "$1").status"; times) | sed -n 2p)
+    [ -e "$out/$(name_of "$1").status" ] && rc=$(cat "$out/$(name_of "$1").status")
+    echo "$(name_of "$1") $t0 $(($(date +%s) - START)) $cpu" >> "$out/times"
     echo $rc > "$out/$(name_of "$1").rc"
 }
 # report FILE: wait until the check is done, print its lines and count them.

@@ -6,7 +6,7 @@
 # a leaderboard entry where a lab has one), a build failure (results.json
 # with the compiler's errors) and a forger (0, flagged above the tests and
 # in each).
-# Lane: packaging
+# Lane: bundles
 # instructor-only
 . "$(dirname "$0")/../lib.sh"
 section "make gradescope: the bundle grades a submission in a simulated /autograder ($FEW_LABS)"
@@ -20,10 +20,17 @@ leaks=$(grep '^kit/solutions/' <<< "$listing" | grep -v '/$' | grep -v '^kit/sol
 full=$(points $FEW_LABS)
 
 # upload CASE: grade a submission in a fresh /autograder; its results in $ag/results.
+# As on Gradescope, the image is built once (setup.sh's `make kit`; its
+# package step is the kit's own deps.sh, already run) and every submission
+# starts from it, with a submission and results of its own.
+ag=$PWD/$T/platforms/gradescope
+rm -rf "$ag" && mkdir -p "$ag/source" && chmod 755 "$ag"
+(cd "$ag/source" && unzip -q "$OLDPWD/$zip")
+(cd "$ag/source/kit" && make -s --no-print-directory kit > "$ag/setup.log" 2>&1) || { bad "setup.sh's make kit failed" "$(tail -5 "$ag/setup.log")"; exit 0; }
+
 upload() {
     local lab first
-    rm -rf "$ag" && mkdir -p "$ag/source" "$ag/submission/repo/labs" && chmod 755 "$ag"
-    (cd "$ag/source" && unzip -q "$OLDPWD/$zip")
+    rm -rf "$ag/submission" "$ag/results" && mkdir -p "$ag/submission/repo/labs"
     # The broken upload needs only the lab it breaks; the others grade
     # as the skeletons they fall back to, in a second instead of 30.
     for lab in $([ $1 = reference ] && echo "$FEW_LABS" || echo "$FIRST_LAB"); do
@@ -35,7 +42,6 @@ upload() {
     AUTOGRADER_ROOT=$ag "$ag/source/run_autograder" || true
     "$T/tools/check_platform" gradescope "$ag/results/results.json" 2>&1 || true
 }
-ag=$PWD/$T/platforms/gradescope
 results=$ag/results/results.json
 
 res=$(upload reference)

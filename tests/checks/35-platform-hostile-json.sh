@@ -10,7 +10,7 @@
 # bytes, must each be read by jansson (check_platform) and by Python's json
 # module, which parse JSON strictly and apart; junit.xml must be
 # well-formed and the markdown summary UTF-8.
-# Lane: packaging
+# Lane: bundles
 # instructor-only
 . "$(dirname "$0")/../lib.sh"
 section "Hostile output (control bytes, invalid UTF-8, 16 MiB) gives valid JSON for every platform"

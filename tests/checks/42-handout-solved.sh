@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # 42-handout-solved.sh - a student who has solved every lab, in the
 # unpacked handout (40-handout-contents.sh): `make plots` draws every chart
-# (saying the core count), `make test` passes on their tree and leaves
-# labs/ and plots/ as they were, and `make bench` prints each lab's table
-# for their code.  Then, in the kit, `make bench` measures the reference.
+# (saying the core count), `make test` passes on their tree (two labs) and
+# leaves labs/ and plots/ as they were, and `make bench` prints each lab's
+# table for their code.  Then, in the kit, `make bench` measures the reference.
 # Lane: handout
 # instructor-only
 . "$(dirname "$0")/../lib.sh"
@@ -27,7 +27,9 @@ if [ -d "$hd" ]; then
         bad "make plots failed on solved labs" "$out"
     fi
     before=$(sums)
-    if (cd "$hd" && TEST_LABS="$LABS" HANDOUT_QUICK=1 make test > "$tested" 2>&1); then
+    # Two labs show the handout's make test at work on a solved tree (the
+    # kit's own checks build and grade every lab): all six would triple it.
+    if (cd "$hd" && TEST_LABS="$FEW_LABS" HANDOUT_QUICK=1 make test > "$tested" 2>&1); then
         ok "make test in the solved handout: $(grep -E '^[0-9]+ passed' "$tested" | tail -1)"
     else
         bad "make test in the solved handout" "$(grep '✗' "$tested" | head -10)"
