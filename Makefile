@@ -88,11 +88,13 @@ deps: ## install missing Debian packages (check, jansson, gnuplot, pkg-config)
 CONVERT := build/harness/convert
 $(CONVERT): harness/grader/convert.c harness/grader/jsontext.c harness/grader/jsontext.h
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) -O2 -Iharness/grader harness/grader/convert.c harness/grader/jsontext.c $(JANSSON_LIBS) -o $@
+	@$(KIT_ECHO) "  CC (kit) $@"
+	@$(CC) $(BASE_CFLAGS) -O2 -Iharness/grader harness/grader/convert.c harness/grader/jsontext.c $(JANSSON_LIBS) -o $@
 
 $(GRADER): $(GRADER_SRC) harness/grader/grade.h harness/grader/jsontext.h harness/grader/sandbox.h harness/grader/rlimits.h harness/grader/cgroup.h harness/testlib/reap.h harness/testlib/testkit.h harness/testlib/names.h
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) -O2 -Iharness/grader -Iharness/testlib $(GRADER_SRC) $(JANSSON_LIBS) -lm -o $@
+	@$(KIT_ECHO) "  CC (kit) $@"
+	@$(CC) $(BASE_CFLAGS) -O2 -Iharness/grader -Iharness/testlib $(GRADER_SRC) $(JANSSON_LIBS) -lm -o $@
 
 build: $(lab_binaries) $(GRADER) ## build every lab's test programs without grading
 # grade-now, plots-now and bench-now are the work of grade, plots and bench
