@@ -1,11 +1,12 @@
-/* forge-records.c - issue 25's attack, for any lab: the kit's own checks
+/* forge-records.c - the forging attack, for any lab: the kit's own checks
  * (tests/checks/) append it to the first student file of each lab's
- * skeleton (and the platforms' checks to the first lab's), and every one must score 0, flagged, with feedback
- * that names the constructor.  Before the build vetted the student's
- * objects it scored 90/90 on lab 01's skeleton (100/100 with the hidden
- * tests): a constructor runs before main, in the runner's own process,
- * while the runner holds the record channel, and writes a pass for every
- * test the grader asks for (its --only list). */
+ * skeleton (and the platforms' checks to the first lab's), and every one
+ * must score 0, flagged, with feedback that names the constructor.  Before
+ * the build vetted the student's objects it scored 90/90 on lab 01's
+ * skeleton (100/100 with the hidden tests): a constructor runs before
+ * main, in the runner's own process, while the runner holds the record
+ * channel, and writes a pass for every test the grader asks for (its
+ * --only list). */
 #include <stdio.h>
 #include <string.h>
 
