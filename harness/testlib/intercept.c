@@ -126,6 +126,16 @@ static inline void after(struct icall *c)
 
 #define CALLER __builtin_return_address(0)
 
+/* The whole wrapper of a pthread call on one object that tells the clients
+ * nothing more: int F(T *object). */
+#define PTHREAD_WRAPPER(F, T, KIND)                     \
+    int __wrap_##F(T *object)                           \
+    {                                                   \
+        struct icall c;                                 \
+        icall_init(&c, KIND, CALLER, object);           \
+        PTHREAD_CALL(c, __real_##F(object));            \
+    }
+
 /* ---- threads ---------------------------------------------------------------- */
 
 struct start {
@@ -205,27 +215,6 @@ int __wrap_pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *att
     PTHREAD_CALL(c, __real_pthread_mutex_init(m, attr));
 }
 
-int __wrap_pthread_mutex_destroy(pthread_mutex_t *m)
-{
-    struct icall c;
-    icall_init(&c, IC_MUTEX_DESTROY, CALLER, m);
-    PTHREAD_CALL(c, __real_pthread_mutex_destroy(m));
-}
-
-int __wrap_pthread_mutex_lock(pthread_mutex_t *m)
-{
-    struct icall c;
-    icall_init(&c, IC_LOCK, CALLER, m);
-    PTHREAD_CALL(c, __real_pthread_mutex_lock(m));
-}
-
-int __wrap_pthread_mutex_trylock(pthread_mutex_t *m)
-{
-    struct icall c;
-    icall_init(&c, IC_TRYLOCK, CALLER, m);
-    PTHREAD_CALL(c, __real_pthread_mutex_trylock(m));
-}
-
 int __wrap_pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *deadline)
 {
     struct icall c;
@@ -234,12 +223,10 @@ int __wrap_pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *de
     PTHREAD_CALL(c, __real_pthread_mutex_timedlock(m, deadline));
 }
 
-int __wrap_pthread_mutex_unlock(pthread_mutex_t *m)
-{
-    struct icall c;
-    icall_init(&c, IC_UNLOCK, CALLER, m);
-    PTHREAD_CALL(c, __real_pthread_mutex_unlock(m));
-}
+PTHREAD_WRAPPER(pthread_mutex_destroy, pthread_mutex_t, IC_MUTEX_DESTROY)
+PTHREAD_WRAPPER(pthread_mutex_lock, pthread_mutex_t, IC_LOCK)
+PTHREAD_WRAPPER(pthread_mutex_trylock, pthread_mutex_t, IC_TRYLOCK)
+PTHREAD_WRAPPER(pthread_mutex_unlock, pthread_mutex_t, IC_UNLOCK)
 
 /* ---- condition variables, barriers, semaphores ---------------------------------- */
 
@@ -261,26 +248,9 @@ int __wrap_pthread_cond_timedwait(pthread_cond_t *cv, pthread_mutex_t *m,
     PTHREAD_CALL(c, __real_pthread_cond_timedwait(cv, m, deadline));
 }
 
-int __wrap_pthread_cond_signal(pthread_cond_t *cv)
-{
-    struct icall c;
-    icall_init(&c, IC_SIGNAL, CALLER, cv);
-    PTHREAD_CALL(c, __real_pthread_cond_signal(cv));
-}
-
-int __wrap_pthread_cond_broadcast(pthread_cond_t *cv)
-{
-    struct icall c;
-    icall_init(&c, IC_BROADCAST, CALLER, cv);
-    PTHREAD_CALL(c, __real_pthread_cond_broadcast(cv));
-}
-
-int __wrap_pthread_barrier_wait(pthread_barrier_t *b)
-{
-    struct icall c;
-    icall_init(&c, IC_BARRIER_WAIT, CALLER, b);
-    PTHREAD_CALL(c, __real_pthread_barrier_wait(b));
-}
+PTHREAD_WRAPPER(pthread_cond_signal, pthread_cond_t, IC_SIGNAL)
+PTHREAD_WRAPPER(pthread_cond_broadcast, pthread_cond_t, IC_BROADCAST)
+PTHREAD_WRAPPER(pthread_barrier_wait, pthread_barrier_t, IC_BARRIER_WAIT)
 
 int __wrap_sem_wait(sem_t *sem)
 {
