@@ -46,13 +46,11 @@ enum { MAX_CLIENTS = 2 };
 static const struct intercept_client *clients[MAX_CLIENTS];
 static int nclients;
 
-bool intercept_register(const struct intercept_client *client, int *index)
+bool intercept_register(const struct intercept_client *client)
 {
     for (int i = 0; i < nclients; i++)
-        if (clients[i] == client) {   /* a second test in one process: already there */
-            *index = i;
+        if (clients[i] == client)   /* a second test in one process: already there */
             return true;
-        }
     if (nclients == MAX_CLIENTS)
         return false;
     /* A client that only watches goes before any that models calls, so it
@@ -64,7 +62,6 @@ bool intercept_register(const struct intercept_client *client, int *index)
     }
     clients[at] = client;
     nclients++;
-    *index = at;
     return true;
 }
 
@@ -80,14 +77,17 @@ static inline void icall_init(struct icall *c, enum icall_kind kind, void *at, v
     c->err = 0;
 }
 
-/* Each client's before(), in order, until one models the call.  Written
- * out for the two slots: this runs on every lock of every test. */
+/* Each client's before(), in order, until one models the call; c->client
+ * tells each hook whose it is.  Written out for the two slots: this runs on
+ * every lock of every test. */
 static inline int before(struct icall *c)
 {
     const struct intercept_client *first = clients[0], *second = clients[1];
-    if (first && first->before[c->kind] && first->before[c->kind](c, 0) == INTERCEPT_MODELLED)
+    c->client = 0;
+    if (first && first->before[c->kind] && first->before[c->kind](c) == INTERCEPT_MODELLED)
         return INTERCEPT_MODELLED;
-    if (second && second->before[c->kind] && second->before[c->kind](c, 1) == INTERCEPT_MODELLED)
+    c->client = 1;
+    if (second && second->before[c->kind] && second->before[c->kind](c) == INTERCEPT_MODELLED)
         return INTERCEPT_MODELLED;
     return INTERCEPT_CALL;
 }
@@ -97,10 +97,12 @@ static inline int before(struct icall *c)
 static inline void after(struct icall *c)
 {
     const struct intercept_client *first = clients[0], *second = clients[1];
+    c->client = 1;
     if (second && second->after[c->kind])
-        second->after[c->kind](c, 1);
+        second->after[c->kind](c);
+    c->client = 0;
     if (first && first->after[c->kind])
-        first->after[c->kind](c, 0);
+        first->after[c->kind](c);
 }
 
 /* The shape of every call that returns an error number (pthread_*). */
