@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "benchkit.h"
+#include "peers/median.h"
 #include "testkit.h"
 #include "threadpool.h"
 
@@ -139,12 +140,6 @@ static double map_noops(struct executor *ex, long ntasks)
     return (double)done / (now_s() - start);
 }
 
-static int by_value(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 static int compare(int workers, int runs)
 {
     /* A warm-up first: it starts the workers.  The median, not the best: the
@@ -158,8 +153,7 @@ static int compare(int workers, int runs)
     for (int i = 0; i < runs; i++)
         rates[i] = submit_then_result(ex, 1000000);
     executor_free(ex);
-    qsort(rates, (size_t)runs, sizeof *rates, by_value);
-    printf("ours_tasks_per_s %.0f\n", rates[runs / 2]);
+    printf("ours_tasks_per_s %.0f\n", median_rate(rates, runs));
     return 0;
 }
 
