@@ -60,15 +60,10 @@ static struct executor *pool(int workers)
  * is free first (the oldest queued task to the first free worker). */
 static int ideal_units(int k, const int *units, int n)
 {
-    int free_at[MAX_WORKERS] = {0}, last = 0;
-    for (int i = 0; i < n; i++) {
-        int w = 0;
-        for (int j = 1; j < k; j++)
-            w = free_at[j] < free_at[w] ? j : w;
-        free_at[w] += units[i];
-        last = free_at[w] > last ? free_at[w] : last;
-    }
-    return last;
+    double durations[16];
+    for (int i = 0; i < n; i++)
+        durations[i] = units[i];
+    return (int)prompt_pool_time(durations, n, k);
 }
 
 /* list(ex.map(sleep_and_double, units)) on a fresh pool of k workers. */
