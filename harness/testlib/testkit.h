@@ -349,6 +349,16 @@ static inline bool returned_within(struct watched_call *calls, int n, int want, 
     return eventually(enough_returned, &c, within);
 }
 
+/* Wait (up to `within` s) until every one of calls[0..n-1] has returned,
+ * then join them; false if some did not (none is joined then). */
+static inline bool all_returned(struct watched_call *calls, int n, double within)
+{
+    if (!returned_within(calls, n, n, within))
+        return false;
+    join_calls(calls, n);
+    return true;
+}
+
 /* A rendezvous: each arriving thread waits (up to patience_s) until
  * `expected` threads have arrived, then counts itself in `met`.  If fewer
  * than expected ever run at once, they give up and `met` says so. */
