@@ -46,13 +46,11 @@ enum { MAX_CLIENTS = 2 };
 static const struct intercept_client *clients[MAX_CLIENTS];
 static int nclients;
 
-bool intercept_register(const struct intercept_client *client, int *index)
+bool intercept_register(const struct intercept_client *client)
 {
     for (int i = 0; i < nclients; i++)
-        if (clients[i] == client) {   /* a second test in one process: already there */
-            *index = i;
+        if (clients[i] == client)   /* a second test in one process: already there */
             return true;
-        }
     if (nclients == MAX_CLIENTS)
         return false;
     /* A client that only watches goes before any that models calls, so it
@@ -64,7 +62,6 @@ bool intercept_register(const struct intercept_client *client, int *index)
     }
     clients[at] = client;
     nclients++;
-    *index = at;
     return true;
 }
 
@@ -80,14 +77,17 @@ static inline void icall_init(struct icall *c, enum icall_kind kind, void *at, v
     c->err = 0;
 }
 
-/* Each client's before(), in order, until one models the call.  Written
- * out for the two slots: this runs on every lock of every test. */
+/* Each client's before(), in order, until one models the call; c->client
+ * tells each hook whose it is.  Written out for the two slots: this runs on
+ * every lock of every test. */
 static inline int before(struct icall *c)
 {
     const struct intercept_client *first = clients[0], *second = clients[1];
-    if (first && first->before[c->kind] && first->before[c->kind](c, 0) == INTERCEPT_MODELLED)
+    c->client = 0;
+    if (first && first->before[c->kind] && first->before[c->kind](c) == INTERCEPT_MODELLED)
         return INTERCEPT_MODELLED;
-    if (second && second->before[c->kind] && second->before[c->kind](c, 1) == INTERCEPT_MODELLED)
+    c->client = 1;
+    if (second && second->before[c->kind] && second->before[c->kind](c) == INTERCEPT_MODELLED)
         return INTERCEPT_MODELLED;
     return INTERCEPT_CALL;
 }
@@ -97,10 +97,12 @@ static inline int before(struct icall *c)
 static inline void after(struct icall *c)
 {
     const struct intercept_client *first = clients[0], *second = clients[1];
+    c->client = 1;
     if (second && second->after[c->kind])
-        second->after[c->kind](c, 1);
+        second->after[c->kind](c);
+    c->client = 0;
     if (first && first->after[c->kind])
-        first->after[c->kind](c, 0);
+        first->after[c->kind](c);
 }
 
 /* The shape of every call that returns an error number (pthread_*). */
@@ -125,6 +127,16 @@ static inline void after(struct icall *c)
     } while (0)
 
 #define CALLER __builtin_return_address(0)
+
+/* The whole wrapper of a pthread call on one object that tells the clients
+ * nothing more: int F(T *object). */
+#define PTHREAD_WRAPPER(F, T, KIND)                     \
+    int __wrap_##F(T *object)                           \
+    {                                                   \
+        struct icall c;                                 \
+        icall_init(&c, KIND, CALLER, object);           \
+        PTHREAD_CALL(c, __real_##F(object));            \
+    }
 
 /* ---- threads ---------------------------------------------------------------- */
 
@@ -205,27 +217,6 @@ int __wrap_pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *att
     PTHREAD_CALL(c, __real_pthread_mutex_init(m, attr));
 }
 
-int __wrap_pthread_mutex_destroy(pthread_mutex_t *m)
-{
-    struct icall c;
-    icall_init(&c, IC_MUTEX_DESTROY, CALLER, m);
-    PTHREAD_CALL(c, __real_pthread_mutex_destroy(m));
-}
-
-int __wrap_pthread_mutex_lock(pthread_mutex_t *m)
-{
-    struct icall c;
-    icall_init(&c, IC_LOCK, CALLER, m);
-    PTHREAD_CALL(c, __real_pthread_mutex_lock(m));
-}
-
-int __wrap_pthread_mutex_trylock(pthread_mutex_t *m)
-{
-    struct icall c;
-    icall_init(&c, IC_TRYLOCK, CALLER, m);
-    PTHREAD_CALL(c, __real_pthread_mutex_trylock(m));
-}
-
 int __wrap_pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *deadline)
 {
     struct icall c;
@@ -234,12 +225,10 @@ int __wrap_pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *de
     PTHREAD_CALL(c, __real_pthread_mutex_timedlock(m, deadline));
 }
 
-int __wrap_pthread_mutex_unlock(pthread_mutex_t *m)
-{
-    struct icall c;
-    icall_init(&c, IC_UNLOCK, CALLER, m);
-    PTHREAD_CALL(c, __real_pthread_mutex_unlock(m));
-}
+PTHREAD_WRAPPER(pthread_mutex_destroy, pthread_mutex_t, IC_MUTEX_DESTROY)
+PTHREAD_WRAPPER(pthread_mutex_lock, pthread_mutex_t, IC_LOCK)
+PTHREAD_WRAPPER(pthread_mutex_trylock, pthread_mutex_t, IC_TRYLOCK)
+PTHREAD_WRAPPER(pthread_mutex_unlock, pthread_mutex_t, IC_UNLOCK)
 
 /* ---- condition variables, barriers, semaphores ---------------------------------- */
 
@@ -261,26 +250,9 @@ int __wrap_pthread_cond_timedwait(pthread_cond_t *cv, pthread_mutex_t *m,
     PTHREAD_CALL(c, __real_pthread_cond_timedwait(cv, m, deadline));
 }
 
-int __wrap_pthread_cond_signal(pthread_cond_t *cv)
-{
-    struct icall c;
-    icall_init(&c, IC_SIGNAL, CALLER, cv);
-    PTHREAD_CALL(c, __real_pthread_cond_signal(cv));
-}
-
-int __wrap_pthread_cond_broadcast(pthread_cond_t *cv)
-{
-    struct icall c;
-    icall_init(&c, IC_BROADCAST, CALLER, cv);
-    PTHREAD_CALL(c, __real_pthread_cond_broadcast(cv));
-}
-
-int __wrap_pthread_barrier_wait(pthread_barrier_t *b)
-{
-    struct icall c;
-    icall_init(&c, IC_BARRIER_WAIT, CALLER, b);
-    PTHREAD_CALL(c, __real_pthread_barrier_wait(b));
-}
+PTHREAD_WRAPPER(pthread_cond_signal, pthread_cond_t, IC_SIGNAL)
+PTHREAD_WRAPPER(pthread_cond_broadcast, pthread_cond_t, IC_BROADCAST)
+PTHREAD_WRAPPER(pthread_barrier_wait, pthread_barrier_t, IC_BARRIER_WAIT)
 
 int __wrap_sem_wait(sem_t *sem)
 {

@@ -84,8 +84,10 @@ struct icall {
     clockid_t clock;                 /* IC_CLOCK */
     struct timespec *now;            /* IC_CLOCK: where the reading goes */
     int options;                     /* IC_WAITPID */
-    void *token[2];                  /* IC_CREATE, IC_BEGIN: each client's own note for
-                                        the new thread, by client index (NULL at first) */
+    void *token[2];                  /* IC_CREATE, IC_BEGIN, IC_FORK: each client's own
+                                        note for the new thread, by client (NULL at first) */
+    int client;                      /* the client a hook runs for: its place now, and
+                                        its slot in token */
     long result;                     /* set by the real call, or by a client that models it */
     int err;                         /* errno after a system call */
 };
@@ -104,19 +106,19 @@ struct intercept_client {
      * INTERCEPT_MODELLED with c->result and c->err set: then the real call
      * is not made and later clients' before() is skipped; every client's
      * after() still runs. */
-    int (*before[IC_KINDS])(struct icall *c, int index);
+    int (*before[IC_KINDS])(struct icall *c);
     /* After the real (or modelled) call, with c->result and c->err. */
-    void (*after[IC_KINDS])(struct icall *c, int index);
+    void (*after[IC_KINDS])(struct icall *c);
     /* It models calls (the scheduler): it comes after every client that only
      * watches them (the tracker), whichever registered first, so that those
-     * still see each call it models.  `index` is a client's place now. */
+     * still see each call it models; so a client's place (c->client) can
+     * change when another registers. */
     bool models;
 };
 
-/* Add a client; `index` (0 or 1, its slot in icall.token) comes back in every
- * hook.  Call it before the test starts threads: clients are read without a
- * lock.  False if two are already registered. */
-bool intercept_register(const struct intercept_client *client, int *index);
+/* Add a client.  Call it before the test starts threads: clients are read
+ * without a lock.  False if two are already registered. */
+bool intercept_register(const struct intercept_client *client);
 /* Not a client: the runner's one question, how its test process ended.
  * Check is a static library, so the waitpid with which it reaps the test
  * (in the runner's process) comes through here too; when this is set,

@@ -4,9 +4,9 @@
  *
  * Addresses become places through addr2line from binutils, which comes with
  * gcc on Debian (harness/scripts/deps.sh checks): one run for all the
- * addresses a diagnosis needs.  Source lines are read to name what a call
- * was given ("b->not_empty"), and the student's files to find where each of
- * their functions is defined.
+ * addresses a diagnosis, or a schedule's timeline, needs.  Source lines are
+ * read to name what a call was given ("b->not_empty"), and the student's
+ * files to find where each of their functions is defined.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -171,13 +171,16 @@ const struct place *places_best(const uint64_t *a, int n)
     return pl ? pl : first_place(a, n, is_test_source);
 }
 
-void places_where(uint64_t a, char *out, size_t size, char *fn, size_t fn_size)
+const struct place *places_at(uint64_t a)
 {
     const struct place *pl = places_best(&a, 1);
-    if (!pl) {
-        const struct resolved *r = places_find(a);
-        pl = r && r->depth ? &r->chain[0] : NULL;
-    }
+    const struct resolved *r = pl ? NULL : places_find(a);
+    return pl ? pl : r && r->depth ? &r->chain[0] : NULL;
+}
+
+void places_where(uint64_t a, char *out, size_t size, char *fn, size_t fn_size)
+{
+    const struct place *pl = places_at(a);
     if (pl) {
         places_describe(pl, out, size);
         if (fn && places_is_students(pl->file))
@@ -189,8 +192,7 @@ void places_where(uint64_t a, char *out, size_t size, char *fn, size_t fn_size)
 
 /* ---- the source ------------------------------------------------------------------- */
 
-/* The argument text starting at p, up to its ',' or ')'; 0 if none fits. */
-static size_t argument_length(const char *p)
+size_t argument_length(const char *p)
 {
     size_t len = 0;
     int depth = 0;

@@ -2,8 +2,10 @@
  * places.h - addresses and source lines in the words of feedback: where a
  * thread is (`buffer_get (mutexes.c:189)`), what a call was given
  * (`b->not_empty`), which file defines a function.  Used by the diagnosis
- * (diagnose.c), the sanitizer reports (sanitizer.c) and "Look at" (cause.c),
- * in the runner.
+ * (diagnose.c), the sanitizer reports (sanitizer.c), "Look at" (cause.c) and
+ * a schedule's timeline (timeline.c), in the runner.  One table of
+ * addresses, which the diagnosis and the timeline each reset and fill for
+ * a test, one after the other.
  */
 #ifndef PLACES_H
 #define PLACES_H
@@ -47,6 +49,10 @@ bool places_is_students(const char *file);
  * the test's; NULL if none. */
 const struct place *places_best(const uint64_t *addrs, int n);
 
+/* places_best for one address, else its innermost place; NULL if it was
+ * not resolved. */
+const struct place *places_at(uint64_t addr);
+
 /* "fn (file:line)", or "the test's fn (tests/f.c:line)". */
 void places_describe(const struct place *pl, char *out, size_t size);
 
@@ -63,6 +69,11 @@ FILE *places_open(const char *file);
  * a leading '&' (e.g. "b->lock" from "pthread_mutex_lock(&b->lock);").
  * Relative paths are taken from the kit's root.  False if not found. */
 bool call_argument(const char *file, int line, const char *call, char *out, size_t size);
+
+/* The length of the argument text starting at p, up to the ',' or ')'
+ * that ends it (not one inside parentheses or brackets), without trailing
+ * blanks. */
+size_t argument_length(const char *p);
 
 /* Is `file` (a path from debug information) one of the kit's tests?  A
  * test source sits directly in a folder named tests/ (labs/NN/tests/, and

@@ -190,22 +190,14 @@ bool rule_deadlock(const struct record *r, struct deadlock *d)
 
 /* ---- the file ------------------------------------------------------------------- */
 
-static bool write_all(int fd, const void *buf, size_t len)
-{
-    for (const char *p = buf; len > 0;) {
-        ssize_t n = __real_write(fd, p, len);
-        if (n <= 0)
-            return false;
-        p += n;
-        len -= (size_t)n;
-    }
-    return true;
-}
+enum direction { IN, OUT };
 
-static bool read_all(int fd, void *buf, size_t len)
+/* All len bytes of buf read from fd (IN) or written to it (OUT); false at an
+ * error or the end of the file. */
+static bool move_all(int fd, void *buf, size_t len, enum direction d)
 {
     for (char *p = buf; len > 0;) {
-        ssize_t n = __real_read(fd, p, len);
+        ssize_t n = d == OUT ? __real_write(fd, p, len) : __real_read(fd, p, len);
         if (n <= 0)
             return false;
         p += n;
@@ -214,8 +206,18 @@ static bool read_all(int fd, void *buf, size_t len)
     return true;
 }
 
-/* The fixed part, then each table up to its count. */
+/* The file: the fixed part, then each table up to its count. */
 #define HEADER_SIZE offsetof(struct record, threads)
+
+/* The tables, after the fixed part, each up to its count. */
+static bool move_tables(int fd, struct record *r, enum direction d)
+{
+    return move_all(fd, r->threads, (size_t)r->nthreads * sizeof r->threads[0], d) &&
+           move_all(fd, r->locks, (size_t)r->nlocks * sizeof r->locks[0], d) &&
+           move_all(fd, r->conds, (size_t)r->nconds * sizeof r->conds[0], d) &&
+           move_all(fd, r->procs, (size_t)r->nprocs * sizeof r->procs[0], d) &&
+           move_all(fd, r->fds, (size_t)r->nfds * sizeof r->fds[0], d);
+}
 
 bool record_write(const char *path, struct record *r)
 {
@@ -224,12 +226,7 @@ bool record_write(const char *path, struct record *r)
         return false;
     r->magic = RECORD_MAGIC;
     r->version = RECORD_VERSION;
-    bool ok = write_all(fd, r, HEADER_SIZE) &&
-              write_all(fd, r->threads, (size_t)r->nthreads * sizeof r->threads[0]) &&
-              write_all(fd, r->locks, (size_t)r->nlocks * sizeof r->locks[0]) &&
-              write_all(fd, r->conds, (size_t)r->nconds * sizeof r->conds[0]) &&
-              write_all(fd, r->procs, (size_t)r->nprocs * sizeof r->procs[0]) &&
-              write_all(fd, r->fds, (size_t)r->nfds * sizeof r->fds[0]);
+    bool ok = move_all(fd, r, HEADER_SIZE, OUT) && move_tables(fd, r, OUT);
     __real_close(fd);
     return ok;
 }
@@ -300,18 +297,14 @@ bool record_read(const char *path, struct record *r)
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return false;
-    bool ok = read_all(fd, r, HEADER_SIZE) && r->magic == RECORD_MAGIC &&
+    bool ok = move_all(fd, r, HEADER_SIZE, IN) && r->magic == RECORD_MAGIC &&
               r->version == RECORD_VERSION && r->probed == 1 &&
               r->reason >= REASON_STUCK && r->reason <= REASON_FAILED &&
               r->nthreads >= 0 && r->nthreads <= REC_THREADS &&
               r->nlocks >= 0 && r->nlocks <= REC_LOCKS &&
               r->nconds >= 0 && r->nconds <= REC_CONDS &&
               r->nprocs >= 0 && r->nprocs <= REC_PROCS && r->nfds >= 0 && r->nfds <= REC_FDS &&
-              read_all(fd, r->threads, (size_t)r->nthreads * sizeof r->threads[0]) &&
-              read_all(fd, r->locks, (size_t)r->nlocks * sizeof r->locks[0]) &&
-              read_all(fd, r->conds, (size_t)r->nconds * sizeof r->conds[0]) &&
-              read_all(fd, r->procs, (size_t)r->nprocs * sizeof r->procs[0]) &&
-              read_all(fd, r->fds, (size_t)r->nfds * sizeof r->fds[0]) &&
+              move_tables(fd, r, IN) &&
               valid_tables(r);
     __real_close(fd);
     if (!ok) {

@@ -88,6 +88,23 @@ static void changed(struct sobject *o)
             }
 }
 
+/* t's next act: op (on addr, if any) from at.  Whatever t spun on, it has
+ * moved on; then the point, where another thread may be chosen to go first. */
+static void act(struct sthread *t, int op, void *addr, void *at)
+{
+    note_act(t);
+    sched_point(t, op, addr, NULL, at, NULL, 0);
+}
+
+/* The same for an act on one of the model's objects: addr, of kind ('m'utex,
+ * 'c'ondition variable, 'b'arrier, 's'emaphore); its model. */
+static struct sobject *act_on(struct sthread *t, int op, void *addr, int kind, void *at)
+{
+    struct sobject *o = model_object(addr, kind);
+    act(t, op, addr, at);
+    return o;
+}
+
 /* ---- mutexes ------------------------------------------------------------------- */
 
 static bool free_for(const struct sobject *m, const struct sthread *t)
@@ -155,9 +172,7 @@ int sched_mutex_trylock(pthread_mutex_t *mutex, void *at)
 int sched_mutex_unlock(pthread_mutex_t *mutex, void *at)
 {
     struct sthread *t = sched_self();
-    struct sobject *m = model_object(mutex, 'm');
-    note_act(t);
-    sched_point(t, OP_UNLOCK, mutex, NULL, at, NULL, 0);
+    struct sobject *m = act_on(t, OP_UNLOCK, mutex, 'm', at);
     if (m->holder == t->id && --m->count <= 0) {
         m->holder = -1;
         m->count = 0;
@@ -216,9 +231,7 @@ int sched_cond_timedwait(pthread_cond_t *cond, pthread_mutex_t *mutex,
 static int wake(pthread_cond_t *cond, int op, void *at)
 {
     struct sthread *t = sched_self();
-    struct sobject *c = model_object(cond, 'c');
-    note_act(t);
-    sched_point(t, op, cond, NULL, at, NULL, 0);
+    struct sobject *c = act_on(t, op, cond, 'c', at);
     int ids[SCHED_MAX_THREADS], n = model_cond_waiters(c, ids, SCHED_MAX_THREADS);
     int first = n ? (op == OP_SIGNAL ? (int)pct_random((uint32_t)n) : 0) : 0;
     int last = op == OP_SIGNAL ? first + (n > 0) : n;
@@ -251,9 +264,8 @@ void sched_join_wait(pthread_t handle, void *at)
             target = i;
     if (target < 0)   /* not one of this run's threads */
         return;
-    note_act(t);
     t->join_target = target;
-    sched_point(t, OP_JOIN, NULL, NULL, at, NULL, 0);
+    act(t, OP_JOIN, NULL, at);
     sched_run.threads[target].joined = 1;
     sched_log(t, 0, target);
 }
@@ -261,8 +273,7 @@ void sched_join_wait(pthread_t handle, void *at)
 int sched_fork(void *at)
 {
     struct sthread *t = sched_self();
-    note_act(t);
-    sched_point(t, OP_FORK, NULL, NULL, at, NULL, 0);
+    act(t, OP_FORK, NULL, at);
     pid_t pid = __real_fork();
     if (pid == 0) {
         sched_run.on = 0;   /* the child has one thread, and runs it free */
@@ -277,9 +288,7 @@ int sched_fork(void *at)
 int sched_barrier_wait(pthread_barrier_t *barrier, void *at)
 {
     struct sthread *t = sched_self();
-    struct sobject *b = model_object(barrier, 'b');
-    note_act(t);
-    sched_point(t, OP_BARRIER, barrier, NULL, at, NULL, 0);
+    struct sobject *b = act_on(t, OP_BARRIER, barrier, 'b', at);
     if (__tsan_release)
         __tsan_release(barrier);
     t->round = b->round;
@@ -301,11 +310,9 @@ int sched_barrier_wait(pthread_barrier_t *barrier, void *at)
 int sched_sem_wait(sem_t *sem, const struct timespec *deadline, void *at)
 {
     struct sthread *t = sched_self();
-    model_object(sem, 's');
-    note_act(t);
     long long until = deadline ? model_virtual(CLOCK_REALTIME, deadline) : -1;
     t->until = deadline && until < sched_run.now ? sched_run.now : until;
-    sched_point(t, OP_SEM_WAIT, sem, NULL, at, NULL, 0);
+    act_on(t, OP_SEM_WAIT, sem, 's', at);
     t->until = -1;
     if (sem_trywait(sem) != 0) {   /* not wrapped: the real one */   /* only a timed wait gets here: it timed out */
         sched_log(t, SF_FAILED, SCHED_NOBODY);
@@ -319,9 +326,7 @@ int sched_sem_wait(sem_t *sem, const struct timespec *deadline, void *at)
 int sched_sem_post(sem_t *sem, void *at)
 {
     struct sthread *t = sched_self();
-    struct sobject *s = model_object(sem, 's');
-    note_act(t);
-    sched_point(t, OP_SEM_POST, sem, NULL, at, NULL, 0);
+    struct sobject *s = act_on(t, OP_SEM_POST, sem, 's', at);
     int r = __real_sem_post(sem);
     changed(s);
     sched_log(t, 0, SCHED_NOBODY);
@@ -333,8 +338,7 @@ int sched_sem_post(sem_t *sem, void *at)
 int sched_sleep(long long ns, void *at)
 {
     struct sthread *t = sched_self();
-    note_act(t);
-    sched_point(t, OP_SLEEP, NULL, NULL, at, NULL, 0);
+    act(t, OP_SLEEP, NULL, at);
     t->until = sched_run.now + (ns > 0 ? ns : 0);
     sched_log(t, 0, SCHED_NOBODY);
     sched_point(t, OP_SLEPT, NULL, NULL, at, NULL, 0);
@@ -348,8 +352,7 @@ void sched_settle(void)
     if (!sched_controls())
         return;
     struct sthread *t = sched_self();
-    note_act(t);
-    sched_point(t, OP_SETTLE, NULL, NULL, __builtin_return_address(0), NULL, 0);
+    act(t, OP_SETTLE, NULL, __builtin_return_address(0));
     sched_log(t, 0, SCHED_NOBODY);
 }
 

@@ -27,75 +27,61 @@
         return INTERCEPT_MODELLED;    \
     } while (0)
 
-static int on_create(struct icall *c, int index)
+static int on_create(struct icall *c)
 {
     if (sched_controls())
-        c->token[index] = sched_create_begin(c->start, c->at);
+        c->token[c->client] = sched_create_begin(c->start, c->at);
     return INTERCEPT_CALL;
 }
 
-static void created(struct icall *c, int index)
+static void created(struct icall *c)
 {
-    if (c->token[index])
-        sched_create_end(c->token[index], (int)c->result, c->thread);
+    if (c->token[c->client])
+        sched_create_end(c->token[c->client], (int)c->result, c->thread);
 }
 
-static int on_begin(struct icall *c, int index)
+static int on_begin(struct icall *c)
 {
-    if (c->token[index])
-        sched_thread_begin(c->token[index]);
+    if (c->token[c->client])
+        sched_thread_begin(c->token[c->client]);
     return INTERCEPT_CALL;
 }
 
-static int on_end(struct icall *c, int index)
+static int on_end(struct icall *c)
 {
-    (void)c, (void)index;
+    (void)c;
     sched_thread_end();
     return INTERCEPT_CALL;
 }
 
 /* The join waits for its turn and for the thread to end; the layer joins. */
-static int on_join(struct icall *c, int index)
+static int on_join(struct icall *c)
 {
-    (void)index;
     if (sched_controls())
         sched_join_wait(c->thread, c->at);
     return INTERCEPT_CALL;
 }
 
-static int on_lock(struct icall *c, int index) { (void)index; MODEL(sched_mutex_lock(c->object, c->at)); }
-static int on_trylock(struct icall *c, int index) { (void)index; MODEL(sched_mutex_trylock(c->object, c->at)); }
-static int on_timedlock(struct icall *c, int index)
-{
-    (void)index;
-    MODEL(sched_mutex_timedlock(c->object, c->deadline, c->at));
-}
-static int on_unlock(struct icall *c, int index) { (void)index; MODEL(sched_mutex_unlock(c->object, c->at)); }
-static int on_wait(struct icall *c, int index) { (void)index; MODEL(sched_cond_wait(c->object, c->mutex, c->at)); }
-static int on_timedwait(struct icall *c, int index)
-{
-    (void)index;
-    MODEL(sched_cond_timedwait(c->object, c->mutex, c->deadline, c->at));
-}
-static int on_signal(struct icall *c, int index) { (void)index; MODEL(sched_cond_signal(c->object, c->at)); }
-static int on_broadcast(struct icall *c, int index) { (void)index; MODEL(sched_cond_broadcast(c->object, c->at)); }
-static int on_barrier(struct icall *c, int index) { (void)index; MODEL(sched_barrier_wait(c->object, c->at)); }
-static int on_sem_wait(struct icall *c, int index) { (void)index; MODEL(sched_sem_wait(c->object, NULL, c->at)); }
-static int on_sem_timedwait(struct icall *c, int index)
-{
-    (void)index;
-    MODEL(sched_sem_wait(c->object, c->deadline, c->at));
-}
-static int on_sem_post(struct icall *c, int index) { (void)index; MODEL(sched_sem_post(c->object, c->at)); }
-static int on_sleep(struct icall *c, int index) { (void)index; MODEL(sched_sleep(c->timeout_ns, c->at)); }
-static int on_fork(struct icall *c, int index) { (void)index; MODEL(sched_fork(c->at)); }
-static int on_yield(struct icall *c, int index) { (void)index; MODEL(sched_yield_now(c->at)); }
+static int on_lock(struct icall *c) { MODEL(sched_mutex_lock(c->object, c->at)); }
+static int on_trylock(struct icall *c) { MODEL(sched_mutex_trylock(c->object, c->at)); }
+static int on_timedlock(struct icall *c) { MODEL(sched_mutex_timedlock(c->object, c->deadline, c->at)); }
+static int on_unlock(struct icall *c) { MODEL(sched_mutex_unlock(c->object, c->at)); }
+static int on_wait(struct icall *c) { MODEL(sched_cond_wait(c->object, c->mutex, c->at)); }
+static int on_timedwait(struct icall *c) { MODEL(sched_cond_timedwait(c->object, c->mutex, c->deadline, c->at)); }
+static int on_signal(struct icall *c) { MODEL(sched_cond_signal(c->object, c->at)); }
+static int on_broadcast(struct icall *c) { MODEL(sched_cond_broadcast(c->object, c->at)); }
+static int on_barrier(struct icall *c) { MODEL(sched_barrier_wait(c->object, c->at)); }
+static int on_sem_wait(struct icall *c) { MODEL(sched_sem_wait(c->object, NULL, c->at)); }
+static int on_sem_timedwait(struct icall *c) { MODEL(sched_sem_wait(c->object, c->deadline, c->at)); }
+static int on_sem_post(struct icall *c) { MODEL(sched_sem_post(c->object, c->at)); }
+static int on_sleep(struct icall *c) { MODEL(sched_sleep(c->timeout_ns, c->at)); }
+static int on_fork(struct icall *c) { MODEL(sched_fork(c->at)); }
+static int on_yield(struct icall *c) { MODEL(sched_yield_now(c->at)); }
 
 /* Wall and monotonic clocks read the run's virtual time; CPU-time clocks
  * stay real (nothing waits on them). */
-static int on_clock(struct icall *c, int index)
+static int on_clock(struct icall *c)
 {
-    (void)index;
     clockid_t k = c->clock;
     if (k != CLOCK_REALTIME && k != CLOCK_MONOTONIC && k != CLOCK_REALTIME_COARSE &&
         k != CLOCK_MONOTONIC_COARSE && k != CLOCK_MONOTONIC_RAW && k != CLOCK_BOOTTIME)
@@ -120,6 +106,5 @@ static const struct intercept_client scheduler = {
 
 bool sched_attach(void)
 {
-    int index;
-    return intercept_register(&scheduler, &index);
+    return intercept_register(&scheduler);
 }

@@ -183,6 +183,22 @@ static inline bool progresses_to(atomic_long *done, long goal, double stall_s)
     return true;
 }
 
+/* The wall time of tasks lasting durations[0..n) on `workers` threads (at
+ * most 16) when each free thread takes the oldest queued task at once: what
+ * a prompt pool takes. */
+static inline double prompt_pool_time(const double *durations, int n, int workers)
+{
+    double free_at[16] = {0}, last = 0;
+    for (int i = 0; i < n; i++) {
+        int w = 0;
+        for (int k = 1; k < workers && k < 16; k++)
+            w = free_at[k] < free_at[w] ? k : w;
+        free_at[w] += durations[i];
+        last = free_at[w] > last ? free_at[w] : last;
+    }
+    return last;
+}
+
 /* The next number of a xorshift32 generator (Marsaglia 2003) kept in *state,
  * which must not be 0: cheap, and each thread can own its state. */
 static inline uint32_t xorshift32(uint32_t *state)
@@ -331,6 +347,16 @@ static inline bool returned_within(struct watched_call *calls, int n, int want, 
 {
     struct watched_calls c = {calls, n, want};
     return eventually(enough_returned, &c, within);
+}
+
+/* Wait (up to `within` s) until every one of calls[0..n-1] has returned,
+ * then join them; false if some did not (none is joined then). */
+static inline bool all_returned(struct watched_call *calls, int n, double within)
+{
+    if (!returned_within(calls, n, n, within))
+        return false;
+    join_calls(calls, n);
+    return true;
 }
 
 /* A rendezvous: each arriving thread waits (up to patience_s) until

@@ -2,46 +2,30 @@
  * timeline.c - a schedule run's record in words (timeline.h).
  *
  * Runs in the runner, after the test's process is gone.  The record holds
- * code addresses relative to the program (sched.c), which one addr2line run
- * turns into function, file and line; an atomic's step carries its own
+ * code addresses relative to the program (sched.c), which places.c turns
+ * into function, file and line (one addr2line run, the same table the
+ * diagnosis uses); an atomic's step carries its own
  * function, file and line from the shim.  Threads are named by the
  * function they run, objects by the expression the code wrote where it
  * first used them (`b->not_full`, `&l->ready`), as diagnose.c names locks.
  */
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "diagnose.h"
 #include "places.h"
 #include "timeline.h"
 
-enum { ADDRS = 4096, NAME = 96, PLACE = 160, COLLAPSE = 6 };
-
-struct frame {
-    char fn[NAME];
-    char file[PLACE];
-    int line;
-};
-
-struct tl_resolved {
-    uintptr_t addr;
-    struct frame frame[4];   /* innermost first */
-    int depth;
-};
+enum { NAME = 96, PLACE = 160, COLLAPSE = 6 };
 
 static const struct sched_record *rec;
-static const char *students;
-static struct tl_resolved addrs[ADDRS];
-static int naddrs;
 static char thread_name[SCHED_MAX_THREADS][NAME];
 static char object_name[SCHED_MAX_OBJECTS][NAME];
 
-/* ---- addresses -------------------------------------------------------------- */
+/* ---- places ----------------------------------------------------------------- */
 
 /* src into dst, cut to fit. */
 static void copy(char *dst, size_t size, const char *src)
@@ -51,127 +35,32 @@ static void copy(char *dst, size_t size, const char *src)
     dst[n] = '\0';
 }
 
-static void want(uintptr_t a)
-{
-    if (!a || naddrs == ADDRS)
-        return;
-    for (int i = 0; i < naddrs; i++)
-        if (addrs[i].addr == a)
-            return;
-    memset(&addrs[naddrs], 0, sizeof addrs[naddrs]);
-    addrs[naddrs++].addr = a;
-}
-
-static struct tl_resolved *found(uintptr_t a)
-{
-    for (int i = 0; a && i < naddrs; i++)
-        if (addrs[i].addr == a)
-            return &addrs[i];
-    return NULL;
-}
-
-/* One addr2line run for every address wanted: -a prints each address, then
- * function and file:line pairs, innermost inlined frame first (-i). */
-static void resolve(void)
-{
-    char exe[4096];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0 || !naddrs)
-        return;
-    exe[n] = '\0';
-    size_t cap = 64 + strlen(exe) + (size_t)naddrs * 20, used;
-    char *cmd = malloc(cap);
-    used = (size_t)snprintf(cmd, cap, "addr2line -a -f -i -e '%s'", exe);
-    for (int i = 0; i < naddrs; i++)
-        used += (size_t)snprintf(cmd + used, cap - used, " %lx", (unsigned long)addrs[i].addr);
-    snprintf(cmd + used, cap - used, " 2>/dev/null");
-    FILE *p = popen(cmd, "r");
-    free(cmd);
-    char fn[1024], where[1024];
-    struct tl_resolved *cur = NULL;
-    while (p && fgets(fn, sizeof fn, p)) {
-        fn[strcspn(fn, "\n")] = '\0';
-        if (!strncmp(fn, "0x", 2)) {
-            cur = found((uintptr_t)strtoul(fn, NULL, 16));
-            continue;
-        }
-        if (!fgets(where, sizeof where, p))
-            break;
-        where[strcspn(where, "\n")] = '\0';
-        char *colon = strrchr(where, ':');
-        if (!cur || cur->depth == 4 || !colon)
-            continue;
-        struct frame *f = &cur->frame[cur->depth++];
-        *colon = '\0';
-        copy(f->fn, sizeof f->fn, fn);
-        copy(f->file, sizeof f->file, where);
-        f->line = atoi(colon + 1);
-    }
-    if (p)
-        pclose(p);
-}
-
-static const char *base_name(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    return slash ? slash + 1 : path;
-}
-
-static bool is_students(const char *file)
-{
-    if (!*file || is_test_source(file))
-        return false;
-    const char *b = base_name(file);
-    size_t len = strlen(b);
-    for (const char *p = students; (p = strstr(p, b)); p += len)
-        if ((p == students || p[-1] == ' ' || p[-1] == '/') && (p[len] == '\0' || p[len] == ' '))
-            return true;
-    return false;
-}
-
-/* The frame a reader wants: the innermost in the student's files, else in
- * the tests, else the innermost. */
-static const struct frame *best_frame(uintptr_t a)
-{
-    struct tl_resolved *r = found(a);
-    if (r && r->depth && !r->frame[0].line)
-        return &r->frame[0];   /* no line: at least the function */
-    for (int pass = 0; r && pass < 3; pass++)
-        for (int d = 0; d < r->depth; d++)
-            if (r->frame[d].line > 0 && (pass == 2 || (pass == 0 ? is_students(r->frame[d].file)
-                                                                  : is_test_source(r->frame[d].file))))
-                return &r->frame[d];
-    return NULL;
-}
-
 /* "buffer_put (mutexes.c:152)", or the test's "the test's body (tests/3-buffer.c:40)". */
 static void place_of(const struct sched_step *s, char *out, size_t size)
 {
-    struct frame atomic;
-    const struct frame *f = NULL;
+    struct place atomic;
+    const struct place *pl = NULL;
     if (s->file) {
         copy(atomic.fn, sizeof atomic.fn, s->fn ? s->fn : "?");
         copy(atomic.file, sizeof atomic.file, s->file);
         atomic.line = s->line;
-        f = &atomic;
+        pl = &atomic;
     } else {
-        f = best_frame(s->at);
+        pl = places_at(s->at);
     }
-    if (!f)
-        snprintf(out, size, "%s", "");
-    else if (is_test_source(f->file))
-        snprintf(out, size, "the test's %.60s (%.60s:%d)", f->fn, source_name(f->file), f->line);
+    if (pl)
+        places_describe(pl, out, size);
     else
-        snprintf(out, size, "%.60s (%.60s:%d)", f->fn, base_name(f->file), f->line);
+        snprintf(out, size, "%s", "");
 }
 
 /* The student's function a step is in, or NULL. */
 static const char *students_function(const struct sched_step *s)
 {
     if (s->file)
-        return is_students(s->file) ? s->fn : NULL;
-    const struct frame *f = best_frame(s->at);
-    return f && is_students(f->file) ? f->fn : NULL;
+        return places_is_students(s->file) ? s->fn : NULL;
+    const struct place *pl = places_at(s->at);
+    return pl && places_is_students(pl->file) ? pl->fn : NULL;
 }
 
 /* ---- names ------------------------------------------------------------------ */
@@ -179,9 +68,7 @@ static const char *students_function(const struct sched_step *s)
 /* Line `line` of `file`, relative paths from the kit's root. */
 static bool source_line(const char *file, int line, char *out, size_t size)
 {
-    char path[4096];
-    snprintf(path, sizeof path, file[0] == '/' ? "%s" : KIT_ROOT "/%s", file);
-    FILE *f = fopen(path, "r");
+    FILE *f = places_open(file);
     bool ok = false;
     for (int n = 1; f && fgets(out, (int)size, f); n++)
         if (n == line) {
@@ -209,13 +96,7 @@ static bool argument_of(const char *text, const char *call, int index, char *out
         }
         while (*a == ' ' || *a == '&')
             a++;
-        size_t len = 0;
-        for (int depth = 0; a[len] && !(depth == 0 && (a[len] == ',' || a[len] == ')')); len++) {
-            depth += a[len] == '(' || a[len] == '[';
-            depth -= a[len] == ')' || a[len] == ']';
-        }
-        while (len && isspace((unsigned char)a[len - 1]))
-            len--;
+        size_t len = argument_length(a);
         if (len && len < size) {
             snprintf(out, size, "%.*s", (int)len, a);
             return true;
@@ -259,9 +140,9 @@ static void name_object(int k)
     const struct sched_step *s = first_use(k);
     if (!s)
         return;
-    struct tl_resolved *r = s->file ? NULL : found(s->at);
-    const char *file = s->file ? s->file : r && r->depth ? r->frame[0].file : NULL;
-    int line = s->file ? s->line : r && r->depth ? r->frame[0].line : 0;
+    const struct resolved *r = s->file ? NULL : places_find(s->at);
+    const char *file = s->file ? s->file : r && r->depth ? r->chain[0].file : NULL;
+    int line = s->file ? s->line : r && r->depth ? r->chain[0].line : 0;
     if (file && source_line(file, line, text, sizeof text))
         argument_of(text, call_for(s->op), s->obj2 == k + 1 ? 1 : 0, out, NAME);
 }
@@ -296,19 +177,18 @@ static const char *thread(int id)
 void timeline_load(const struct sched_record *r, const char *student_files)
 {
     rec = r;
-    students = student_files;
-    naddrs = 0;
+    places_reset(student_files);   /* the diagnosis, if any, is done with its places */
     for (int i = 0; i < r->nsteps; i++)
-        want(r->steps[i].at);
+        places_add(r->steps[i].at);
     for (int i = 0; i < r->nthreads; i++) {
-        want(r->pending[i].at);
-        want(r->threads[i].start);
+        places_add(r->pending[i].at);
+        places_add(r->threads[i].start);
     }
-    resolve();
+    places_resolve();
     snprintf(thread_name[0], NAME, "T0 (the test)");
     for (int i = 1; i < r->nthreads; i++) {
-        struct tl_resolved *s = found(r->threads[i].start);
-        snprintf(thread_name[i], NAME, "T%d (%.80s)", i, s && s->depth ? s->frame[0].fn : "?");
+        const struct resolved *s = places_find(r->threads[i].start);
+        snprintf(thread_name[i], NAME, "T%d (%.80s)", i, s && s->depth ? s->chain[0].fn : "?");
     }
     for (int k = 0; k < r->nobjects; k++)
         name_object(k);

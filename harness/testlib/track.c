@@ -245,13 +245,13 @@ static int number_of(pthread_t t)
 /* ---- the client: a hook for each kind of call ------------------------------------- */
 
 /* A thread about to start, and who starts it. */
-static int on_create(struct icall *c, int index)
+static int on_create(struct icall *c)
 {
     struct slot *parent = self_slot();
     struct slot *s = parent ? new_slot(my_proc) : NULL;
     if (!s && parent)
         atomic_store_explicit(&tables->untracked, 1, RELAXED);
-    c->token[index] = s;
+    c->token[c->client] = s;
     if (s) {
         atomic_store_explicit(&s->start, (void *)c->start, RELAXED);
         atomic_store_explicit(&s->created_at, c->at, RELAXED);
@@ -260,9 +260,9 @@ static int on_create(struct icall *c, int index)
     return INTERCEPT_CALL;
 }
 
-static void created(struct icall *c, int index)
+static void created(struct icall *c)
 {
-    struct slot *s = c->token[index];
+    struct slot *s = c->token[c->client];
     if (!s)
         return;
     if (c->result == 0)
@@ -271,16 +271,16 @@ static void created(struct icall *c, int index)
         atomic_store_explicit(&s->use, USE_JOINED, RELAXED);
 }
 
-static int on_begin(struct icall *c, int index)
+static int on_begin(struct icall *c)
 {
-    if (c->token[index])
-        become(c->token[index]);
+    if (c->token[c->client])
+        become(c->token[c->client]);
     return INTERCEPT_CALL;
 }
 
-static int on_end(struct icall *c, int index)
+static int on_end(struct icall *c)
 {
-    (void)c, (void)index;
+    (void)c;
     if (me) {
         atomic_fetch_add_explicit(&me->progress, 1, RELAXED);
         atomic_store_explicit(&me->use, USE_FINISHED, RELAXED);
@@ -288,9 +288,8 @@ static int on_end(struct icall *c, int index)
     return INTERCEPT_CALL;
 }
 
-static int on_join(struct icall *c, int index)
+static int on_join(struct icall *c)
 {
-    (void)index;
     struct slot *s = self_slot();
     if (s) {
         atomic_store_explicit(&s->join_target, number_of(c->thread), RELAXED);
@@ -299,9 +298,8 @@ static int on_join(struct icall *c, int index)
     return INTERCEPT_CALL;
 }
 
-static void joined(struct icall *c, int index)
+static void joined(struct icall *c)
 {
-    (void)index;
     struct slot *s = me;
     if (!s)
         return;
@@ -316,9 +314,8 @@ static void joined(struct icall *c, int index)
 
 /* A fresh or destroyed mutex is held by nobody.  One made process-shared
  * (or robust, which glibc makes shared too) gets a key without a process. */
-static int on_fresh_mutex(struct icall *c, int index)
+static int on_fresh_mutex(struct icall *c)
 {
-    (void)index;
     int pshared = PTHREAD_PROCESS_PRIVATE, robust = PTHREAD_MUTEX_STALLED;
     if (c->kind == IC_MUTEX_INIT && c->attr) {
         pthread_mutexattr_getpshared(c->attr, &pshared);
@@ -344,18 +341,16 @@ static int on_fresh_mutex(struct icall *c, int index)
  * lock-order inversion from it.  A wait noted here for an uncontended lock
  * is harmless: the watcher only counts threads asleep in the kernel, steady
  * for a while. */
-static int on_lock(struct icall *c, int index)
+static int on_lock(struct icall *c)
 {
-    (void)index;
     struct slot *s = self_slot();
     if (s)
         block(s, WAIT_MUTEX, lock_key(c->object), c->at, c->kind == IC_TIMEDLOCK);
     return INTERCEPT_CALL;
 }
 
-static void locked(struct icall *c, int index)
+static void locked(struct icall *c)
 {
-    (void)index;
     struct slot *s = me;
     if (!s)
         return;
@@ -368,18 +363,16 @@ static void locked(struct icall *c, int index)
         took(key, s, c->at);
 }
 
-static int on_unlock(struct icall *c, int index)
+static int on_unlock(struct icall *c)
 {
-    (void)index;
     if (self_slot())
         released(lock_key(c->object));
     return INTERCEPT_CALL;
 }
 
 /* The wait gives the mutex up, and takes it back after. */
-static int on_cond_wait(struct icall *c, int index)
+static int on_cond_wait(struct icall *c)
 {
-    (void)index;
     struct slot *s = self_slot();
     if (!s)
         return INTERCEPT_CALL;
@@ -393,9 +386,8 @@ static int on_cond_wait(struct icall *c, int index)
     return INTERCEPT_CALL;
 }
 
-static void cond_waited(struct icall *c, int index)
+static void cond_waited(struct icall *c)
 {
-    (void)index;
     struct slot *s = me;
     if (!s)
         return;
@@ -408,17 +400,15 @@ static void cond_waited(struct icall *c, int index)
         check_clock(c->deadline, c->at);
 }
 
-static int on_signal(struct icall *c, int index)
+static int on_signal(struct icall *c)
 {
-    (void)index;
     woke(private_key(c->object), c->kind == IC_SIGNAL ? SIGNAL_ONE : SIGNAL_ALL, c->at);
     return INTERCEPT_CALL;
 }
 
 /* Barriers, semaphores and sleeps: note the wait, call, un-note. */
-static int on_wait(struct icall *c, int index)
+static int on_wait(struct icall *c)
 {
-    (void)index;
     struct slot *s = self_slot();
     if (!s)
         return INTERCEPT_CALL;
@@ -431,9 +421,9 @@ static int on_wait(struct icall *c, int index)
     return INTERCEPT_CALL;
 }
 
-static void waited(struct icall *c, int index)
+static void waited(struct icall *c)
 {
-    (void)c, (void)index;
+    (void)c;
     if (me)
         unblock(me);
 }
@@ -470,9 +460,8 @@ static int note_fds(struct slot *s, struct icall *c)
     return n;
 }
 
-static int on_fd_wait(struct icall *c, int index)
+static int on_fd_wait(struct icall *c)
 {
-    (void)index;
     struct slot *s = self_slot();
     if (!s)
         return INTERCEPT_CALL;
@@ -489,17 +478,15 @@ static int on_fd_wait(struct icall *c, int index)
 }
 
 /* A closed descriptor's number is free for another file: forget its writer. */
-static int on_close(struct icall *c, int index)
+static int on_close(struct icall *c)
 {
-    (void)index;
     if (me && c->fd >= 0 && c->fd < REC_FD_WRITERS)
         atomic_store_explicit(&tables->fds[my_proc][c->fd].writer, 0, RELAXED);
     return INTERCEPT_CALL;
 }
 
-static int on_waitpid(struct icall *c, int index)
+static int on_waitpid(struct icall *c)
 {
-    (void)index;
     struct slot *s = self_slot();
     if (s) {
         atomic_store_explicit(&s->child, c->pid, RELAXED);
@@ -510,9 +497,9 @@ static int on_waitpid(struct icall *c, int index)
 
 /* Before a fork: a record for the child process and its one thread, made
  * here so that the watcher knows of it before it runs (it is starting). */
-static int on_fork(struct icall *c, int index)
+static int on_fork(struct icall *c)
 {
-    c->token[index] = NULL;
+    c->token[c->client] = NULL;
     struct slot *parent = self_slot();
     if (!parent)
         return INTERCEPT_CALL;
@@ -529,14 +516,14 @@ static int on_fork(struct icall *c, int index)
     atomic_store_explicit(&pr->state, PROC_STARTING, RELAXED);
     atomic_store_explicit(&s->created_at, c->at, RELAXED);
     atomic_fetch_add_explicit(&parent->progress, 1, RELAXED);
-    c->token[index] = s;
+    c->token[c->client] = s;
     return INTERCEPT_CALL;
 }
 
 /* After it, in both processes: the child becomes its records. */
-static void forked(struct icall *c, int index)
+static void forked(struct icall *c)
 {
-    struct slot *s = c->token[index];
+    struct slot *s = c->token[c->client];
     if (!s)
         return;
     struct procrec *pr = &tables->procs[atomic_load_explicit(&s->proc, RELAXED)];
@@ -577,8 +564,7 @@ bool track_start(void)
     /* Shared: every process the test forks writes into the same tables. */
     struct tables *t = mmap(NULL, sizeof *t, PROT_READ | PROT_WRITE,
                             MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    int index;
-    if (t == MAP_FAILED || !intercept_register(&tracker, &index))
+    if (t == MAP_FAILED || !intercept_register(&tracker))
         return false;
     tables = t;
     my_proc = 0;

@@ -41,27 +41,41 @@ static const char *mode_name(enum gil_mode m)
 
 /* ---- running interpreter threads -------------------------------------------- */
 
-/* `threads` countdowns sharing `work` loop turns; seconds from start to join. */
-static double countdown(enum gil_mode mode, double interval, int threads, long work,
-                        struct vm_refcheck *check)
+/* An interpreter under `mode`, with its switch interval set unless it is 0;
+ * one that cannot be set up ends the bench. */
+static struct vm *new_vm(enum gil_mode mode, double interval)
 {
     struct vm *vm = vm_new(mode);
-    struct vm_thread *t[16];
     if (!vm || (interval > 0 && gil_set_switch_interval(&vm->gil, interval) != 0)) {
         fprintf(stderr, "bench: cannot set up an interpreter\n");
         exit(1);
     }
+    return vm;
+}
+
+/* `threads` threads (at most 16) of vm running `task`, started and joined;
+ * seconds from start to join.  One that cannot start ends the bench. */
+static double run_threads(struct vm *vm, const struct vm_task *task, int threads)
+{
+    struct vm_thread *t[16];
     double began = now_s();
-    for (int i = 0; i < threads; i++) {
-        struct vm_task task = {.program = VM_COUNTDOWN, .n = work / threads};
-        if (!(t[i] = vm_start(vm, &task))) {
+    for (int i = 0; i < threads; i++)
+        if (!(t[i] = vm_start(vm, task))) {
             fprintf(stderr, "bench: cannot start a thread\n");
             exit(1);
         }
-    }
     for (int i = 0; i < threads; i++)
         vm_join(t[i], NULL);
-    double took = now_s() - began;
+    return now_s() - began;
+}
+
+/* `threads` countdowns sharing `work` loop turns; seconds from start to join. */
+static double countdown(enum gil_mode mode, double interval, int threads, long work,
+                        struct vm_refcheck *check)
+{
+    struct vm *vm = new_vm(mode, interval);
+    struct vm_task task = {.program = VM_COUNTDOWN, .n = work / threads};
+    double took = run_threads(vm, &task, threads);
     if (check)
         vm_check_refcounts(vm, check);
     vm_free(vm);
@@ -93,8 +107,7 @@ static double countdown_in_processes(int processes, long work)
  * beside `cpu_threads` countdowns, over `seconds`. */
 static double io_rate(double interval, int cpu_threads, long io_us, double seconds)
 {
-    struct vm *vm = vm_new(GIL_NEW);
-    gil_set_switch_interval(&vm->gil, interval);
+    struct vm *vm = new_vm(GIL_NEW, interval);
     struct vm_thread *cpu[2];
     for (int i = 0; i < cpu_threads; i++) {
         struct vm_task task = {.program = VM_COUNTDOWN, .n = VM_FOREVER};
@@ -137,24 +150,11 @@ enum call_kind { IO_CALLS, NATIVE_RELEASED, NATIVE_HELD };
  * Seconds from start to join. */
 static double calls_on_threads(enum call_kind kind, int threads, long calls)
 {
-    struct vm *vm = vm_new(GIL_NEW);
+    struct vm *vm = new_vm(GIL_NEW, 0);
     struct vm_task task = {.program = kind == IO_CALLS ? VM_IO_LOOP : VM_NATIVE_LOOP,
                            .n = calls, .io_us = 1000, .native = native_work,
                            .native_keeps_gil = kind == NATIVE_HELD};
-    struct vm_thread *t[8];
-    if (!vm) {
-        fprintf(stderr, "bench: cannot set up an interpreter\n");
-        exit(1);
-    }
-    double began = now_s();
-    for (int i = 0; i < threads; i++)
-        if (!(t[i] = vm_start(vm, &task))) {
-            fprintf(stderr, "bench: cannot start a thread\n");
-            exit(1);
-        }
-    for (int i = 0; i < threads; i++)
-        vm_join(t[i], NULL);
-    double took = now_s() - began;
+    double took = run_threads(vm, &task, threads);
     vm_free(vm);
     return took;
 }
@@ -274,7 +274,7 @@ static void chart_timeline(FILE *out, double seconds)
     printf("6. GIL timeline, 2 CPU threads + 1 I/O thread doing 1 ms calls, %.0f ms:\n",
            seconds * 1e3);
     for (int panel = 0; panel < 2; panel++) {
-        struct vm *vm = vm_new(panel == 0 ? GIL_NEW : GIL_OLD);
+        struct vm *vm = new_vm(panel == 0 ? GIL_NEW : GIL_OLD, 0);
         struct vm_thread *t[3];
         for (int i = 0; i < 3; i++) {
             struct vm_task task = {.program = i < 2 ? VM_COUNTDOWN : VM_IO_LOOP,
@@ -309,16 +309,9 @@ static void chart_timeline(FILE *out, double seconds)
  * INCREFs each; exact in every run.  *met: INCREFs that met in the window. */
 static void widened_increfs(enum gil_mode mode, struct vm_refcheck *c, long *met)
 {
-    struct vm *vm = vm_new(mode);
+    struct vm *vm = new_vm(mode, 0);
     struct vm_task task = {.program = VM_SHARED_INCREFS, .n = VM_MAX_INCREFS};
-    struct vm_thread *t[2];
-    for (int i = 0; i < 2; i++)
-        if (!vm || !(t[i] = vm_start(vm, &task))) {
-            fprintf(stderr, "bench: cannot start a thread\n");
-            exit(1);
-        }
-    for (int i = 0; i < 2; i++)
-        vm_join(t[i], NULL);
+    run_threads(vm, &task, 2);
     vm_check_refcounts(vm, c);
     *met = atomic_load(&vm->windows_met);
     vm_free(vm);

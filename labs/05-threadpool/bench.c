@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "benchkit.h"
+#include "peers/median.h"
 #include "testkit.h"
 #include "threadpool.h"
 
@@ -59,15 +60,10 @@ static struct executor *pool(int workers)
  * is free first (the oldest queued task to the first free worker). */
 static int ideal_units(int k, const int *units, int n)
 {
-    int free_at[MAX_WORKERS] = {0}, last = 0;
-    for (int i = 0; i < n; i++) {
-        int w = 0;
-        for (int j = 1; j < k; j++)
-            w = free_at[j] < free_at[w] ? j : w;
-        free_at[w] += units[i];
-        last = free_at[w] > last ? free_at[w] : last;
-    }
-    return last;
+    double durations[16];
+    for (int i = 0; i < n; i++)
+        durations[i] = units[i];
+    return (int)prompt_pool_time(durations, n, k);
 }
 
 /* list(ex.map(sleep_and_double, units)) on a fresh pool of k workers. */
@@ -139,12 +135,6 @@ static double map_noops(struct executor *ex, long ntasks)
     return (double)done / (now_s() - start);
 }
 
-static int by_value(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 static int compare(int workers, int runs)
 {
     /* A warm-up first: it starts the workers.  The median, not the best: the
@@ -158,8 +148,7 @@ static int compare(int workers, int runs)
     for (int i = 0; i < runs; i++)
         rates[i] = submit_then_result(ex, 1000000);
     executor_free(ex);
-    qsort(rates, (size_t)runs, sizeof *rates, by_value);
-    printf("ours_tasks_per_s %.0f\n", rates[runs / 2]);
+    printf("ours_tasks_per_s %.0f\n", median_rate(rates, runs));
     return 0;
 }
 

@@ -21,33 +21,30 @@ fix=no
 status=0
 problem() { echo "$1: $2"; status=1; }
 
+# shared_block README NAME WHAT: README's block between `<!-- NAME -->` and
+# `<!-- /NAME -->` is harness/NAME, word for word (with --fix, written in);
+# WHAT names the block in the problem.
+shared_block() {
+    local readme=$1 name=$2 what=$3 source=harness/$2
+    if ! grep -qx "<!-- $name -->" "$readme" || ! grep -qx "<!-- /$name -->" "$readme"; then
+        problem "$readme" "no <!-- $name --> ... <!-- /$name --> block under 'How it is graded'"
+    elif [ $fix = yes ]; then
+        awk -v first="<!-- $name -->" -v last="<!-- /$name -->" '
+             FNR == NR { text = text $0 "\n"; next }
+             $0 == first { printf "%s\n%s", $0, text; skip = 1; next }
+             $0 == last { skip = 0 }
+             !skip' "$source" "$readme" > "$readme.tmp" && mv "$readme.tmp" "$readme"
+    elif ! diff -q <(awk -v first="<!-- $name -->" -v last="<!-- /$name -->" '
+                         $0 == last { on = 0 } on; $0 == first { on = 1 }' "$readme") \
+                   "$source" > /dev/null; then
+        problem "$readme" "$what differs from $source (tests/tools/handout_facts.sh --fix $lab)"
+    fi
+}
+
 for lab in "$@"; do
     readme=labs/$lab/README.md
-    # The shared paragraph.
-    if ! grep -qx '<!-- grading.md -->' "$readme" || ! grep -qx '<!-- /grading.md -->' "$readme"; then
-        problem "$readme" "no <!-- grading.md --> ... <!-- /grading.md --> block under 'How it is graded'"
-    elif [ $fix = yes ]; then
-        awk 'FNR == NR { text = text $0 "\n"; next }
-             $0 == "<!-- grading.md -->" { printf "%s\n%s", $0, text; skip = 1; next }
-             $0 == "<!-- /grading.md -->" { skip = 0 }
-             !skip' harness/grading.md "$readme" > "$readme.tmp" && mv "$readme.tmp" "$readme"
-    elif ! diff -q <(sed -n '/^<!-- grading.md -->$/,/^<!-- \/grading.md -->$/p' "$readme" | sed '1d;$d') \
-                   harness/grading.md > /dev/null; then
-        problem "$readme" "the grading paragraph differs from harness/grading.md (tests/tools/handout_facts.sh --fix $lab)"
-    fi
-
-    # The shared section on schedules, from harness/schedules.md, likewise.
-    if ! grep -qx '<!-- schedules.md -->' "$readme" || ! grep -qx '<!-- /schedules.md -->' "$readme"; then
-        problem "$readme" "no <!-- schedules.md --> ... <!-- /schedules.md --> block under 'How it is graded'"
-    elif [ $fix = yes ]; then
-        awk 'FNR == NR { text = text $0 "\n"; next }
-             $0 == "<!-- schedules.md -->" { printf "%s\n%s", $0, text; skip = 1; next }
-             $0 == "<!-- /schedules.md -->" { skip = 0 }
-             !skip' harness/schedules.md "$readme" > "$readme.tmp" && mv "$readme.tmp" "$readme"
-    elif ! diff -q <(sed -n '/^<!-- schedules.md -->$/,/^<!-- \/schedules.md -->$/p' "$readme" | sed '1d;$d') \
-                   harness/schedules.md > /dev/null; then
-        problem "$readme" "the schedules section differs from harness/schedules.md (tests/tools/handout_facts.sh --fix $lab)"
-    fi
+    shared_block "$readme" grading.md "the grading paragraph"
+    shared_block "$readme" schedules.md "the schedules section"
 
     # The points table: "| `name` | points | ..." rows, then the hidden row.
     table=$(awk '/^## How it is graded/ { on = 1; next } /^## / { on = 0 } on && /^\| `[a-z0-9_]+` \| [0-9]+ \|/' "$readme" |

@@ -85,10 +85,9 @@ TEST(self_transfer_is_refused, 4, 10, "bank_transfer, lock_pair")
     ck_assert_int_eq(bank_init(&b, 3, 100), 0);
     struct watched_call c;
     start_call(&c, op_transfer, &b, 1, 1, 10);
-    ck_assert_msg(returned_within(&c, 1, 1, 2.0), "transfer(1 -> 1, 10) did not "
+    ck_assert_msg(all_returned(&c, 1, 2.0), "transfer(1 -> 1, 10) did not "
                   "return within 2 s: it locked account 1's mutex twice and now "
                   "waits for itself forever. Refuse from == to before taking any lock.");
-    join_calls(&c, 1);
     ck_assert_msg(c.result == TRANSFER_SAME_ACCOUNT, "transfer(1 -> 1, 10): expected "
                   "TRANSFER_SAME_ACCOUNT, got %s", transfer_name(c.result));
     static const long unchanged[] = {100, 100, 100};
@@ -268,13 +267,12 @@ TEST(transfer_locks_only_its_own_accounts, 4, 10, "bank_transfer, lock_pair")
 
     struct watched_call other, mine;
     start_call(&other, op_transfer, &b, 0, 1, 10);
-    bool other_done = returned_within(&other, 1, 1, 2.0);
+    bool other_done = all_returned(&other, 1, 2.0);
     if (!other_done)
         pthread_mutex_unlock(&b.accounts[2].lock);   /* let it finish, then report */
     ck_assert_msg(other_done, "transfer(0 -> 1) waited while the test held only "
                   "account 2's lock: a transfer must lock just its own two accounts, "
                   "so that transfers between other accounts run at the same time");
-    join_calls(&other, 1);
     ck_assert_msg(other.result == TRANSFER_OK, "transfer(0 -> 1, 10): expected "
                   "TRANSFER_OK, got %s", transfer_name(other.result));
 
@@ -285,9 +283,8 @@ TEST(transfer_locks_only_its_own_accounts, 4, 10, "bank_transfer, lock_pair")
                   "it must lock the two accounts' own mutexes, b->accounts[from].lock "
                   "and b->accounts[to].lock", atomic_load(&mine.returned)
                   ? "completed" : "did not go to sleep");
-    ck_assert_msg(returned_within(&mine, 1, 1, 2.0), "transfer(2 -> 3) did not "
+    ck_assert_msg(all_returned(&mine, 1, 2.0), "transfer(2 -> 3) did not "
                   "return within 2 s of account 2's lock being released");
-    join_calls(&mine, 1);
     ck_assert_msg(mine.result == TRANSFER_OK, "transfer(2 -> 3, 10): expected "
                   "TRANSFER_OK, got %s", transfer_name(mine.result));
     static const long want[] = {90, 110, 90, 110};

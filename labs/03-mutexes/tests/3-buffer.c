@@ -60,10 +60,9 @@ TEST(get_waits_for_put, 3, 10, "buffer_put, buffer_get")
     ck_assert_msg(asleep, "get() on an empty buffer never went to sleep within 3 s: "
                   "it must wait on b->not_empty with pthread_cond_wait, not spin");
     ck_assert_named_eq(buffer_put(&b, 42), BUFFER_OK, buffer_name);
-    ck_assert_msg(returned_within(&getter, 1, 1, 2.0), "a get() waiting on an empty "
+    ck_assert_msg(all_returned(&getter, 1, 2.0), "a get() waiting on an empty "
                   "buffer was not woken by put(42) within 2 s: a lost wakeup. put "
                   "must signal not_empty after adding an item");
-    join_calls(&getter, 1);
     ck_assert_msg(getter.result == BUFFER_OK && getter.out == 42, "the waiting get() "
                   "returned %s with item %ld, expected BUFFER_OK with 42",
                   buffer_name(getter.result), getter.out);
@@ -86,15 +85,28 @@ TEST(put_waits_for_get, 3, 10, "buffer_put, buffer_get")
                   "it must wait on b->not_full with pthread_cond_wait, not spin");
     long got = must_get(&b, "taking from a full buffer");
     ck_assert_msg(got == 1, "expected get() to return 1, got %ld", got);
-    ck_assert_msg(returned_within(&putter, 1, 1, 2.0), "a put() waiting on a full "
+    ck_assert_msg(all_returned(&putter, 1, 2.0), "a put() waiting on a full "
                   "buffer was not woken by get() within 2 s: a lost wakeup. get "
                   "must signal not_full after taking an item");
-    join_calls(&putter, 1);
     ck_assert_msg(putter.result == BUFFER_OK, "the waiting put(3) returned %s, "
                   "expected BUFFER_OK", buffer_name(putter.result));
     ck_assert_msg(must_get(&b, "reading back") == 2 && must_get(&b, "reading back") == 3,
                   "after the waiting put(3), expected to read 2 then 3");
     buffer_destroy(&b);
+}
+
+/* The waiters of the two tests below: 4 getters on an empty buffer, then 3
+ * putters on a full one. */
+enum { GETTERS = 4, PUTTERS = 3 };
+
+/* n calls of op on b, each on its own thread (call i gets i + 1: the item a
+ * putter puts); true once all of them sleep (within 3 s), none returned. */
+static bool all_asleep(struct watched_call *calls, int n, long (*op)(struct watched_call *),
+                       struct bounded_buffer *b)
+{
+    for (int i = 0; i < n; i++)
+        start_call(&calls[i], op, b, i + 1, 0, 0);
+    return settled(calls, n, 3.0) && !count_returned(calls, n);
 }
 
 TEST(woken_waiters_check_again, 5, 10, "buffer_get, buffer_put")
@@ -104,15 +116,12 @@ TEST(woken_waiters_check_again, 5, 10, "buffer_get, buffer_put")
      * that happen on purpose: 4 getters sleep on an empty buffer, one item
      * is put, and then the test wakes all of them.  One gets the item; the
      * other three must find the buffer empty and go back to sleep. */
-    enum { GETTERS = 4, PUTTERS = 3 };
     struct bounded_buffer b;
     ck_assert_int_eq(buffer_init(&b, 4), 0);
     struct watched_call getters[GETTERS];
-    for (int i = 0; i < GETTERS; i++)
-        start_call(&getters[i], op_get, &b, 0, 0, 0);
-    ck_assert_msg(settled(getters, GETTERS, 3.0) && !count_returned(getters, GETTERS),
-                  "4 getters on an empty buffer did not all go to sleep within 3 s "
-                  "(%d returned)", count_returned(getters, GETTERS));
+    ck_assert_msg(all_asleep(getters, GETTERS, op_get, &b), "4 getters on an empty buffer "
+                  "did not all go to sleep within 3 s (%d returned)",
+                  count_returned(getters, GETTERS));
     ck_assert_named_eq(buffer_put(&b, 7), BUFFER_OK, buffer_name);
     pthread_mutex_lock(&b.lock);
     pthread_cond_broadcast(&b.not_empty);   /* the "spurious" wakeup */
@@ -132,9 +141,8 @@ TEST(woken_waiters_check_again, 5, 10, "buffer_get, buffer_put")
                           "BUFFER_OK with 7", buffer_name(getters[i].result),
                           getters[i].out);
     buffer_close(&b);
-    ck_assert_msg(returned_within(getters, GETTERS, GETTERS, 2.0), "after close(), "
+    ck_assert_msg(all_returned(getters, GETTERS, 2.0), "after close(), "
                   "%d of 3 waiting getters returned", count_returned(getters, GETTERS) - 1);
-    join_calls(getters, GETTERS);
     buffer_destroy(&b);
 
     /* The same on the other side: 3 putters wait on a full buffer of
@@ -142,11 +150,8 @@ TEST(woken_waiters_check_again, 5, 10, "buffer_get, buffer_put")
     ck_assert_int_eq(buffer_init(&b, 1), 0);
     ck_assert_named_eq(buffer_put(&b, 100), BUFFER_OK, buffer_name);
     struct watched_call putters[PUTTERS];
-    for (int i = 0; i < PUTTERS; i++)
-        start_call(&putters[i], op_put, &b, i + 1, 0, 0);
-    ck_assert_msg(settled(putters, PUTTERS, 3.0) && !count_returned(putters, PUTTERS),
-                  "3 putters on a full buffer did not all go to sleep within 3 s "
-                  "(%d returned)", count_returned(putters, PUTTERS));
+    ck_assert_msg(all_asleep(putters, PUTTERS, op_put, &b), "3 putters on a full buffer did "
+                  "not all go to sleep within 3 s (%d returned)", count_returned(putters, PUTTERS));
     ck_assert_int_eq(must_get(&b, "taking from a full buffer"), 100);
     pthread_mutex_lock(&b.lock);
     pthread_cond_broadcast(&b.not_full);
@@ -163,29 +168,24 @@ TEST(woken_waiters_check_again, 5, 10, "buffer_get, buffer_put")
                   "capacity 1: the others must check again and go back to waiting "
                   "(`while`, not `if`)", n, count);
     buffer_close(&b);
-    ck_assert_msg(returned_within(putters, PUTTERS, PUTTERS, 2.0), "after close(), "
+    ck_assert_msg(all_returned(putters, PUTTERS, 2.0), "after close(), "
                   "not every waiting putter returned");
-    join_calls(putters, PUTTERS);
     buffer_destroy(&b);
 }
 
 TEST(close_wakes_every_waiter, 6, 10, "buffer_close")
 {
-    enum { GETTERS = 4, PUTTERS = 3 };
     struct bounded_buffer b;
     ck_assert_int_eq(buffer_init(&b, 2), 0);
     struct watched_call getters[GETTERS];
-    for (int i = 0; i < GETTERS; i++)
-        start_call(&getters[i], op_get, &b, 0, 0, 0);
-    ck_assert_msg(settled(getters, GETTERS, 3.0) && !count_returned(getters, GETTERS),
-                  "4 getters on an empty buffer did not all go to sleep within 3 s");
+    ck_assert_msg(all_asleep(getters, GETTERS, op_get, &b), "4 getters on an empty buffer "
+                  "did not all go to sleep within 3 s");
     buffer_close(&b);
-    bool all = returned_within(getters, GETTERS, GETTERS, 2.0);
+    bool all = all_returned(getters, GETTERS, 2.0);
     ck_assert_msg(all, "only %d of 4 getters waiting on an empty buffer returned "
                   "within 2 s of close(): a waiter was never woken after close(). "
                   "close must wake every waiter (pthread_cond_broadcast), not one "
                   "(signal)", count_returned(getters, GETTERS));
-    join_calls(getters, GETTERS);
     for (int i = 0; i < GETTERS; i++)
         ck_assert_msg(getters[i].result == BUFFER_CLOSED, "a getter woken by close() "
                       "on an empty buffer returned %s, expected BUFFER_CLOSED",
@@ -198,17 +198,14 @@ TEST(close_wakes_every_waiter, 6, 10, "buffer_close")
     ck_assert_int_eq(buffer_init(&b, 1), 0);
     ck_assert_named_eq(buffer_put(&b, 5), BUFFER_OK, buffer_name);
     struct watched_call putters[PUTTERS];
-    for (int i = 0; i < PUTTERS; i++)
-        start_call(&putters[i], op_put, &b, i + 1, 0, 0);
-    ck_assert_msg(settled(putters, PUTTERS, 3.0) && !count_returned(putters, PUTTERS),
-                  "3 putters on a full buffer did not all go to sleep within 3 s");
+    ck_assert_msg(all_asleep(putters, PUTTERS, op_put, &b), "3 putters on a full buffer did "
+                  "not all go to sleep within 3 s");
     buffer_close(&b);
-    all = returned_within(putters, PUTTERS, PUTTERS, 2.0);
+    all = all_returned(putters, PUTTERS, 2.0);
     ck_assert_msg(all, "only %d of 3 putters waiting on a full buffer returned "
                   "within 2 s of close(): a waiter was never woken after close(). "
                   "close must wake the putters too (broadcast not_full)",
                   count_returned(putters, PUTTERS));
-    join_calls(putters, PUTTERS);
     for (int i = 0; i < PUTTERS; i++)
         ck_assert_msg(putters[i].result == BUFFER_CLOSED, "a putter woken by close() "
                       "returned %s, expected BUFFER_CLOSED", buffer_name(putters[i].result));
@@ -428,10 +425,9 @@ TEST(blocked_waiters_use_no_cpu, 4, 10, "buffer_get, buffer_put")
     pthread_join(baseline, NULL);
     buffer_close(&empty);
     buffer_close(&full);
-    ck_assert_msg(returned_within(waiters, 4, 4, 2.0), "after close(), only %d of the "
+    ck_assert_msg(all_returned(waiters, 4, 2.0), "after close(), only %d of the "
                   "4 waiting calls returned within 2 s: close must wake every waiter",
                   count_returned(waiters, 4));
-    join_calls(waiters, 4);
     buffer_destroy(&empty);
     buffer_destroy(&full);
 }

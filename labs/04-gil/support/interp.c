@@ -164,6 +164,13 @@ static inline void decref(struct vm_thread *t, struct object *o)
         dealloc(t, o);
 }
 
+/* o, with one more reference to it (CPython's Py_NewRef). */
+static inline struct object *new_ref(struct vm_thread *t, struct object *o)
+{
+    incref(t, o);
+    return o;
+}
+
 /* ---- the books: overlaps, waits, the timeline ------------------------------ */
 
 /* Between taking and dropping the GIL a thread is "inside".  Relaxed
@@ -313,6 +320,20 @@ static void call_without_gil(struct vm_thread *t, enum opcode op)
 
 /* ---- the eval loop ------------------------------------------------------------ */
 
+/* COMPARE_GT and BINARY_SUBTRACT: a new reference to `a op b`. */
+static struct object *binary(struct vm_thread *t, enum opcode op, struct object *a,
+                             struct object *b)
+{
+    struct vm *vm = t->vm;
+    if (op == COMPARE_GT)
+        return new_ref(t, a->value > b->value ? &vm->true_obj : &vm->false_obj);
+    return new_int(t, a->value - b->value);
+}
+
+/* CPython's stack macros, on eval's own stack and stack pointer. */
+#define PUSH(o) (stack[sp++] = (o))
+#define POP() (stack[--sp])
+
 static void eval(struct vm_thread *t)
 {
     struct vm *vm = t->vm;
@@ -332,44 +353,32 @@ static void eval(struct vm_thread *t)
         struct object *a, *b, *r;
         switch (in.op) {
         case LOAD_FAST:
-            r = locals[in.arg];
-            incref(t, r);
-            stack[sp++] = r;
+            PUSH(new_ref(t, locals[in.arg]));
             break;
         case STORE_FAST:
             r = locals[in.arg];
-            locals[in.arg] = stack[--sp];
+            locals[in.arg] = POP();
             decref(t, r);
             break;
         case LOAD_CONST:
-            r = consts[in.arg];
-            incref(t, r);
-            stack[sp++] = r;
+            PUSH(new_ref(t, consts[in.arg]));
             break;
         case LOAD_CONST_WIDE:
             r = consts[in.arg];
             widened_incref(t, r);
-            stack[sp++] = r;
+            PUSH(r);
             break;
         case COMPARE_GT:
-            b = stack[--sp];
-            a = stack[--sp];
-            r = a->value > b->value ? &vm->true_obj : &vm->false_obj;
-            incref(t, r);
+        case BINARY_SUBTRACT:   /* pop both operands, push the result */
+            b = POP();
+            a = POP();
+            r = binary(t, in.op, a, b);
             decref(t, a);
             decref(t, b);
-            stack[sp++] = r;
-            break;
-        case BINARY_SUBTRACT:
-            b = stack[--sp];
-            a = stack[--sp];
-            r = new_int(t, a->value - b->value);
-            decref(t, a);
-            decref(t, b);
-            stack[sp++] = r;
+            PUSH(r);
             break;
         case POP_JUMP_IF_FALSE:
-            r = stack[--sp];
+            r = POP();
             jump = r == &vm->false_obj;
             decref(t, r);
             if (jump)

@@ -41,17 +41,15 @@ TEST(one_thread_runs_bytecode_at_a_time, 6, 15, "gil_acquire, gil_release, gil_c
         vm_stop(vm);
         for (int i = 0; i < 5; i++)
             vm_join(t[i], NULL);
-        long overlaps = atomic_load(&vm->overlaps);
-        unsigned long switches = vm->gil.switch_number;
-        vm_free(vm);
-        ck_assert_msg(overlaps == 0, "%s: %ld times a thread started running bytecode "
+        struct vm_counts n = free_vm(vm);
+        ck_assert_msg(n.overlaps == 0, "%s: %ld times a thread started running bytecode "
                       "while another still was: two threads held the GIL at once.  "
                       "%s must take it only when locked is false, and re-check locked "
                       "after every wait (a wait can end with the GIL still taken)",
-                      mode_names[m], overlaps, m == 0 ? "new_gil_take" : "old_gil_take");
-        ck_assert_msg(switches >= 5, "%s: the GIL changed hands only %lu times in 60 ms "
+                      mode_names[m], n.overlaps, m == 0 ? "new_gil_take" : "old_gil_take");
+        ck_assert_msg(n.switches >= 5, "%s: the GIL changed hands only %lu times in 60 ms "
                       "among 5 threads, of which 2 release it for every I/O or native call",
-                      mode_names[m], switches);
+                      mode_names[m], n.switches);
     }
 }
 
@@ -77,8 +75,7 @@ TEST(two_cpu_threads_share_the_gil, 10, 10, "new_gil_take, new_gil_drop, gil_che
     struct vm_thread_stats sa, sb;
     vm_join(a, &sa);
     vm_join(b, &sb);
-    unsigned long switches = vm->gil.switch_number;
-    vm_free(vm);
+    unsigned long switches = free_vm(vm).switches;
     double total = (double)(sa.iterations + sb.iterations);
     ck_assert_msg(total > 0, "neither thread ran a single loop turn in %.0f ms", ran * 1e3);
     double share_a = sa.iterations / total, share_b = sb.iterations / total;
@@ -390,17 +387,15 @@ SCHEDULE_TEST(gil_hand_off_under_schedules, 4, 20, "new_gil_take, new_gil_drop, 
         vm_join(t[i], &stats);
         turns[i] = stats.iterations;
     }
-    long overlaps = atomic_load(&vm->overlaps);
-    unsigned long switches = vm->gil.switch_number;
-    vm_free(vm);
-    ck_assert_msg(overlaps == 0, "%ld times a thread started running bytecode while another "
-                  "still was: two threads held the GIL at once. A wakeup only says \"look "
-                  "again\": take the GIL only when locked is false, re-checked after every "
-                  "wait", overlaps);
+    struct vm_counts n = free_vm(vm);
+    ck_assert_msg(n.overlaps == 0, "%ld times a thread started running bytecode while "
+                  "another still was: two threads held the GIL at once. A wakeup only says "
+                  "\"look again\": take the GIL only when locked is false, re-checked after "
+                  "every wait", n.overlaps);
     for (int i = 0; i < 3; i++)
         ck_assert_msg(turns[i] == 12, "thread %d ran %ld of its 12 loop turns", i, turns[i]);
-    ck_assert_msg(switches >= 3, "the GIL went to a different thread %lu times while 3 threads "
-                  "ran, expected at least 3", switches);
+    ck_assert_msg(n.switches >= 3, "the GIL went to a different thread %lu times while 3 "
+                  "threads ran, expected at least 3", n.switches);
 
     /* Then one CPU thread and one I/O thread: each time the I/O thread wants
      * the GIL back, it waits one interval, asks, and the holder drops at its

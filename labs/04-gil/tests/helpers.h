@@ -40,6 +40,22 @@ static inline struct vm_thread *start(struct vm *vm, enum vm_program program, lo
     return t;
 }
 
+/* What the tests judge of a run, read once its threads are joined: the
+ * times a thread started running bytecode while another still was (if
+ * count_overlaps was set), and the GIL's changes of holder. */
+struct vm_counts {
+    long overlaps;
+    unsigned long switches;
+};
+
+/* vm's counts; then vm is freed. */
+static inline struct vm_counts free_vm(struct vm *vm)
+{
+    struct vm_counts n = {atomic_load(&vm->overlaps), vm->gil.switch_number};
+    vm_free(vm);
+    return n;
+}
+
 /* switch_number, read under the GIL's own mutex while threads still run. */
 static inline unsigned long switches_now(struct gil *g)
 {

@@ -22,6 +22,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "median.h"
+
 enum { BATCH = 4096 };
 
 struct ideal_future {
@@ -83,12 +85,6 @@ static double run(long ntasks, long *sent)
     return (double)done / (now_s() - start);
 }
 
-static int by_value(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 int main(int argc, char **argv)
 {
     long ntasks = argc > 1 ? atol(argv[1]) : 1000000;
@@ -103,7 +99,6 @@ int main(int argc, char **argv)
         rates[i] = run(ntasks, &sent);
     atomic_store_explicit(&nhanded, -1, memory_order_release);
     pthread_join(thread, NULL);
-    qsort(rates, (size_t)runs, sizeof *rates, by_value);
-    printf("ceiling_tasks_per_s %.0f\n", rates[runs / 2]);
+    printf("ceiling_tasks_per_s %.0f\n", median_rate(rates, runs));
     return 0;
 }

@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "median.h"
+
 static void noop(gpointer data, gpointer user_data)
 {
     (void)data, (void)user_data;
@@ -33,12 +35,6 @@ static double run(gint ntasks, int workers)
     return (double)ntasks * 1e6 / (double)(g_get_monotonic_time() - start);
 }
 
-static int by_value(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 int main(int argc, char **argv)
 {
     gint ntasks = argc > 1 ? atoi(argv[1]) : 1000000;
@@ -51,7 +47,6 @@ int main(int argc, char **argv)
     double rates[99];
     for (int i = 0; i < runs; i++)
         rates[i] = run(ntasks, workers);
-    qsort(rates, (size_t)runs, sizeof *rates, by_value);
-    printf("glib_tasks_per_s %.0f\n", rates[runs / 2]);
+    printf("glib_tasks_per_s %.0f\n", median_rate(rates, runs));
     return 0;
 }

@@ -375,12 +375,6 @@ SCHEDULE_TEST(owners_under_schedules, 3, 20, "future_retain, future_release", 12
                   "result says who was last");
 }
 
-static void *run_future(void *f)
-{
-    future_run(f);
-    return NULL;
-}
-
 /* One thread runs a future while the test waits for its result, with no
  * timeout, three times over, under 150 schedules: a thread may be stopped
  * at any lock, wait, signal or atomic operation.  The test must get each

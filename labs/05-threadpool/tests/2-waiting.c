@@ -299,12 +299,6 @@ TEST(cancelled_counts_as_done_at_once, 3, 15, "future_cancel, announce_done, fut
 
 /* ---- under the kit's scheduler ------------------------------------------ */
 
-static void *run_it(void *f)
-{
-    future_run(f);
-    return NULL;
-}
-
 /* Two threads run a future each while the test iterates as_completed over
  * both (10 s, on the scheduler's virtual clock), under 150 schedules: a
  * thread may be stopped at any lock, wait, signal or atomic operation.
@@ -318,7 +312,7 @@ SCHEDULE_TEST(as_completed_under_schedules, 3, 20, "as_completed, as_completed_n
     for (int i = 0; i < 2; i++) {
         fs[i] = future_new(double_it, (void *)(intptr_t)i);
         ck_assert_msg(fs[i] != NULL, "future_new returned NULL");
-        ck_assert_int_eq(pthread_create(&t[i], NULL, run_it, fs[i]), 0);
+        ck_assert_int_eq(pthread_create(&t[i], NULL, run_future, fs[i]), 0);
     }
     struct as_completed *it = as_completed(fs, 2, 10);
     ck_assert_msg(it != NULL, "as_completed returned NULL");

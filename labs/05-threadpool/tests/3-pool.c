@@ -197,13 +197,30 @@ TEST(idle_workers_are_woken_for_queued_tasks, 2, 20, "enqueue, executor_submit, 
     executor_free(ex);
 }
 
+/* Tasks held at one gate: once it opens, each sleeps delay_s (if any) and
+ * counts itself done. */
+struct gated {
+    struct gate gate;
+    double delay_s;
+    atomic_int done;
+};
+
 static void *count_after_gate(void *arg, struct task_error *error)
 {
     (void)error;
-    void **pair = arg;
-    gate_wait(pair[0]);
-    atomic_fetch_add((atomic_int *)pair[1], 1);
+    struct gated *g = arg;
+    gate_wait(&g->gate);
+    if (g->delay_s > 0)
+        sleep_s(g->delay_s);
+    atomic_fetch_add(&g->done, 1);
     return NULL;
+}
+
+/* n of those tasks submitted to ex, their futures in fs. */
+static void submit_gated(struct executor *ex, struct gated *g, struct future **fs, int n)
+{
+    for (int i = 0; i < n; i++)
+        fs[i] = submit(ex, count_after_gate, g);
 }
 
 TEST(no_wakeup_is_lost_as_a_worker_falls_asleep, 2, 30, "worker_main, enqueue, publish_asleep")
@@ -246,23 +263,20 @@ TEST(no_wakeup_is_lost_as_a_worker_falls_asleep, 2, 30, "worker_main, enqueue, p
 
 TEST(shutdown_waits_for_queued_tasks, 3, 10, "executor_shutdown, worker_main")
 {
-    struct gate g = GATE_INIT;
-    atomic_int ran = 0;
-    void *pair[2] = {&g, &ran};
+    struct gated ran = {GATE_INIT, 0, 0};
     struct executor *ex = new_pool(2);
     struct future *fs[8];
-    for (int i = 0; i < 8; i++)
-        fs[i] = submit(ex, count_after_gate, pair);
+    submit_gated(ex, &ran, fs, 8);
     executor_shutdown(ex, false, false);   /* the flag is up while 6 tasks are queued */
-    gate_open(&g);
+    gate_open(&ran.gate);
     executor_shutdown(ex, true, false);
 
     int not_done = 0;
     for (int i = 0; i < 8; i++)
         not_done += !future_done(fs[i]);
-    ck_assert_msg(not_done == 0 && ran == 8, "shutdown(wait=true) returned while %d of 8 "
+    ck_assert_msg(not_done == 0 && ran.done == 8, "shutdown(wait=true) returned while %d of 8 "
                   "tasks had not run (they were queued when shutdown began): workers must "
-                  "drain the queue before they exit, unless cancel_futures", 8 - (int)ran);
+                  "drain the queue before they exit, unless cancel_futures", 8 - (int)ran.done);
     for (int i = 0; i < 8; i++) {
         ck_assert_named_eq(future_state(fs[i]), FUTURE_FINISHED, state_name);
         future_release(fs[i]);
@@ -305,34 +319,21 @@ TEST(shutdown_cancel_futures_cancels_queued_tasks, 3, 5,
     executor_free(ex);
 }
 
-static void *finish_slowly(void *arg, struct task_error *error)
-{
-    (void)error;
-    void **pair = arg;
-    gate_wait(pair[0]);
-    sleep_s(0.05);
-    atomic_fetch_add((atomic_int *)pair[1], 1);
-    return NULL;
-}
-
 TEST(shutdown_joins_every_worker, 2, 10, "executor_shutdown, executor_free")
 {
     int base = thread_baseline();
-    struct gate g = GATE_INIT;
-    atomic_int finished = 0;
-    void *pair[2] = {&g, &finished};
+    struct gated finished = {GATE_INIT, 0.05, 0};
     struct executor *ex = new_pool(3);
     struct future *fs[3];
-    for (int i = 0; i < 3; i++)
-        fs[i] = submit(ex, finish_slowly, pair);
+    submit_gated(ex, &finished, fs, 3);
     for (int i = 0; i < 3; i++)
         future_release(fs[i]);   /* nobody waits on the futures: only shutdown does */
-    gate_open(&g);
+    gate_open(&finished.gate);
     executor_shutdown(ex, true, false);
     /* Each task takes 50 ms after the gate opens: a shutdown that does not
      * join the workers returns long before that. */
-    ck_assert_msg(finished == 3, "shutdown(wait=true) returned while %d of 3 running tasks "
-                  "had not finished: join every worker thread", 3 - (int)finished);
+    ck_assert_msg(finished.done == 3, "shutdown(wait=true) returned while %d of 3 running "
+                  "tasks had not finished: join every worker thread", 3 - (int)finished.done);
     ck_assert_msg(eventually(thread_count_is, &base, 2.0), "after shutdown(wait=true), %d "
                   "worker threads were still alive", count_threads() - base);
     executor_free(ex);

@@ -50,21 +50,6 @@ static void *timed_sleep_and_double(void *arg, struct task_error *error)
     return (void *)(intptr_t)(t->units * 2);
 }
 
-/* Wall time of tasks lasting durations[0..n) on `workers` threads when each
- * free thread takes the oldest queued task at once. */
-static double schedule(const double *durations, int n, int workers)
-{
-    double free_at[8] = {0}, last = 0;
-    for (int i = 0; i < n; i++) {
-        int w = 0;
-        for (int k = 1; k < workers; k++)
-            w = free_at[k] < free_at[w] ? k : w;
-        free_at[w] += durations[i];
-        last = free_at[w] > last ? free_at[w] : last;
-    }
-    return last;
-}
-
 /* The seed's schedule in units, and the same schedule replayed with what the
  * tasks measured: the wall time a prompt pool would have taken in this run. */
 static double ideal_units(const struct timed_sleep *tasks, int n, int workers)
@@ -72,7 +57,7 @@ static double ideal_units(const struct timed_sleep *tasks, int n, int workers)
     double units[10];
     for (int i = 0; i < n; i++)
         units[i] = tasks[i].units;
-    return schedule(units, n, workers);
+    return prompt_pool_time(units, n, workers);
 }
 
 static double replayed_wall_time(const struct timed_sleep *tasks, int n, int workers)
@@ -80,7 +65,7 @@ static double replayed_wall_time(const struct timed_sleep *tasks, int n, int wor
     double measured[10];
     for (int i = 0; i < n; i++)
         measured[i] = tasks[i].ended - tasks[i].started;
-    return schedule(measured, n, workers);
+    return prompt_pool_time(measured, n, workers);
 }
 
 /* Timed runs are attempted up to 3 times and pass if one attempt meets every
@@ -161,36 +146,58 @@ static bool yielded_in_finish_order(const struct timed_sleep *tasks, const int *
     return true;
 }
 
-static bool seed_004_as_completed_once(char *why, size_t size)
+/* What as_completed yielded, in order. */
+struct yields {
+    int order[10];        /* order[k]: the task whose future came k-th */
+    long got[10];         /* got[k]: its result (if asked for) */
+    double start, took;   /* the first submit; from there to the last yield */
+};
+
+/* Seeds 000 and 004: sleeps of units[0..n) (n at most 10) submitted to a
+ * fresh pool of `workers`, read through as_completed (5 s) as they finish,
+ * their results too if got_results.  Returns how many futures came. */
+static int as_completed_run(const int *units, int n, int workers, bool got_results,
+                            struct timed_sleep *tasks, struct yields *r)
 {
-    double late = sleep_lateness();
-    struct executor *ex = new_pool(5);
-    warm_up(ex, 5);
-    struct timed_sleep tasks[5];
-    struct future *fs[5];
-    double start = now_s();
-    for (int i = 0; i < 5; i++) {
-        tasks[i] = (struct timed_sleep){.units = 5 - i};
+    struct executor *ex = new_pool(workers);
+    warm_up(ex, workers);
+    struct future *fs[10];
+    r->start = now_s();
+    for (int i = 0; i < n; i++) {
+        tasks[i] = (struct timed_sleep){.units = units[i]};
         fs[i] = submit(ex, timed_sleep_and_double, &tasks[i]);
     }
-    struct as_completed *it = as_completed(fs, 5, 5.0);
-    long got[5] = {0};
-    int order[5], n = 0;
+    struct as_completed *it = as_completed(fs, n, 5.0);
+    int yielded = 0;
     struct future *f;
-    while (it && n < 5 && as_completed_next(it, &f) == RESULT_OK && f) {
-        void *value = NULL;
-        future_result(f, 0, &value, NULL);
+    while (it && yielded < n && as_completed_next(it, &f) == RESULT_OK && f) {
         int i = 0;
-        while (i < 4 && fs[i] != f)
+        while (i < n - 1 && fs[i] != f)
             i++;
-        got[n] = (long)(intptr_t)value;
-        order[n++] = i;
+        void *value = NULL;
+        if (got_results)
+            future_result(f, 0, &value, NULL);
+        r->got[yielded] = (long)(intptr_t)value;
+        r->order[yielded++] = i;
     }
-    double took = now_s() - start;
+    r->took = now_s() - r->start;
     as_completed_free(it);
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < n; i++)
         future_release(fs[i]);
     executor_free(ex);
+    return yielded;
+}
+
+static bool seed_004_as_completed_once(char *why, size_t size)
+{
+    static const int units[5] = {5, 4, 3, 2, 1};
+    double late = sleep_lateness();
+    struct timed_sleep tasks[5];
+    struct yields r;
+    int n = as_completed_run(units, 5, 5, true, tasks, &r);
+    const int *order = r.order;
+    const long *got = r.got;
+    double took = r.took;
     CHECK(n == 5, "as_completed yielded only %d of 5 futures", n);
     bool each_once = true;
     for (int k = 0; k < 5; k++)
@@ -226,30 +233,13 @@ static const int seed000_units[10] = {5, 1, 3, 2, 1, 2, 2, 1, 3, 5};
 static bool seed_000_once(char *why, size_t size)
 {
     double late = sleep_lateness();
-    struct executor *ex = new_pool(3);
-    warm_up(ex, 3);
     struct timed_sleep tasks[10];
-    struct future *fs[10];
-    double start = now_s();
-    for (int i = 0; i < 10; i++) {
-        tasks[i] = (struct timed_sleep){.units = seed000_units[i]};
-        fs[i] = submit(ex, timed_sleep_and_double, &tasks[i]);
-    }
-    struct as_completed *it = as_completed(fs, 10, 5.0);
-    int order[10], n = 0;
-    struct future *f;
-    while (it && n < 10 && as_completed_next(it, &f) == RESULT_OK && f) {
-        int i = 0;
-        while (i < 9 && fs[i] != f)
-            i++;
-        printf("Finished sleeping for %d units\n", seed000_units[i]);
-        order[n++] = i;
-    }
-    double took = now_s() - start;
-    as_completed_free(it);
-    for (int i = 0; i < 10; i++)
-        future_release(fs[i]);
-    executor_free(ex);
+    struct yields r;
+    int n = as_completed_run(seed000_units, 10, 3, false, tasks, &r);
+    const int *order = r.order;
+    double start = r.start, took = r.took;
+    for (int k = 0; k < n; k++)
+        printf("Finished sleeping for %d units\n", seed000_units[order[k]]);
     CHECK(n == 10, "as_completed yielded %d of the 10 futures", n);
     /* First in, first out: no task starts clearly before one submitted
      * earlier (half a unit covers two workers taking tasks at once). */

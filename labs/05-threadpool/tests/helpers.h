@@ -147,6 +147,14 @@ static inline void *count_run(void *arg, struct task_error *error)
     return NULL;
 }
 
+/* A thread's function that runs one future, as a worker would (the tests
+ * that run futures without a pool). */
+static inline void *run_future(void *f)
+{
+    future_run(f);
+    return NULL;
+}
+
 /* Time unit of the seeds' examples: seconds there, 30 ms here. */
 #define UNIT 0.03
 

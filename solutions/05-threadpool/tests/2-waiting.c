@@ -27,12 +27,6 @@ HIDDEN_TEST(as_completed_of_nothing_and_wait_timeout_zero, 2, 5, "as_completed, 
     executor_free(ex);
 }
 
-static void *run_future(void *f)
-{
-    future_run(f);
-    return NULL;
-}
-
 HIDDEN_TEST(as_completed_yields_a_done_future_past_its_deadline, 3, 30,
             "as_completed_next, wait_for_announcements, notify_waiter")
 {
