@@ -399,12 +399,20 @@ void bench_end(FILE *out)
         got[n++] = cpu_share();   /* no pass ran a round: one look */
     double median = median_of(got, n, &lo, &hi);
     bool busy = median < BENCH_BUSY_SHARE;
+    /* Fewer than 3 rounds (PLOTS_QUICK=1) give no median worth the name: a
+     * point is whatever one round caught, and an effect that needs two cores
+     * at once may not show.  The chart's face says so, not just the terminal
+     * (no underscore in it: gnuplot takes one for a subscript). */
+    char sketch[80] = "";
+    if (n < 3)
+        snprintf(sketch, sizeof sketch, "A SKETCH, %d round%s a point (quick mode); ", n,
+                 n == 1 ? "" : "s");
     /* Short enough for one line of the chart's title. */
-    char note[200];
+    char note[280];
     snprintf(note, sizeof note,
-             "%s load average %.1f before, %.1f after; this run got %s%.2f of the %d cores "
-             "(worst round %.2f)", busy ? "BUSY MACHINE:" : "machine not busy:", load_before,
-             load_after, busy ? "only " : "", median, usable_cores(), lo);
+             "%s%s load average %.1f before, %.1f after; this run got %s%.2f of the %d cores "
+             "(worst round %.2f)", sketch, busy ? "BUSY MACHINE:" : "machine not busy:",
+             load_before, load_after, busy ? "only " : "", median, usable_cores(), lo);
     printf("%s\n", note);
     printf("(the share of the cores is measured by spinning a thread on each between rounds)\n");
     if (busy)
