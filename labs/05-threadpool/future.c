@@ -387,14 +387,17 @@ static struct future *hand_out(struct as_completed *it, struct future *f, struct
 }
 
 /* The deadline passed with nothing in order[].  A future whose state is
- * already final may still be telling the waiter (announce_done holds its
- * lock while it does): wait for that, so that a done future is yielded
- * rather than a timeout.  Called with no lock held. */
+ * already final may not have told the waiter yet (future_run makes the state
+ * final, then takes the future's lock to announce it): wait until the waiter
+ * has heard of every such future, so that a done future is yielded rather
+ * than a timeout.  Called with no lock held. */
 static void wait_for_announcements(struct waiter *w)
 {
-    /* TODO: for each link still on a future (link->future not NULL) whose
-     * state is done, take that future's lock and let go of it at once: by
-     * then its announce_done has put the link in order[]. */
+    /* TODO: count the futures that are done by their state: those done from
+     * the start, every link no longer on a future (yielded: told already),
+     * and every link still on one whose state is done.  Then, under the
+     * waiter's lock, wait on `changed` until ndone has caught up with that
+     * count.  (Why is taking each done future's lock not enough?) */
     (void)w;
     NOT_IMPLEMENTED();
 }

@@ -528,18 +528,27 @@ static struct future *hand_out(struct as_completed *it, struct future *f, struct
 }
 
 /* The deadline passed with nothing in order[].  A future whose state is
- * already final may still be telling the waiter (announce_done holds its
- * lock while it does): wait for that, so that a done future is yielded
- * rather than a timeout.  Called with no lock held. */
+ * already final may not have told the waiter yet (future_run makes the state
+ * final, then takes the future's lock to announce it): wait until the waiter
+ * has heard of every such future, so that a done future is yielded rather
+ * than a timeout.  Called with no lock held. */
 static void wait_for_announcements(struct waiter *w)
 {
+    /* Count the futures done by their state: those done from the start, those
+     * already yielded (unlinked, so told), and the linked ones whose state is
+     * final.  Each of them has been or will be counted in ndone: a linked
+     * future set LISTENED before it finished, so its future_run announces it.
+     * Taking the future's lock is not enough: the announcer may not have
+     * taken it yet. */
+    size_t done = w->nalready;
     for (size_t i = 0; i < w->nlinks; i++) {
         struct future *f = w->links[i].future;
-        if (f && is_done(atomic_load(&f->state))) {
-            pthread_mutex_lock(&f->lock);
-            pthread_mutex_unlock(&f->lock);
-        }
+        done += !f || is_done(atomic_load(&f->state));
     }
+    pthread_mutex_lock(&w->lock);
+    while (w->ndone < done)
+        pthread_cond_wait(&w->changed, &w->lock);
+    pthread_mutex_unlock(&w->lock);
 }
 
 int as_completed_next(struct as_completed *it, struct future **next)
