@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # 34-platform-gradescope.sh - `make gradescope` writes a zip with setup.sh
 # and run_autograder at its root and hidden tests but no solution code; in a
-# simulated /autograder it grades a repository upload of the reference (full
-# marks in all three passes, markdown feedback, student code unprivileged,
-# a leaderboard entry where a lab has one), a build failure (results.json
-# with the compiler's errors) and a forger (0, flagged above the tests and
-# in each).
+# simulated /autograder (inside a folder closed to other users) it grades a
+# repository upload of the reference (full marks in all three passes,
+# markdown feedback, student code unprivileged, a leaderboard entry where a
+# lab has one), a build failure (results.json with the compiler's errors)
+# and a forger (0, flagged above the tests and in each).
 # Lane: packaging
 # instructor-only
 . "$(dirname "$0")/../lib.sh"
@@ -35,7 +35,11 @@ upload() {
     AUTOGRADER_ROOT=$ag "$ag/source/run_autograder" || true
     "$T/tools/check_platform" gradescope "$ag/results/results.json" 2>&1 || true
 }
-ag=$PWD/$T/platforms/gradescope
+# Inside a folder other users may not enter, as root's home is where a
+# container or a chroot has the kit: the grader must still run student code
+# as a user of its own (harness/grader/reachable.c opens the way).
+mkdir -p "$T/platforms/closed" && chmod 700 "$T/platforms/closed"
+ag=$PWD/$T/platforms/closed/gradescope
 results=$ag/results/results.json
 
 res=$(upload reference)
