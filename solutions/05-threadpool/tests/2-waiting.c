@@ -71,8 +71,9 @@ HIDDEN_TEST(as_completed_yields_a_done_future_past_its_deadline, 3, 30,
                       "as_completed_next with a passed deadline returned %s and %s: a "
                       "future that is done must be yielded before the deadline counts (as "
                       "CPython does); its watchers may not have been told yet (its state turns "
-                      "final before future_run takes its lock to tell them), so wait until the "
-                      "waiter has heard of every future whose state is final", round + 1,
+                      "final before future_run takes its lock to tell them), so wait for the "
+                      "announcements sure to come: a done future whose state word lost its "
+                      "LISTENED bit", round + 1,
                       ra == RESULT_OK ? "RESULT_OK" : "RESULT_TIMEOUT",
                       rb == RESULT_OK ? "RESULT_OK" : "RESULT_TIMEOUT");
         for (int i = FILLERS - 1; i >= 0; i--)
