@@ -581,7 +581,6 @@ int main(int argc, char **argv)
                         "[--autolab] [--handouts DIR] LAB...\n");
         return 2;
     }
-    g.sandbox = sandbox_init();
     mkdirs(out);
     const char *out_given = out;   /* as the user wrote it, for the summary */
     /* Absolute paths: test programs run inside their own output folder. */
@@ -590,6 +589,7 @@ int main(int argc, char **argv)
         die("the build or output folder is missing");
     build = build_abs;
     out = out_abs;
+    g.sandbox = sandbox_init(build, out);
     double start = now_s();
 
     for (int i = 0; i < g.nlabs; i++) {

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "reachable.h"
 #include "reap.h"
 #include "rlimits.h"
 #include "sandbox.h"
@@ -35,6 +36,8 @@ enum { RECORD_FD = 3 };
  * so one submission's fork bomb cannot eat the other's process limit. */
 static uid_t student_uid;
 static bool run_as_nobody;
+static bool open_the_way;    /* folders above the kit are closed to that uid */
+static const char *reach[4]; /* what it must reach: the kit, build, output */
 static bool no_network;      /* a fresh network namespace can be made */
 static bool use_cgroups;     /* a control group per run can be made */
 static int runs;             /* names each run's control group */
@@ -71,35 +74,62 @@ static bool become_nobody(void)
     return setgroups(0, NULL) == 0 && setgid(student_uid) == 0 && setuid(student_uid) == 0;
 }
 
+/* As the student's uid (through the folders opened for it, if need be),
+ * can we read and enter each folder a test program needs? */
+static bool student_reaches(void)
+{
+    if (open_the_way && !reachable_make())
+        return false;
+    if (!become_nobody())
+        return false;
+    for (int i = 0; reach[i]; i++)
+        if (access(reach[i], R_OK | X_OK) != 0)
+            return false;
+    return true;
+}
+
 /* Try, in a throwaway child, what isolation this machine allows. */
-static bool probe(bool (*step)(void), const char *must_read)
+static bool probe(bool (*step)(void))
 {
     pid_t pid = fork();
     if (pid == 0)
-        _exit(step() && (!must_read || access(must_read, R_OK | X_OK) == 0) ? 0 : 1);
+        _exit(step() ? 0 : 1);
     int status;
     return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
            WEXITSTATUS(status) == 0;
 }
 
-const char *sandbox_init(void)
+/* Root: student code runs as a uid of its own, which must reach the kit's
+ * folders, opened for it where a folder above them is closed (reachable.c);
+ * where even that is refused, it runs as root, and the summary says so. */
+static void choose_user(const char *build, const char *out)
 {
-    static char description[200];
-    char cwd[4096];
+    static char cwd[4096];
+    if (getuid() != 0 || !getcwd(cwd, sizeof cwd))
+        return;
+    reach[0] = cwd, reach[1] = build, reach[2] = out;
+    int closed = reachable_plan(reach, student_uid, student_uid);
+    open_the_way = closed > 0;
+    run_as_nobody = closed >= 0 && probe(student_reaches);
+}
+
+const char *sandbox_init(const char *build, const char *out)
+{
+    static char description[240];
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     signal(SIGPIPE, SIG_IGN);
     student_uid = 200000 + (uid_t)getpid() % 100000;
-    no_network = probe(leave_network, NULL);
+    no_network = probe(leave_network);
     struct cgroup cg;
     char name[64];
     snprintf(name, sizeof name, "concurrency-labs-%d-probe", (int)getpid());
     use_cgroups = cgroup_create(&cg, name, 10);
     cgroup_destroy(&cg);
-    /* That user must be able to reach the build folder, e.g. not inside /root. */
-    run_as_nobody = getuid() == 0 && getcwd(cwd, sizeof cwd) && probe(become_nobody, cwd);
+    choose_user(build, out);
     snprintf(description, sizeof description, "student code runs as %s, %s, %s",
-             run_as_nobody ? "an unprivileged user" : getuid() == 0 ? "root (an "
-             "unprivileged user cannot reach this folder)" : "you",
+             run_as_nobody ? (open_the_way ? "an unprivileged user (through a mount namespace: "
+             "a folder above this one is closed to others)" : "an unprivileged user")
+             : getuid() == 0 ? "root (an unprivileged user cannot reach this folder)" : "you",
              no_network ? "without network" : "with network (no namespace allowed here)",
              use_cgroups ? "in a control group of its own" : "without a control group");
     return description;
@@ -145,7 +175,7 @@ static void child(char *const argv[], const char *workdir, int record_write,
     dup2(record_write, RECORD_FD);
     if (no_network && !leave_network())
         _exit(127);
-    if (run_as_nobody && !become_nobody())
+    if (run_as_nobody && ((open_the_way && !reachable_make()) || !become_nobody()))
         _exit(127);
     if (chdir(workdir) != 0)
         _exit(127);

@@ -13,10 +13,13 @@ struct sandbox_result {
     double seconds;
 };
 
-/* Call once, early: makes orphans of the programs we run our children, so
- * sandbox_run() can find and kill anything a test left behind, and finds out
- * what isolation this machine allows.  Returns a one-line description. */
-const char *sandbox_init(void);
+/* Call once, before any run: makes orphans of the programs we run our
+ * children, so sandbox_run() can find and kill anything a test left behind,
+ * and finds out what isolation this machine allows, for test programs in the
+ * absolute folder build writing under out (both, and the working folder, the
+ * kit's, must be reachable by the user they run as).  Returns a one-line
+ * description. */
+const char *sandbox_init(const char *build, const char *out);
 
 /* Make dir usable by the user student code runs as. */
 void sandbox_share_dir(const char *dir);

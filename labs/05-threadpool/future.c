@@ -387,14 +387,22 @@ static struct future *hand_out(struct as_completed *it, struct future *f, struct
 }
 
 /* The deadline passed with nothing in order[].  A future whose state is
- * already final may still be telling the waiter (announce_done holds its
- * lock while it does): wait for that, so that a done future is yielded
- * rather than a timeout.  Called with no lock held. */
+ * already final may not have told the waiter yet (future_run makes the state
+ * final, then takes the future's lock to announce it): wait for every
+ * announcement that is sure to come, and for any under way, so that a done
+ * future is yielded rather than a timeout.  Called with no lock held. */
 static void wait_for_announcements(struct waiter *w)
 {
-    /* TODO: for each link still on a future (link->future not NULL) whose
-     * state is done, take that future's lock and let go of it at once: by
-     * then its announce_done has put the link in order[]. */
+    /* TODO: count the announcements sure to come (or come): the futures done
+     * from the start, every link no longer on a future (yielded: told
+     * already), and every link on a future whose state word (atomic_load)
+     * is done and has no LISTENED bit (future_run's exchange cleared the bit
+     * you set, so it saw it: it will announce).  A done word with the bit
+     * was listened to after it finished: take that future's lock and let go
+     * of it at once (that waits out an announcement under way).  Then,
+     * under the waiter's lock, wait on `changed` until ndone reaches your
+     * count.  Why is taking every done future's lock not enough, and why
+     * must you not wait for the others? */
     (void)w;
     NOT_IMPLEMENTED();
 }

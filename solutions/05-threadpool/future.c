@@ -528,18 +528,36 @@ static struct future *hand_out(struct as_completed *it, struct future *f, struct
 }
 
 /* The deadline passed with nothing in order[].  A future whose state is
- * already final may still be telling the waiter (announce_done holds its
- * lock while it does): wait for that, so that a done future is yielded
- * rather than a timeout.  Called with no lock held. */
+ * already final may not have told the waiter yet (future_run makes the state
+ * final, then takes the future's lock to announce it): wait for every
+ * announcement that is sure to come, and for any under way, so that a done
+ * future is yielded rather than a timeout.  Called with no lock held. */
 static void wait_for_announcements(struct waiter *w)
 {
+    /* Sure to come, or come: the futures done from the start, the links
+     * yielded (told, then unlinked), and each linked future whose final word
+     * has no LISTENED bit.  A final state is written whole (future_run's
+     * exchange, future_cancel's swap), so whoever made it final cleared the
+     * bit we set before, saw it, and announces.  A final word with the bit
+     * was listened to since: it says nothing, and taking the lock waits out
+     * only an announcement already under way.  Never wait for what may not
+     * come: a watch that linked a future already done (a bug) must time out
+     * and say so. */
+    size_t sure = w->nalready;
     for (size_t i = 0; i < w->nlinks; i++) {
         struct future *f = w->links[i].future;
-        if (f && is_done(atomic_load(&f->state))) {
+        int word = f ? atomic_load(&f->state) : 0;
+        if (!f || (is_done(word) && !(word & LISTENED))) {
+            sure++;
+        } else if (is_done(word)) {
             pthread_mutex_lock(&f->lock);
             pthread_mutex_unlock(&f->lock);
         }
     }
+    pthread_mutex_lock(&w->lock);
+    while (w->ndone < sure)
+        pthread_cond_wait(&w->changed, &w->lock);
+    pthread_mutex_unlock(&w->lock);
 }
 
 int as_completed_next(struct as_completed *it, struct future **next)

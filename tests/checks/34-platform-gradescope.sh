@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # 34-platform-gradescope.sh - `make gradescope` writes a zip with setup.sh
 # and run_autograder at its root and hidden tests but no solution code; in a
-# simulated /autograder it grades a repository upload of the reference (full
-# marks in all three passes, markdown feedback, student code unprivileged,
-# a leaderboard entry where a lab has one), a build failure (results.json
-# with the compiler's errors) and a forger (0, flagged above the tests and
-# in each).
+# simulated /autograder (inside a folder closed to other users) it grades a
+# repository upload of the reference (full marks in all three passes,
+# markdown feedback, student code unprivileged, a leaderboard entry where a
+# lab has one), a build failure (results.json with the compiler's errors)
+# and a forger (0, flagged above the tests and in each).
 # Lane: bundles
 # instructor-only
 . "$(dirname "$0")/../lib.sh"
@@ -19,15 +19,19 @@ leaks=$(grep '^kit/solutions/' <<< "$listing" | grep -v '/$' | grep -v '^kit/sol
 [ -z "$leaks" ] && ok "the bundle holds hidden tests but no solution code" || bad "solution files in the bundle" "$leaks"
 full=$(points $FEW_LABS)
 
-# upload CASE: grade a submission in a fresh /autograder; its results in $ag/results.
 # As on Gradescope, the image is built once (setup.sh's `make kit`; its
 # package step is the kit's own deps.sh, already run) and every submission
 # starts from it, with a submission and results of its own.
-ag=$PWD/$T/platforms/gradescope
+# Inside a folder other users may not enter, as root's home is where a
+# container or a chroot has the kit: the grader must still run student code
+# as a user of its own (harness/grader/reachable.c opens the way).
+mkdir -p "$T/platforms/closed" && chmod 700 "$T/platforms/closed"
+ag=$PWD/$T/platforms/closed/gradescope
 rm -rf "$ag" && mkdir -p "$ag/source" && chmod 755 "$ag"
 (cd "$ag/source" && unzip -q "$OLDPWD/$zip")
 (cd "$ag/source/kit" && make -s --no-print-directory kit > "$ag/setup.log" 2>&1) || { bad "setup.sh's make kit failed" "$(tail -5 "$ag/setup.log")"; exit 0; }
 
+# upload CASE: grade a submission in a fresh /autograder; its results in $ag/results.
 upload() {
     local lab first
     rm -rf "$ag/submission" "$ag/results" && mkdir -p "$ag/submission/repo/labs"

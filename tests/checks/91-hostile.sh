@@ -27,10 +27,13 @@ d=$(mktemp -d) && chmod 777 "$d"
 trap 'rm -rf "$d"' EXIT
 as_user=()
 [ "$(id -u)" = 0 ] && as_user=(setpriv --reuid=54321 --regid=54321 --clear-groups --)
-# The channel a FIFO of that user's (the runner ends its own children).
+# The channel a FIFO of that user's (the runner ends its own children).  The
+# program is run from a copy in $d: that user may not enter the folders
+# above this kit (root's home).
+cp "$proc_bin" "$d/tests"
 "${as_user[@]}" bash -c 'mkfifo -m 600 "$2/channel" && { cat "$2/channel" > "$2/records" & } &&
     "$1" --run --records-fd 3 --outdir "$2" --only "$3" 3> "$2/channel"; wait' \
-    _ "$PWD/$proc_bin" "$d" "$first_test" > /dev/null 2>&1 || true
+    _ "$d/tests" "$d" "$first_test" > /dev/null 2>&1 || true
 printed=$(cat "$d/$first_test.out" 2>/dev/null || true)
 grep -q "cannot open /proc/[0-9]*/fd/3: Permission denied" <<< "$printed" && [ "$(grep -c . "$d/records")" = 1 ] \
     && ok "as a plain user too, a test cannot reopen the runner's record channel: $(grep -o 'cannot open.*' <<< "$printed")" \
