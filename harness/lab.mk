@@ -36,10 +36,7 @@ CC       ?= cc
 KIT_ECHO = $(if $(findstring s,$(firstword -$(MAKEFLAGS))),:,echo)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
-# The debug information names this tree "." (a file's place is found from
-# it, relative to KIT_ROOT: places.c), so that the same source compiles to
-# the same object in any copy of the kit, and a compiler cache shares it.
-BASE_CFLAGS  := -std=c11 -g -Wall -Wextra -Werror -pthread -D_GNU_SOURCE -fdebug-prefix-map=$(CURDIR)=.
+BASE_CFLAGS  := -std=c11 -g -Wall -Wextra -Werror -pthread -D_GNU_SOURCE
 PLAIN_CFLAGS := -O2
 TSAN_CFLAGS  := -O1 -fsanitize=thread
 ASAN_CFLAGS  := -O1 -fsanitize=address -fno-omit-frame-pointer
@@ -159,13 +156,11 @@ $(KIT_BUILD)/common/$(1)/reap.o: harness/testlib/reap.c harness/testlib/reap.h h
 $(KIT_BUILD)/common/$(1)/%.o: harness/testlib/%.c $(TRACKER_HEADERS)
 	@mkdir -p $$(@D)
 	@$(KIT_ECHO) "  CC (kit) $$@"
-	@$$(CC) $(BASE_CFLAGS) $(2) -Iharness/testlib $$(KIT_ROOT_FLAG) -c $$< -o $$@
-# Only places.o knows where this tree is: where it reads the source files.
-$(KIT_BUILD)/common/$(1)/places.o: KIT_ROOT_FLAG := -DKIT_ROOT='"$(CURDIR)"'
+	@$$(CC) $(BASE_CFLAGS) $(2) -Iharness/testlib -DKIT_ROOT='"$(CURDIR)"' -c $$< -o $$@
 $(KIT_BUILD)/common/$(1)/timeline.o: harness/testlib/timeline.c harness/testlib/timeline.h harness/testlib/sched_record.h $(TRACKER_HEADERS)
 	@mkdir -p $$(@D)
 	@$(KIT_ECHO) "  CC (kit) $$@"
-	@$$(CC) $(BASE_CFLAGS) $(2) -Iharness/testlib -c $$< -o $$@
+	@$$(CC) $(BASE_CFLAGS) $(2) -Iharness/testlib -DKIT_ROOT='"$(CURDIR)"' -c $$< -o $$@
 $(KIT_BUILD)/common/$(1)/sched_client.o: harness/testlib/sched_client.c harness/testlib/scheduler.h harness/testlib/sched_record.h harness/testlib/intercept.h
 	@mkdir -p $$(@D)
 	@$(KIT_ECHO) "  CC (kit) $$@"

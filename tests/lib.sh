@@ -23,14 +23,6 @@ export T=${T:-build/test}
 # Every build, the mutants' and the bundles' included, shares one compiler
 # and one copy of the kit's objects.
 export CC=gcc KIT_BUILD=${KIT_BUILD:-build/test/kit-gcc}
-# The checks build the kit again in each copy they make (the handout, the
-# bundles, the new lab): through ccache, whose compiler links come first,
-# a copy's compile is the first's, as its objects are the same
-# (lab.mk: -fdebug-prefix-map).  One cache, kept uncompressed, for them all.
-if [ -d /usr/lib/ccache ]; then
-    case :$PATH: in *:/usr/lib/ccache:*) ;; *) export PATH=/usr/lib/ccache:$PATH ;; esac
-    export CCACHE_DIR=${CCACHE_DIR:-$PWD/$T/ccache} CCACHE_NOCOMPRESS=1
-fi
 export JOBS=${JOBS:-$(harness/scripts/cores.sh)}
 export START=${START:-$(date +%s)}
 # TEST_LABS="01-threads 02-races" limits the suite to some labs.

@@ -13,9 +13,8 @@
 #                      runtime (every lab must build under both compilers),
 #                      git (mutants are patches), python3-yaml (the GitHub
 #                      workflow is parsed), jq (the checks read JSON fields),
-#                      libxml2-utils (xmllint: is junit.xml well-formed),
-#                      universal-ctags (where each C function ends) and ccache
-#                      (the checks build the kit in several copies of it)
+#                      libxml2-utils (xmllint: is junit.xml well-formed) and
+#                      universal-ctags (where each C function ends)
 set -euo pipefail
 
 want=${1:-}
@@ -31,8 +30,7 @@ case $want in
         { python3 -c 'import yaml' || /usr/bin/python3 -c 'import yaml'; } >/dev/null 2>&1 || need python3-yaml
         command -v jq >/dev/null 2>&1 || need jq
         command -v xmllint >/dev/null 2>&1 || need libxml2-utils
-        ctags --version 2>/dev/null | grep -q Universal || need universal-ctags
-        [ -d /usr/lib/ccache ] || need ccache ;;
+        ctags --version 2>/dev/null | grep -q Universal || need universal-ctags ;;
     --for-bench) for_bench=yes ;;
     --for-instructors) for_instructors=yes ;;
     "") ;;
