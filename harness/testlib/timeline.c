@@ -629,9 +629,17 @@ static int released_at(int from, int t, int m)
     return rec->nsteps;
 }
 
+/* Start a block of the chart's data.  Its first row is NaNs, which gnuplot
+ * skips: a block with no rows of its own would vanish (a run of blank lines
+ * is one separator), and every later block's index would shift by one. */
+static void chart_block(FILE *f, const char *title, const char *nans)
+{
+    fprintf(f, "\n\n# %s\n%s\n", title, nans);
+}
+
 static void chart_holds(FILE *f)
 {
-    fprintf(f, "# locks held: lane from to name\n");
+    chart_block(f, "locks held: lane from to name", "NaN NaN NaN \"\"");
     for (int i = 0; i < rec->nsteps; i++) {
         const struct sched_step *s = &rec->steps[i];
         int m = s->op == OP_LOCK || (s->op == OP_TRYLOCK && !(s->flags & SF_FAILED)) ? s->obj
@@ -643,7 +651,7 @@ static void chart_holds(FILE *f)
 
 static void chart_waits(FILE *f)
 {
-    fprintf(f, "\n\n# waits: lane from to\n");
+    chart_block(f, "waits: lane from to", "NaN NaN NaN");
     for (int i = 0; i < rec->nsteps; i++)
         if (rec->steps[i].since + 1 < (uint32_t)i)
             fprintf(f, "%d %u %d\n", lane(rec->steps[i].thread), rec->steps[i].since, i);
@@ -655,7 +663,7 @@ static void chart_waits(FILE *f)
 /* A signal or broadcast to the wakeup it caused: from step, lane to step, lane. */
 static void chart_wakeups(FILE *f)
 {
-    fprintf(f, "\n\n# wakeups: from to from_lane to_lane\n");
+    chart_block(f, "wakeups: from to from_lane to_lane", "NaN NaN NaN NaN");
     for (int i = 0; i < rec->nsteps; i++) {
         const struct sched_step *w = &rec->steps[i];
         if (w->op != OP_WOKEN || w->other == SCHED_NOBODY || w->flags & (SF_SPURIOUS | SF_FAILED))
@@ -679,15 +687,15 @@ bool timeline_chart(const char *path)
     fprintf(f, "# steps: step lane category (0 mutex, 1 condition variable, 2 atomic, 3 thread, 4 other)\n");
     for (int i = 0; i < rec->nsteps; i++)
         fprintf(f, "%d %d %d\n", i, lane(rec->steps[i].thread), category(rec->steps[i].op));
-    fprintf(f, "\n\n");
     chart_holds(f);
     chart_waits(f);
-    fprintf(f, "\n\n# the scheduler's choices: step lane\n");
+    chart_block(f, "the scheduler's choices: step lane", "NaN NaN");
     for (int i = 0; i < rec->nsteps; i++)
         if (rec->steps[i].flags & SF_CHOSEN)
             fprintf(f, "%d %d\n", i, lane(rec->steps[i].thread));
     chart_wakeups(f);
-    fprintf(f, "\n\n# spurious wakeups and timeouts (the scheduler's too): step lane kind (1 spurious, 2 timed out)\n");
+    chart_block(f, "spurious wakeups and timeouts (the scheduler's too): step lane kind (1 spurious, "
+                "2 timed out)", "NaN NaN NaN");
     for (int i = 0; i < rec->nsteps; i++)
         if (rec->steps[i].op == OP_WOKEN && rec->steps[i].flags & (SF_SPURIOUS | SF_FAILED))
             fprintf(f, "%d %d %d\n", i, lane(rec->steps[i].thread),

@@ -18,12 +18,25 @@ for p in tests/sched/mutants/*.patch; do
     else bad "scheduler mutant $name escaped: no \"$says\"" "$(tail -5 <<< "$out")"; fi
 done
 
+# chart_blocks CHART: "" when gnuplot reads each block of a replay's chart
+# data (locks held, waits, choices, wakeups, spurious wakeups) with as many
+# rows as the file holds under its heading; else the first that differs (an
+# empty block once vanished, and the waits were drawn as locks held).
+chart_blocks() {
+    local k want got
+    for k in 1 2 3 4 5; do
+        want=$(awk -v k=$k '/^# / { b++ } b == k + 1 && NF && !/^#/ && $1 != "NaN" { n++ } END { print n + 0 }' "$1")
+        got=$(gnuplot -e "set print '-'; stats '$1' index $k using 1 nooutput; print STATS_records" 2>/dev/null || true)
+        [ "${got:-0}" = "$want" ] || { echo "block $k: $want rows in the file, gnuplot read ${got:-0}"; return; }
+    done
+}
+
 # check_replay LAB MUTANT TEST WORDS: grade the mutant, take the replay line
 # from its feedback, and run it in the plain and ThreadSanitizer passes: the
 # same failure each time, every step listed, a chart drawn under build/;
 # the reference, replayed under that schedule, says where it diverged.
 check_replay() {
-    local lab=$1 bug=$2 test=$3 words=$4 r=$T/replay tree line pass out
+    local lab=$1 bug=$2 test=$3 words=$4 r=$T/replay tree line pass out wrong
     rm -rf "$r"; mkdir -p "$r"
     tree=$(mktemp -d); mkdir -p "$tree/$lab"; cp solutions/$lab/*.c "$tree/$lab/"
     (cd "$tree/$lab" && git apply -p1 "$OLDPWD/tests/mutants/$lab/$bug.patch")
@@ -37,6 +50,10 @@ check_replay() {
         if grep -q "FAILED" <<< "$out" && grep -qF "$words" <<< "$out" && grep -q "^ *[0-9]* *T0 (the test)" <<< "$out" &&
            ! grep -q "diverged" <<< "$out" && { ! command -v gnuplot > /dev/null || [ -s "$r/plots/replay-$lab-$test.png" ]; }; then
             ok "$lab/$bug: \"${line}\" fails again in the $pass pass, every step listed, the chart drawn"
+            [ $pass = plain ] && command -v gnuplot > /dev/null || continue
+            wrong=$(chart_blocks "build/replay/$lab/tests/$test.chart")
+            [ -z "$wrong" ] && ok "$lab/$bug: the chart draws every block of its data where it belongs" \
+                || bad "$lab/$bug: the chart's data is misread" "$wrong"
         else
             bad "$lab/$bug: its replay line ($pass) did not fail the same way" "$(head -20 <<< "$out")"
         fi
@@ -50,4 +67,6 @@ check_replay() {
     rm -rf "$tree"
 }
 check_replay 03-mutexes get-wakes-putter-only-when-full buffer_under_schedules "stuck:"
+# A schedule that holds no lock: its chart has an empty block.
+check_replay 01-threads claim-load-then-store workers_under_schedules "two workers took the same task"
 # /instructor-only
