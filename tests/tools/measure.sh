@@ -138,7 +138,8 @@ feedback_time() {
 # the reference with tests/mutants/LAB/PATCH (a bug that hangs, or that only
 # a schedule shows), two runs each.
 m_feedback() {
-    local lab=$1 n=${1%%-*} ref=$M/ref$n bug=$M/bug$n r1 r2 b1 b2 stuck
+    local lab=$1 n=${1%%-*} ref bug r1 r2 b1 b2 stuck
+    ref=$M/ref$n bug=$M/bug$n   # a second statement: local's words are expanded before n is set
     rm -rf "$ref" "$bug" && mkdir -p "$ref/$lab" "$bug/$lab" && chmod 755 "$ref" "$bug"
     cp solutions/"$lab"/*.c "$ref/$lab/" && cp solutions/"$lab"/*.c "$bug/$lab/"
     (cd "$bug/$lab" && git apply -p1 "$OLDPWD/tests/mutants/$lab/$2") || return 1
