@@ -175,8 +175,11 @@ m_batch_class() {
 }
 
 m_stress() {   # m_stress KEY [LAB=NN]
-    local t0 t report
-    around eval 't0=$(now); make -s --no-print-directory stress N=20 ${2:-} > "$M/stress.out" 2>&1; t=$(took "$t0")'
+    # Inside around's eval, $2 would be around's own argument: take it first.
+    local t0 t report lab=${2:-}
+    rm -f build/stress/report.txt
+    around eval 't0=$(now); make -s --no-print-directory stress N=20 $lab > "$M/stress.out" 2>&1; t=$(took "$t0")'
+    [ -s build/stress/report.txt ] || { echo "measure.sh: make stress did not run: $(head -3 "$M/stress.out")" >&2; return 1; }
     report=$(sed -n 's/^False failures: //p' build/stress/report.txt)
     [ -n "$report" ] || report="$(cut -f1 build/stress/failures.tsv | sort -u | wc -l) runs of 20 with failures (build/stress/report.txt)"
     put "$1" "false failures: $report; $t s in all" "$LOAD"
