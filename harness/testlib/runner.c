@@ -241,7 +241,7 @@ void __wrap__mark_point(const char *file, int line)
     sched_aside(false);
 }
 
-void not_implemented(const char *function, const char *file, int line)
+void not_implemented(const char *function, const char *file, int line, ...)
 {
     shared->not_implemented = 1;
     ck_abort_msg("not implemented: %s (%s:%d)", function, file, line);

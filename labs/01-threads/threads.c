@@ -16,30 +16,26 @@ static void *thread_entry(void *arg)
 {
     /* TODO: call t->body(t->arg), keep what it returns in t->result, then
      * mark the thread as no longer alive (an atomic store others can see). */
-    (void)arg;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(arg);
 }
 
 int thread_start(struct thread *t, thread_body body, void *arg)
 {
     /* TODO: fill in t, mark it alive, then pthread_create() a thread that
      * runs thread_entry(t).  Why must alive be set before pthread_create? */
-    (void)t, (void)body, (void)arg, (void)thread_entry;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(t, body, arg, thread_entry);
 }
 
 bool thread_is_alive(struct thread *t)
 {
     /* TODO: read t->alive atomically. */
-    (void)t;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(t);
 }
 
 void *thread_join(struct thread *t)
 {
     /* TODO: pthread_join the thread, then return its result. */
-    (void)t;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(t);
 }
 
 /* ---- Part 2 -------------------------------------------------------------- */
@@ -57,8 +53,7 @@ static void *countdown_body(void *arg)
      * until one interval after the previous deadline (add_seconds) with
      * pthread_cond_timedwait, waking early if c->stop_requested.  Return
      * the number of ticks made, cast to a pointer. */
-    (void)arg, (void)add_seconds;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(arg, add_seconds);
 }
 
 int countdown_start(struct countdown *c, int n, double interval_s,
@@ -66,23 +61,20 @@ int countdown_start(struct countdown *c, int n, double interval_s,
 {
     /* TODO: fill in c, initialise its mutex and its condition variable (on
      * CLOCK_MONOTONIC, to match your deadlines), and start countdown_body. */
-    (void)c, (void)n, (void)interval_s, (void)on_tick, (void)ctx, (void)countdown_body;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(c, n, interval_s, on_tick, ctx, countdown_body);
 }
 
 void countdown_stop(struct countdown *c)
 {
     /* TODO: set stop_requested and wake the countdown thread. */
-    (void)c;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(c);
 }
 
 int countdown_join(struct countdown *c)
 {
     /* TODO: join the countdown's thread, destroy what countdown_start
      * initialised, and return the number of ticks. */
-    (void)c;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(c);
 }
 
 /* ---- Part 3 -------------------------------------------------------------- */
@@ -105,8 +97,7 @@ static void *worker(void *arg)
 {
     /* TODO: take task indices one by one (atomic_fetch_add on q->next) and
      * run each, until none are left. */
-    (void)arg;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(arg);
 }
 
 int run_on_threads(int ntasks, int nworkers, task_fn task, void *ctx,
@@ -115,7 +106,5 @@ int run_on_threads(int ntasks, int nworkers, task_fn task, void *ctx,
     /* TODO: check the arguments, start nworkers threads running worker(),
      * join them all, and fill in *times: wall time from CLOCK_MONOTONIC and
      * CPU time from CLOCK_PROCESS_CPUTIME_ID (see clock_seconds). */
-    (void)ntasks, (void)nworkers, (void)task, (void)ctx, (void)times;
-    (void)worker, (void)clock_seconds;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(ntasks, nworkers, task, ctx, times, worker, clock_seconds);
 }

@@ -66,8 +66,7 @@ static void step(struct machine *m, const struct program *p, int t)
     /* TODO: run thread t's next step, chosen by m->pc[t] % STEPS_PER_UPDATE:
      * 0 loads x into the thread's register, 1 adds p->delta[t] to the
      * register, 2 stores the register into x.  Then advance m->pc[t]. */
-    (void)m, (void)p, (void)t;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(m, p, t);
 }
 
 int run_schedule(const struct program *p, const char *schedule, long *final_x)
@@ -77,9 +76,7 @@ int run_schedule(const struct program *p, const char *schedule, long *final_x)
      * (machine_start), then for each character c run a step of thread c - '0',
      * returning EINVAL for a thread that does not exist or has no steps left.
      * Store the final x in *final_x and return 0. */
-    (void)p, (void)schedule, (void)final_x, (void)program_steps, (void)machine_start;
-    (void)step;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(p, schedule, final_x, program_steps, machine_start, step);
 }
 
 /* Depth-first over every schedule: at each point, let each thread that still
@@ -93,15 +90,12 @@ static int explore(const struct program *p, struct machine m, char *schedule,
      * each thread t in order 0, 1, ... that has steps left: copy the machine,
      * run t's step on the copy, write '0' + t at schedule[done], and explore
      * from there.  Pass on the first error (E2BIG). */
-    (void)p, (void)m, (void)schedule, (void)done, (void)steps, (void)out;
-    (void)record_outcome;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(p, m, schedule, done, steps, out, record_outcome);
 }
 
 int explore_interleavings(const struct program *p, struct outcomes *out)
 {
     /* TODO: return EINVAL for an invalid program; otherwise clear *out, start
      * a machine and explore from the empty schedule. */
-    (void)p, (void)out, (void)explore;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(p, out, explore);
 }

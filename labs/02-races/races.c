@@ -100,8 +100,7 @@ static void *add_racily(void *arg)
     /* TODO: iterations times, load the shared total (atomic_load_explicit,
      * memory_order_relaxed), then store what you read plus a->delta
      * (atomic_store_explicit, relaxed): two steps, on purpose. */
-    (void)arg;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(arg);
 }
 
 /* The read, the add and the write as one indivisible step: nothing can land
@@ -112,8 +111,7 @@ static void *add_atomically(void *arg)
     /* TODO: iterations times, add a->delta to the shared total in one
      * indivisible step (atomic_fetch_add_explicit).  Which memory order is
      * enough, and why? */
-    (void)arg;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(arg);
 }
 
 /* Run body on run->nthreads threads that all add to one shared total. */
@@ -123,8 +121,7 @@ static int count_shared(const struct counter_run *run, void *(*body)(void *), lo
      * struct adder per thread (its delta is run->deltas[t]), run body on every
      * thread with run_together, then store the total in *total.  Return
      * run_together's result. */
-    (void)run, (void)body, (void)total, (void)check_run, (void)run_together;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(run, body, total, check_run, run_together);
 }
 
 int count_racy(const struct counter_run *run, long *total)
@@ -150,8 +147,7 @@ static void *add_privately(void *arg)
 {
     /* TODO: iterations times, add c->delta to c->count.  Plain code: why is
      * no atomic needed here? */
-    (void)arg;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(arg);
 }
 
 int count_confined(const struct counter_run *run, long *total)
@@ -159,8 +155,7 @@ int count_confined(const struct counter_run *run, long *total)
     /* TODO: check the run, give each thread its own struct confined_counter,
      * run add_privately on every thread with run_together, then (after the
      * join, not before) add the counts up into *total. */
-    (void)run, (void)total, (void)add_privately;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(run, total, add_privately);
 }
 
 /* ---- Part 3: the lost-update meter ------------------------------------------- */
@@ -170,8 +165,7 @@ int measure_lost_updates(int nthreads, long iterations, struct lost_updates *out
     /* TODO: run count_racy with nthreads threads that each add +1 iterations
      * times (pass on its error), then fill *out from that one run: expected,
      * final, lost = expected - final, and percent_lost (0 if expected is 0). */
-    (void)nthreads, (void)iterations, (void)out;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(nthreads, iterations, out);
 }
 
 /* ---- Part 4: check-then-act ------------------------------------------------- */
@@ -186,8 +180,7 @@ void *lazy_get(struct lazy *l)
      * while you waited for the lock.  If it is still not ready, call
      * l->make(l->ctx), keep the result in l->value, then set ready with a
      * release store.  Unlock and return l->value. */
-    (void)l;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(l);
 }
 
 /* ---- Part 5: publication ------------------------------------------------------ */
@@ -196,8 +189,7 @@ void publish(struct publication *p, const long *words)
 {
     /* TODO: copy the words into p->words, then set p->published with a
      * release store (in that order: why?). */
-    (void)p, (void)words;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(p, words);
 }
 
 bool try_read_published(struct publication *p, long *copy)
@@ -205,6 +197,5 @@ bool try_read_published(struct publication *p, long *copy)
     /* TODO: load p->published with acquire; if it is false, return false
      * without touching copy.  Otherwise copy p->words into copy and return
      * true. */
-    (void)p, (void)copy;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(p, copy);
 }

@@ -19,15 +19,13 @@ void gil_init(struct gil *g, enum gil_mode mode)
      * starts free, with no last holder and no switches; interval
      * GIL_DEFAULT_INTERVAL_S; drop_request false and check_interval
      * GIL_DEFAULT_CHECK_INTERVAL (atomic_init for the atomics). */
-    (void)g, (void)mode;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(g, mode);
 }
 
 void gil_destroy(struct gil *g)
 {
     /* TODO: destroy what gil_init initialised. */
-    (void)g;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(g);
 }
 
 int gil_set_switch_interval(struct gil *g, double seconds)
@@ -36,23 +34,20 @@ int gil_set_switch_interval(struct gil *g, double seconds)
      * as it was (how do you write the test so that NaN is refused too?).
      * Otherwise store it under the mutex - waiters read it under the mutex -
      * and return 0. */
-    (void)g, (void)seconds;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(g, seconds);
 }
 
 double gil_get_switch_interval(struct gil *g)
 {
     /* TODO: read the interval under the mutex. */
-    (void)g;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(g);
 }
 
 int gil_set_check_interval(struct gil *g, int ticks)
 {
     /* TODO: EINVAL unless ticks >= 1; otherwise store it (atomically) and
      * return 0. */
-    (void)g, (void)ticks;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(g, ticks);
 }
 
 /* ---- Part 2: taking and dropping the GIL -------------------------------------- */
@@ -63,8 +58,7 @@ static void note_new_holder(struct gil *g, struct gil_thread *me)
 {
     /* TODO: if me is not last_holder, make it last_holder and count a
      * switch.  (The mutex is held by the caller.) */
-    (void)g, (void)me;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(g, me);
 }
 
 /* take_gil, CPython 3.2+.  Wait one interval at a time; a wait that times
@@ -79,8 +73,7 @@ static void new_gil_take(struct gil *g, struct gil_thread *me)
      * switch happened meanwhile, set drop_request.  Then take the GIL
      * (locked, note_new_holder), clear drop_request - it has been answered -
      * and wake a forced dropper waiting on `switched`. */
-    (void)g, (void)me, (void)note_new_holder;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(g, me, note_new_holder);
 }
 
 /* drop_gil, CPython 3.2+, with FORCE_SWITCHING.  A holder dropping on
@@ -94,8 +87,7 @@ static void new_gil_drop(struct gil *g, struct gil_thread *me)
      * wait on `switched` until last_holder is no longer me - i.e. until
      * another thread has taken the GIL.  Why must a thread NOT wait like this
      * when nobody asked? */
-    (void)g, (void)me;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(g, me);
 }
 
 /* Python 2's GIL: a plain lock.  Whoever gets the mutex first while the
@@ -105,16 +97,14 @@ static void old_gil_take(struct gil *g, struct gil_thread *me)
     /* TODO: Python 2's GIL is a plain lock: under the mutex, wait on
      * `released` (no timeout, no request) while the GIL is locked, then take
      * it and note_new_holder. */
-    (void)g, (void)me;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(g, me);
 }
 
 static void old_gil_drop(struct gil *g, struct gil_thread *me)
 {
     /* TODO: under the mutex, unlock the GIL and signal one waiter.  No
      * hand-off: nothing waits for anyone to take it. */
-    (void)g, (void)me;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(g, me);
 }
 
 void gil_acquire(struct gil *g, struct gil_thread *me)
@@ -144,23 +134,20 @@ void gil_check(struct gil *g, struct gil_thread *me)
      * cheap), new_gil_drop then new_gil_take.  GIL_OLD: count a tick in
      * me->ticks; every check_interval ticks, reset it, old_gil_drop and
      * old_gil_take.  No GIL: nothing to do. */
-    (void)g, (void)me;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(g, me);
 }
 
 void gil_begin_allow_threads(struct gil *g, struct gil_thread *me)
 {
     /* TODO: Py_BEGIN_ALLOW_THREADS: the thread is about to block in I/O or
      * run C code that touches no Python object.  Let the others run. */
-    (void)g, (void)me;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(g, me);
 }
 
 void gil_end_allow_threads(struct gil *g, struct gil_thread *me)
 {
     /* TODO: Py_END_ALLOW_THREADS: back to bytecode, so get the GIL back. */
-    (void)g, (void)me;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(g, me);
 }
 
 /* ---- Part 4: reference counts ------------------------------------------------------ */
@@ -173,8 +160,7 @@ void gil_incref(const struct gil *g, long *refcnt)
     /* TODO: add 1 to *refcnt.  In GIL_NONE_ATOMIC, as one atomic
      * read-modify-write (__atomic_fetch_add; relaxed order is enough: the
      * caller already holds a reference).  Otherwise a plain ++. */
-    (void)g, (void)refcnt;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(g, refcnt);
 }
 
 long gil_decref(const struct gil *g, long *refcnt)
@@ -183,6 +169,5 @@ long gil_decref(const struct gil *g, long *refcnt)
      * GIL_NONE_ATOMIC use __atomic_sub_fetch with __ATOMIC_ACQ_REL - why is
      * reading *refcnt again after an atomic decrement a double free waiting
      * to happen? */
-    (void)g, (void)refcnt;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(g, refcnt);
 }

@@ -131,8 +131,7 @@ static void *worker_main(void *arg)
      * Without the lock: release the old head's queue reference (unless it is
      * `start`), future_run the new one and release its other queue
      * reference.  Why must a shutting-down pool still drain its queue? */
-    (void)arg, (void)become_batch_thread, (void)publish_asleep;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(arg, become_batch_thread, publish_asleep);
 }
 
 /* Called with tail_lock held.  Starting threads under the lock is rare (at
@@ -142,8 +141,7 @@ static int start_worker(struct executor *ex)
 {
     /* TODO: pthread_create the next thread of threads[] running worker_main,
      * count it, and return 0 or the error. */
-    (void)ex, (void)worker_main;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(ex, worker_main);
 }
 
 /* Append n futures, linked first..last by next_in_queue, and make sure
@@ -160,8 +158,7 @@ static int enqueue(struct executor *ex, struct future *first, struct future *las
      * Then start one worker per new task that no sleeper was woken for, up
      * to max_workers.  If the pool still has no thread at all, unlink the
      * futures again and return EAGAIN. */
-    (void)ex, (void)first, (void)last, (void)n, (void)start_worker;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(ex, first, last, n, start_worker);
 }
 
 /* ---- the executor ----------------------------------------------------------- */
@@ -183,8 +180,7 @@ struct executor *executor_new(int max_workers)
      * and allocate room for max_workers thread ids (ENOMEM).  Initialise the
      * locks and the condition variable; the queue starts with head and tail
      * at `start`, whose link is NULL.  Start no thread: submit does that. */
-    (void)max_workers;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(max_workers);
 }
 
 struct future *executor_submit(struct executor *ex, task_fn fn, void *arg)
@@ -192,8 +188,7 @@ struct future *executor_submit(struct executor *ex, task_fn fn, void *arg)
     /* TODO: make a future (future_new), retain_for_queue, and enqueue it
      * under tail_lock.  On error let go of all three references, set errno
      * and return NULL. */
-    (void)ex, (void)fn, (void)arg, (void)enqueue, (void)retain_for_queue;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(ex, fn, arg, enqueue, retain_for_queue);
 }
 
 int executor_map(struct executor *ex, task_fn fn, void *const *args, size_t n,
@@ -208,9 +203,8 @@ int executor_map(struct executor *ex, task_fn fn, void *const *args, size_t n,
      * wait given seconds_left(deadline), stopping at the first call that
      * does not give RESULT_OK.  Cancel every future not handed back, release
      * all of them, set *completed.  error and completed may be NULL. */
-    (void)ex, (void)fn, (void)args, (void)n, (void)timeout_s, (void)results, (void)error;
-    (void)completed, (void)monotonic_now, (void)seconds_left;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(ex, fn, args, n, timeout_s, results, error, completed,
+                    monotonic_now, seconds_left);
 }
 
 void executor_shutdown(struct executor *ex, bool wait, bool cancel_futures)
@@ -222,8 +216,7 @@ void executor_shutdown(struct executor *ex, bool wait, bool cancel_futures)
      * cancel the futures taken out and release_from_queue each.  If wait,
      * join every worker not joined yet, under join_lock so that two callers
      * never join the same thread. */
-    (void)ex, (void)wait, (void)cancel_futures, (void)release_from_queue;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(ex, wait, cancel_futures, release_from_queue);
 }
 
 void executor_free(struct executor *ex)
@@ -231,20 +224,17 @@ void executor_free(struct executor *ex)
     /* TODO: shut down with wait (NULL: nothing to do), let go of the head's
      * queue reference (unless it is `start`), then destroy the locks and the
      * condition variable (all unlocked by now) and free. */
-    (void)ex;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(ex);
 }
 
 int executor_threads(struct executor *ex)
 {
     /* TODO: read the count under the lock that guards it. */
-    (void)ex;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(ex);
 }
 
 int executor_idle_workers(struct executor *ex)
 {
     /* TODO: read the count under the lock that guards it. */
-    (void)ex;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(ex);
 }

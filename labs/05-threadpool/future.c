@@ -179,15 +179,13 @@ struct future *future_new(task_fn fn, void *arg)
      * in every field: PENDING and one reference (atomic_init), an unlocked
      * mutex, fn and arg, and zero or NULL for the rest (no sleepers, no
      * callbacks, no watchers). */
-    (void)fn, (void)arg;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(fn, arg);
 }
 
 void future_retain(struct future *f)
 {
     /* TODO: add one reference, atomically. */
-    (void)f;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(f);
 }
 
 void future_release(struct future *f)
@@ -196,8 +194,7 @@ void future_release(struct future *f)
      * caller that drops the last one frees: the callbacks that never ran, the
      * mutex, then the future.  Why must the decrement be one atomic step, and
      * not a load followed by a store? */
-    (void)f;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(f);
 }
 
 /* Tell the watcher at the end of link that its future is done (called with
@@ -207,8 +204,7 @@ static void notify_waiter(struct waiter_link *link, bool failed)
     /* TODO: under the lock of link's waiter, count its future as done (and
      * as failed if `failed`), append the link to the waiter's order[], and
      * wake the thread waiting on its `changed`. */
-    (void)link, (void)failed;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(link, failed);
 }
 
 /* f has just become done (its state is final): wake the threads in
@@ -220,8 +216,7 @@ static struct callback *announce_done(struct future *f)
      * sleeper's own condition variable), notify_waiter each waiter_link on f->waiters (failed
      * means FINISHED with a nonzero error code), then detach the callback
      * list and return it: the caller runs it after unlocking. */
-    (void)f, (void)notify_waiter;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(f, notify_waiter);
 }
 
 /* Run (and free) callbacks in the order they were added, with no lock held:
@@ -229,8 +224,7 @@ static struct callback *announce_done(struct future *f)
 static void run_callbacks(struct future *f, struct callback *to_run)
 {
     /* TODO: call each callback in order with (f, ctx), freeing each node. */
-    (void)f, (void)to_run;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(f, to_run);
 }
 
 bool future_run(struct future *f)
@@ -243,8 +237,7 @@ bool future_run(struct future *f)
      * visible): if the word it replaced had no LISTENED bit, nobody listens
      * and you are done.  If it had, under f->lock announce_done, unlock, run
      * the callbacks.  Return true.  Why can no listener slip in between? */
-    (void)f, (void)announce_done, (void)run_callbacks;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(f, announce_done, run_callbacks);
 }
 
 /* Wait until f is done or timeout_s passes; return its state then. */
@@ -259,9 +252,8 @@ static int wait_done(struct future *f, double timeout_s)
      * Read the state again, take your sleeper off the list (why must you,
      * before you return?), unlock, destroy its condition variable and
      * return the state. */
-    (void)f, (void)timeout_s, (void)is_done, (void)deadline_in, (void)wait_until;
-    (void)monotonic_cond_init, (void)listen;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(f, timeout_s, is_done, deadline_in, wait_until,
+                    monotonic_cond_init, listen);
 }
 
 int future_result(struct future *f, double timeout_s, void **value, struct task_error *error)
@@ -269,23 +261,20 @@ int future_result(struct future *f, double timeout_s, void **value, struct task_
     /* TODO: wait_done, then map the state to RESULT_CANCELLED, RESULT_ERROR
      * (copy f->error to *error), RESULT_OK (copy f->value to *value) or
      * RESULT_TIMEOUT.  value and error may be NULL. */
-    (void)f, (void)timeout_s, (void)value, (void)error, (void)wait_done;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(f, timeout_s, value, error, wait_done);
 }
 
 int future_exception(struct future *f, double timeout_s, struct task_error *error)
 {
     /* TODO: like future_result, but a FINISHED future gives RESULT_OK and
      * copies f->error (code 0 if the task succeeded). */
-    (void)f, (void)timeout_s, (void)error;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(f, timeout_s, error);
 }
 
 enum future_state future_state(struct future *f)
 {
     /* TODO: an acquire load of the state, without the LISTENED bit (state_of). */
-    (void)f, (void)state_of;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(f, state_of);
 }
 
 bool future_done(struct future *f)
@@ -311,8 +300,7 @@ bool future_cancel(struct future *f)
      * already CANCELLED.  If you cancelled it, announce_done now (a
      * cancelled future is done at once), unlock, run the callbacks, and
      * return true. */
-    (void)f;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(f);
 }
 
 int future_add_done_callback(struct future *f, done_callback fn, void *ctx)
@@ -321,8 +309,7 @@ int future_add_done_callback(struct future *f, done_callback fn, void *ctx)
      * listen(f); if the state it returns is not done, append the node at
      * end of f->callbacks (walk the list) and return 0.  Otherwise unlock, free the node and call
      * fn(f, ctx) right here. */
-    (void)f, (void)fn, (void)ctx;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(f, fn, ctx);
 }
 
 /* ---- Part 2: waiting for many futures ------------------------------------------ */
@@ -339,8 +326,7 @@ static struct waiter *watch(struct future *const *fs, size_t n)
      * its state from listen(f); if it is done, append it to already[] and
      * count it (done, and failed if it FINISHED with an error); if not, fill
      * the next link and push it on the future's waiters list. */
-    (void)fs, (void)n;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(fs, n);
 }
 
 /* Take one link off its future's list of watchers (nothing if it is off
@@ -350,8 +336,7 @@ static void unlink_watcher(struct waiter_link *link)
     /* TODO: if link->future is NULL, it is off already.  Otherwise, under
      * that future's lock, remove the link from its waiters list and set
      * link->future to NULL (still under the lock). */
-    (void)link;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(link);
 }
 
 /* Unhook the waiter from every future it watches, then free it. */
@@ -360,8 +345,7 @@ static void unwatch(struct waiter *w)
     /* TODO: unlink_watcher every link used.  Then no future can reach the
      * waiter any more: destroy its mutex and condition variable and free
      * everything. */
-    (void)w, (void)unlink_watcher;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(w, unlink_watcher);
 }
 
 struct as_completed *as_completed(struct future *const *fs, size_t n, double timeout_s)
@@ -370,8 +354,7 @@ struct as_completed *as_completed(struct future *const *fs, size_t n, double tim
      * now (deadline_in into it->deadline_at), take the distinct futures
      * (unique_futures, given), watch them, and retain each one: the
      * iterator's reference, until it yields that future. */
-    (void)fs, (void)n, (void)timeout_s, (void)unique_futures, (void)watch;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(fs, n, timeout_s, unique_futures, watch);
 }
 
 /* Hand f out (link: how the waiter watches it, NULL if it was done from the
@@ -382,8 +365,7 @@ static struct future *hand_out(struct as_completed *it, struct future *f, struct
     /* TODO: unlink_watcher the link (if any), so that the future holds no
      * pointer into this iterator once the caller may free it.  Count it as
      * yielded, release the iterator's reference, and return f. */
-    (void)it, (void)f, (void)link;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(it, f, link);
 }
 
 /* The deadline passed with nothing in order[].  A future whose state is
@@ -403,8 +385,7 @@ static void wait_for_announcements(struct waiter *w)
      * under the waiter's lock, wait on `changed` until ndone reaches your
      * count.  Why is taking every done future's lock not enough, and why
      * must you not wait for the others? */
-    (void)w;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(w);
 }
 
 int as_completed_next(struct as_completed *it, struct future **next)
@@ -416,8 +397,7 @@ int as_completed_next(struct as_completed *it, struct future **next)
      * wait_for_announcements, and look once more: only if order[] still
      * has nothing new, return RESULT_TIMEOUT.  Hand out the future with
      * hand_out, after letting go of the waiter's lock (why must you?). */
-    (void)it, (void)next, (void)hand_out, (void)wait_for_announcements;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(it, next, hand_out, wait_for_announcements);
 }
 
 /* Release the futures not yet yielded, stop watching, free the iterator. */
@@ -426,8 +406,7 @@ void as_completed_free(struct as_completed *it)
     /* TODO: (nothing to do for NULL) release what was never yielded:
      * already[] from `yielded` on, and the future of every link still on
      * one (unlink_watcher it first).  Then unwatch and free. */
-    (void)it, (void)unwatch;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(it, unwatch);
 }
 
 /* Has futures_wait's condition been met?  Called with w->lock held. */
@@ -436,8 +415,7 @@ static bool wait_is_over(const struct waiter *w, enum return_when when)
     /* TODO: FIRST_COMPLETED: some future is done (or none is watched);
      * FIRST_EXCEPTION: some future failed, or all are done; ALL_COMPLETED: all
      * are done. */
-    (void)w, (void)when;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(w, when);
 }
 
 int futures_wait(struct future *const *fs, size_t n, double timeout_s, enum return_when when,
@@ -449,7 +427,6 @@ int futures_wait(struct future *const *fs, size_t n, double timeout_s, enum retu
      * waiter's lock, wait until wait_is_over or the deadline passes (that is
      * not an error).  Unwatch, then put each distinct future in done[] or
      * not_done[], in the order given, and set the counts. */
-    (void)fs, (void)n, (void)timeout_s, (void)when, (void)done, (void)ndone;
-    (void)not_done, (void)nnot_done, (void)wait_is_over;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(fs, n, timeout_s, when, done, ndone, not_done, nnot_done,
+                    wait_is_over);
 }

@@ -58,8 +58,7 @@ bool future_set_sent(struct future *f, atomic_int *start)
     /* TODO: under the lock: a PENDING future stays PENDING (the worker, not
      * the pool, decides when it starts) and remembers start; return true.
      * In any other state (CANCELLED) change nothing and return false. */
-    (void)f, (void)start;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(f, start);
 }
 
 /* A PENDING future whose worker has claimed its start word is RUNNING: catch
@@ -68,8 +67,7 @@ static void catch_up(struct future *f)
 {
     /* TODO: if f is PENDING and has a start word that reads START_STARTED
      * (an atomic load: another process writes it), f is RUNNING now. */
-    (void)f;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(f);
 }
 
 void future_finish(struct future *f, int status, void *data, size_t len)
@@ -78,8 +76,7 @@ void future_finish(struct future *f, int status, void *data, size_t len)
      * free data and change nothing (the first outcome wins).  Otherwise it
      * becomes FINISHED with status, data and len, forgets its start word
      * (the pool reuses it for another task), and wakes every waiter. */
-    (void)f, (void)status, (void)data, (void)len, (void)is_settled;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(f, status, data, len, is_settled);
 }
 
 int future_result(struct future *f, double timeout_s, const void **data, size_t *len)
@@ -89,22 +86,19 @@ int future_result(struct future *f, double timeout_s, const void **data, size_t 
      * return PROCPOOL_TIMEOUT if it is still not settled then.  Return
      * PROCPOOL_CANCELLED for a cancelled future, else its status; on
      * PROCPOOL_OK fill in *data and *len (either may be NULL: skip it). */
-    (void)f, (void)timeout_s, (void)data, (void)len;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(f, timeout_s, data, len);
 }
 
 bool future_done(struct future *f)
 {
     /* TODO: FINISHED or CANCELLED. */
-    (void)f;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(f);
 }
 
 enum future_state future_state(struct future *f)
 {
     /* TODO: under the lock, catch_up, then read the state. */
-    (void)f, (void)catch_up;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(f, catch_up);
 }
 
 bool future_cancel(struct future *f)
@@ -114,6 +108,5 @@ bool future_cancel(struct future *f)
      * first move its start word from START_WAITING to START_CANCELLED in one
      * compare-and-swap: if that fails, its worker has started it.  Then
      * catch_up and return whether it is CANCELLED now. */
-    (void)f;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(f);
 }

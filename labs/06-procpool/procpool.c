@@ -42,8 +42,7 @@ static int write_all(int fd, const void *buf, size_t len)
     /* TODO: write() in a loop until all len bytes are written.  A write may
      * take fewer bytes than asked: carry on from there.  EINTR (a signal
      * arrived first): try again.  Any other error: return errno. */
-    (void)fd, (void)buf, (void)len;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(fd, buf, len);
 }
 
 /* Read exactly len bytes.  Returns 1 once it has them; 0 on end-of-file
@@ -55,8 +54,7 @@ static int read_all(int fd, void *buf, size_t len)
      * at most what it holds, 64 KiB by default).  EINTR: try again.  read()
      * returning 0 is end-of-file: return 0 if nothing of this message came
      * yet, -1 if part of it did. */
-    (void)fd, (void)buf, (void)len;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(fd, buf, len);
 }
 
 /* ---- The worker's side ------------------------------------------------------- */
@@ -81,8 +79,7 @@ static _Noreturn void worker_main(int task_fd, int result_fd, atomic_int *start)
      * answer?).  Write a result_header and the results (write_all; one
      * buffer, one write).  On any pipe error _exit(WORKER_FAILED).  Never
      * return, never exit(): _exit() only. */
-    (void)task_fd, (void)result_fd, (void)start;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(task_fd, result_fd, start);
 }
 
 /* Fork worker i with its two pipes.  Returns 0 or an errno value. */
@@ -96,8 +93,7 @@ static int start_worker(struct procpool *p, int i)
      * parent: close the worker's ends (why does this matter when the worker
      * dies?), and record pid, task_fd and result_fd in p->workers[i].  On
      * failure close what you opened and return errno. */
-    (void)p, (void)i, (void)worker_main;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(p, i, worker_main);
 }
 
 /* ---- The parent's side -------------------------------------------------------- */
@@ -111,8 +107,7 @@ static struct job *job_new(int function, size_t count, size_t in_size, size_t ou
      * in_size, out_size} followed by a copy of the count * in_size bytes at
      * args; its future is a new one (future_new).  NULL if out of memory
      * (free what you allocated: job_free copes with a half-made job). */
-    (void)function, (void)count, (void)in_size, (void)out_size, (void)args;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(function, count, in_size, out_size, args);
 }
 
 /* Something is fatally wrong: why is PROCPOOL_BROKEN (a worker died) or
@@ -127,8 +122,7 @@ static void fail_pool(struct procpool *p, int why)
      * (future_finish) and free the job; empty the queue.  For every worker:
      * settle and release every future in its sent ring (sent_pop), and if
      * it has not ended, kill it with SIGKILL.  Wake the feeder. */
-    (void)p, (void)why;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(p, why);
 }
 
 /* The feeder thread: send queued jobs to workers with room, until the pool
@@ -148,8 +142,7 @@ static void *feeder(void *arg)
      * the message (it may block), free the job, lock again; a write error
      * fails the pool (PROCPOOL_BROKEN).  After the loop close every task_fd
      * (set it to -1): end-of-file tells each worker to exit. */
-    (void)arg, (void)write_all;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(arg, write_all);
 }
 
 /* w's result pipe ended, or carried garbage (clean is false).  That is
@@ -162,8 +155,7 @@ static void worker_ended(struct procpool *p, struct worker *w, bool clean)
      * the pool (PROCPOOL_BROKEN).  Mark w ended (nobody may signal its pid
      * after it is reaped) and wake the feeder.  Then, unlocked, close its
      * result_fd (set it to -1) and waitpid() it, retrying on EINTR. */
-    (void)p, (void)w, (void)clean;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(p, w, clean);
 }
 
 /* Read one answer from w and settle the future it belongs to. */
@@ -178,8 +170,7 @@ static void collect_one(struct procpool *p, struct worker *w)
      * the data (future_finish takes the buffer) before you unlock: once
      * unlocked, the feeder may give its start word to another task.  Signal
      * the feeder (w has room), unlock, then release the pool's reference. */
-    (void)p, (void)w, (void)read_all, (void)worker_ended;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(p, w, read_all, worker_ended);
 }
 
 /* The collector thread: wait for answers on every result pipe still open,
@@ -190,8 +181,7 @@ static void *collector(void *arg)
      * array of at most PROCPOOL_MAX_WORKERS); stop when none is left.  If
      * poll fails (EINTR), poll again.  Call collect_one for each fd with
      * revents set (data, or end-of-file: POLLHUP). */
-    (void)arg, (void)collect_one;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(arg, collect_one);
 }
 
 struct procpool *procpool_new(int nworkers)
@@ -204,8 +194,7 @@ struct procpool *procpool_new(int nworkers)
      * fork start the feeder and collector threads.  On failure undo what was
      * done (abandon_workers; a started feeder must be stopped and joined;
      * unmap_start_words), and return NULL with errno set. */
-    (void)nworkers, (void)start_worker, (void)feeder, (void)collector;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(nworkers, start_worker, feeder, collector);
 }
 
 /* Hand a job to the feeder; *out gets the caller's reference to its future.
@@ -218,8 +207,7 @@ static int enqueue(struct procpool *p, struct job *job, struct future **out)
      * unlocking).  Otherwise give the caller a reference to the job's future
      * (future_retain, *out), append the job to the queue, and signal the
      * feeder. */
-    (void)p, (void)job, (void)out;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(p, job, out);
 }
 
 int procpool_submit(struct procpool *p, const char *fn, const void *arg, size_t arg_len,
@@ -229,9 +217,7 @@ int procpool_submit(struct procpool *p, const char *fn, const void *arg, size_t 
      * PROCPOOL_NO_FUNCTION); arg_len over PROCPOOL_MAX_MESSAGE is
      * PROCPOOL_BAD_ARGUMENT.  Encode a job of one item with room for
      * PROCPOOL_MAX_RESULT bytes of result, and enqueue it. */
-    (void)p, (void)fn, (void)arg, (void)arg_len, (void)out;
-    (void)job_new, (void)enqueue;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(p, fn, arg, arg_len, out, job_new, enqueue);
 }
 
 int procpool_map(struct procpool *p, const char *fn, const void *inputs, size_t in_size,
@@ -245,9 +231,7 @@ int procpool_map(struct procpool *p, const char *fn, const void *inputs, size_t 
      * bytes (else PROCPOOL_TASK_FAILED), copied to its place in outputs.
      * Return the first error in input order; after an error cancel the
      * futures not waited for.  Release every future. */
-    (void)p, (void)fn, (void)inputs, (void)in_size, (void)outputs, (void)out_size;
-    (void)n, (void)chunksize;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(p, fn, inputs, in_size, outputs, out_size, n, chunksize);
 }
 
 int procpool_apply(struct procpool *p, const char *fn, const void *arg, size_t arg_len,
@@ -258,8 +242,7 @@ int procpool_apply(struct procpool *p, const char *fn, const void *arg, size_t a
      * threads run meanwhile), set *out_len if asked, copy the result if it
      * fits in out_cap (else PROCPOOL_BAD_ARGUMENT), and release the future
      * whatever happened. */
-    (void)p, (void)fn, (void)arg, (void)arg_len, (void)out, (void)out_cap, (void)out_len;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(p, fn, arg, arg_len, out, out_cap, out_len);
 }
 
 void procpool_shutdown(struct procpool *p, bool wait, bool cancel_futures)
@@ -271,6 +254,5 @@ void procpool_shutdown(struct procpool *p, bool wait, bool cancel_futures)
      * the workers).  Wake the feeder.  Then join the feeder (it closes the
      * task pipes) and the collector (it reaps every worker), unmap the start
      * words and free everything. */
-    (void)p, (void)wait, (void)cancel_futures, (void)fail_pool;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(p, wait, cancel_futures, fail_pool);
 }

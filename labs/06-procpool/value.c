@@ -25,15 +25,13 @@ struct value *value_new(char typecode)
      * to 0.  Initialise the mutex with attributes that make it
      * PTHREAD_PROCESS_SHARED, PTHREAD_MUTEX_ROBUST and PTHREAD_MUTEX_RECURSIVE
      * (Python's RLock).  On failure unmap and return NULL with errno set. */
-    (void)typecode;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(typecode);
 }
 
 void value_free(struct value *v)
 {
     /* TODO: destroy the mutex and munmap the value. */
-    (void)v;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(v);
 }
 
 int value_acquire(struct value *v)
@@ -42,30 +40,26 @@ int value_acquire(struct value *v)
      * the lock is now yours; call pthread_mutex_consistent so that it stays
      * usable, and return EOWNERDEAD.  Otherwise return what the lock
      * returned. */
-    (void)v;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(v);
 }
 
 void value_release(struct value *v)
 {
     /* TODO: unlock the mutex. */
-    (void)v;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(v);
 }
 
 double value_get(struct value *v)
 {
     /* TODO: read the number under the lock (value_acquire/value_release),
      * as an int or a double depending on the typecode. */
-    (void)v;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(v);
 }
 
 void value_set(struct value *v, double x)
 {
     /* TODO: store x under the lock; an 'i' value keeps (int)x. */
-    (void)v, (void)x;
-    NOT_IMPLEMENTED();
+    NOT_IMPLEMENTED(v, x);
 }
 
 pthread_mutex_t *value_get_lock(struct value *v)

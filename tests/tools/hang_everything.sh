@@ -29,7 +29,7 @@ for lab in labs/[0-9][0-9]-*/; do
                    print "    for (;;)"
                    print "        pthread_cond_wait(&c, &m);"
                    print "}"
-                   print "#define NOT_IMPLEMENTED() hang_forever()"
+                   print "#define NOT_IMPLEMENTED(...) hang_forever()"
                  }
                }
              }' "$f" > "$out/$name/$(basename "$f")"
