@@ -116,10 +116,19 @@ static void choose_user(const char *build, const char *out)
 const char *sandbox_init(const char *build, const char *out)
 {
     static char description[240];
+    /* The grader holds the read end of every record channel.  Where student
+     * code runs as the grader's own user, outside any user namespace (a
+     * plain user on a host that refuses them, as Ubuntu 24.04's AppArmor
+     * does to unconfined programs), a test could open /proc/<grader>/fd/N
+     * for writing, kill the runner and write passes for every test: the
+     * kernel refuses that for an undumpable process, as for the runner. */
+    prctl(PR_SET_DUMPABLE, 0);
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     signal(SIGPIPE, SIG_IGN);
     student_uid = 200000 + (uid_t)getpid() % 100000;
-    no_network = probe(leave_network);
+    /* GRADE_NO_NAMESPACES=1 grades as such a host would (the kit's tests). */
+    const char *no_ns = getenv("GRADE_NO_NAMESPACES");
+    no_network = !(no_ns && !strcmp(no_ns, "1")) && probe(leave_network);
     struct cgroup cg;
     char name[64];
     snprintf(name, sizeof name, "concurrency-labs-%d-probe", (int)getpid());

@@ -2,7 +2,7 @@
 # 91-hostile.sh - hostile and broken submissions (tests/hostile/, graded in
 # 90-mutants.sh's queue) are contained: graded right, bounded, nothing left
 # behind; and, as a plain user too, a test cannot reopen the runner's
-# record channel through /proc.
+# record channel through /proc, nor the grader's end of it.
 # instructor-only
 . "$(dirname "$0")/../lib.sh"
 section "Hostile and broken submissions are contained: graded right, bounded, nothing left behind"
@@ -38,4 +38,20 @@ printed=$(cat "$d/$first_test.out" 2>/dev/null || true)
 grep -q "cannot open /proc/[0-9]*/fd/3: Permission denied" <<< "$printed" && [ "$(grep -c . "$d/records")" = 1 ] \
     && ok "as a plain user too, a test cannot reopen the runner's record channel: $(grep -o 'cannot open.*' <<< "$printed")" \
     || bad "as a plain user, the /proc route" "$printed" "$(cat "$d/records" 2>/dev/null)"
+# The grader's end of the channel, graded as a plain user where no namespace
+# is allowed (GRADE_NO_NAMESPACES=1): student code runs as that very user,
+# outside any user namespace, and only the grader's own undumpability keeps
+# /proc/<grader>/fd out of its reach (without it, this fixture's skeleton
+# scored 90/90 visible).  The programs are graded from copies in $d.
+bin_dir=build/hostile/$lab/forges-records-through-the-grader/build/$lab
+[ -x "$bin_dir/tests" ] || exit 0
+mkdir -p "$d/build/$lab" "$d/out" && cp "$bin_dir/tests" "$bin_dir/list" "$d/build/$lab/" &&
+    cp build/harness/grade "$d/grade" && chmod -R a+rwX "$d"
+GRADE_NO_NAMESPACES=1 "${as_user[@]}" "$d/grade" --build "$d/build" --out "$d/out" --passes tests "$lab" \
+    > "$d/terminal" 2>&1 || true
+total=$(grep -o '^TOTAL [0-9]*/[0-9]*' "$d/terminal" || true)
+printed=$(cat "$d/out/$lab/tests/$first_test.out" 2>/dev/null || true)
+[ "${total%%/*}" = "TOTAL 0" ] && grep -q "cannot open /proc/[0-9]*/fd/[0-9]*: Permission denied" <<< "$printed" \
+    && ok "as a plain user outside any namespace, a test cannot reach the grader's end of the channel either: $total, $(grep -o 'cannot open.*' <<< "$printed" | head -1)" \
+    || bad "as a plain user outside any namespace, the grader's end of the channel (${total:-no total})" "$printed" "$(tail -3 "$d/terminal")"
 # /instructor-only
