@@ -57,7 +57,7 @@ include harness/lab.mk
 CORES := $(shell harness/scripts/cores.sh)
 comma := ,
 GRADER := build/harness/grade
-GRADER_SRC := harness/grader/grade.c harness/grader/report.c harness/grader/jsontext.c harness/grader/sandbox.c \
+GRADER_SRC := harness/grader/grade.c harness/grader/labstate.c harness/grader/report.c harness/grader/jsontext.c harness/grader/sandbox.c \
               harness/grader/reachable.c harness/grader/rlimits.c harness/grader/cgroup.c harness/testlib/reap.c
 # Every JSON file is read and written with jansson (Debian's libjansson-dev).
 JANSSON_LIBS := $(or $(shell pkg-config --libs jansson 2>/dev/null),-ljansson)
@@ -91,7 +91,7 @@ $(CONVERT): harness/grader/convert.c harness/grader/jsontext.c harness/grader/js
 	@$(KIT_ECHO) "  CC (kit) $@"
 	@$(CC) $(BASE_CFLAGS) -O2 -Iharness/grader harness/grader/convert.c harness/grader/jsontext.c $(JANSSON_LIBS) -o $@
 
-$(GRADER): $(GRADER_SRC) harness/grader/grade.h harness/grader/jsontext.h harness/grader/sandbox.h harness/grader/reachable.h harness/grader/rlimits.h harness/grader/cgroup.h harness/testlib/reap.h harness/testlib/testkit.h harness/testlib/names.h
+$(GRADER): $(GRADER_SRC) harness/grader/grade.h harness/grader/labstate.h harness/grader/jsontext.h harness/grader/sandbox.h harness/grader/reachable.h harness/grader/rlimits.h harness/grader/cgroup.h harness/testlib/reap.h harness/testlib/testkit.h harness/testlib/names.h
 	@mkdir -p $(@D)
 	@$(KIT_ECHO) "  CC (kit) $@"
 	@$(CC) $(BASE_CFLAGS) -O2 -Iharness/grader -Iharness/testlib $(GRADER_SRC) $(JANSSON_LIBS) -lm -o $@

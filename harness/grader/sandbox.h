@@ -21,6 +21,12 @@ struct sandbox_result {
  * description. */
 const char *sandbox_init(const char *build, const char *out);
 
+/* In a process forked after sandbox_init to grade beside others: a uid of
+ * its own for student code (sandbox_run kills every process of its uid at
+ * the end of a run, which must not reach a neighbour's), and the orphans of
+ * the programs it runs re-parented to it, not to its parent. */
+void sandbox_own_process(void);
+
 /* Make dir usable by the user student code runs as. */
 void sandbox_share_dir(const char *dir);
 
