@@ -25,6 +25,7 @@ ALL_LABS := $(sort $(notdir $(wildcard labs/[0-9][0-9]-*)))
 #: SUBMISSIONS=DIR JOBS=N   make batch: a class, N submissions at a time
 #: N=100             make stress: how many gradings
 #: PASSES="tests tests-tsan"   build and run only these passes
+#: LAB_JOBS=N        how many labs one grading takes side by side (default: the cores)
 # /instructor-only
 
 # What to grade: SRC is a tree laid out like labs/ (labs, or any folder).
@@ -62,7 +63,8 @@ GRADER_SRC := harness/grader/grade.c harness/grader/labstate.c harness/grader/re
 # Every JSON file is read and written with jansson (Debian's libjansson-dev).
 JANSSON_LIBS := $(or $(shell pkg-config --libs jansson 2>/dev/null),-ljansson)
 GRADER_FLAGS := --handouts labs $(if $(AUTOLAB),--autolab) $(if $(filter show,$(HIDDEN)),--show-hidden) \
-                $(if $(ONLY),--only $(ONLY)) --passes $(subst $(eval) ,$(comma),$(strip $(PASSES)))
+                $(if $(ONLY),--only $(ONLY)) --passes $(subst $(eval) ,$(comma),$(strip $(PASSES))) \
+                $(if $(LAB_JOBS),--jobs $(LAB_JOBS))
 
 .PHONY: all help deps grade build kit test plots bench stress batch handout gradescope clean grade-now plots-now bench-now \
         replay replay-now \

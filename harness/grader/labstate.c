@@ -35,89 +35,84 @@ int lab_state_file(void)
     return fd;
 }
 
-/* ---- writing -------------------------------------------------------------------------- */
+/* ---- one walk over a lab, both ways ------------------------------------------------------ */
 
-static void put(FILE *f, const void *p, size_t n) { fwrite(p, 1, n, f); }
+/* Saving puts every field in the order walk() names them, and loading gets
+ * them back in that same order: one list, so the two cannot drift apart. */
+struct io {
+    FILE *f;
+    bool load;
+    bool ok;
+};
 
-/* A string as its length and bytes; NULL as the length UINT32_MAX. */
-static void put_str(FILE *f, const char *s)
+static void bytes(struct io *io, void *p, size_t n)
 {
-    uint32_t n = s ? (uint32_t)strlen(s) : UINT32_MAX;
-    put(f, &n, sizeof n);
-    if (s)
-        put(f, s, n);
+    if (io->ok)
+        io->ok = (io->load ? fread(p, 1, n, io->f) : fwrite(p, 1, n, io->f)) == n;
 }
 
-bool lab_state_save(const struct lab *lab, int fd)
+#define FIELD(io, x) bytes((io), &(x), sizeof(x))
+
+/* A string as its length and bytes; NULL as the length UINT32_MAX.  Loaded
+ * into memory of its own. */
+static void text(struct io *io, char **s)
 {
-    FILE *f = fdopen(dup(fd), "w");
-    if (!f)
-        return false;
-    put(f, &lab->ntests, sizeof lab->ntests);
-    for (int i = 0; i < lab->ntests; i++) {
-        const struct test *t = &lab->tests[i];
-        put_str(f, t->name);
-        put_str(f, t->look_at);
-        put_str(f, t->output);
-        put_str(f, t->note);
-        put(f, &t->points, sizeof t->points);
-        put(f, &t->timeout_s, sizeof t->timeout_s);
-        put(f, &t->hidden, sizeof t->hidden);
-        put(f, &t->passed, sizeof t->passed);
-        put(f, &t->seconds, sizeof t->seconds);
+    uint32_t n = !io->load && *s ? (uint32_t)strlen(*s) : UINT32_MAX;
+    FIELD(io, n);
+    if (!io->load) {
+        if (*s)
+            bytes(io, *s, n);
+        return;
     }
-    put_str(f, lab->build_errors);
-    put_str(f, lab->flag);
-    put_str(f, lab->flagged);
-    put_str(f, lab->warnings);
-    put_str(f, lab->review);
-    put(f, &lab->handout_hidden_tests, sizeof lab->handout_hidden_tests);
-    put(f, &lab->handout_hidden_points, sizeof lab->handout_hidden_points);
-    bool ok = !ferror(f);
-    return fclose(f) == 0 && ok;
-}
-
-/* ---- reading -------------------------------------------------------------------------- */
-
-static bool get(FILE *f, void *p, size_t n) { return fread(p, 1, n, f) == n; }
-
-/* A string put_str wrote, in memory of its own (NULL stays NULL). */
-static bool get_str(FILE *f, char **s)
-{
-    uint32_t n;
     *s = NULL;
-    if (!get(f, &n, sizeof n))
-        return false;
-    if (n == UINT32_MAX)
-        return true;
-    if (!(*s = malloc((size_t)n + 1)) || !get(f, *s, n))
-        return false;
+    if (!io->ok || n == UINT32_MAX)
+        return;
+    if (!(*s = malloc((size_t)n + 1))) {
+        io->ok = false;
+        return;
+    }
+    bytes(io, *s, n);
     (*s)[n] = '\0';
-    return true;
 }
 
-bool lab_state_load(struct lab *lab, int fd)
+static void walk(struct io *io, struct lab *lab)
 {
-    if (lseek(fd, 0, SEEK_SET) != 0)
-        return false;
-    FILE *f = fdopen(dup(fd), "r");
-    if (!f)
-        return false;
-    bool ok = get(f, &lab->ntests, sizeof lab->ntests) && lab->ntests >= 0 &&
-              (lab->tests = calloc((size_t)lab->ntests + 1, sizeof *lab->tests));
-    for (int i = 0; ok && i < lab->ntests; i++) {
+    FIELD(io, lab->ntests);
+    if (io->load && io->ok)
+        io->ok = lab->ntests >= 0 && (lab->tests = calloc((size_t)lab->ntests + 1, sizeof *lab->tests));
+    for (int i = 0; io->ok && i < lab->ntests; i++) {
         struct test *t = &lab->tests[i];
-        ok = get_str(f, &t->name) && get_str(f, &t->look_at) && get_str(f, &t->output) &&
-             get_str(f, &t->note) && get(f, &t->points, sizeof t->points) &&
-             get(f, &t->timeout_s, sizeof t->timeout_s) && get(f, &t->hidden, sizeof t->hidden) &&
-             get(f, &t->passed, sizeof t->passed) && get(f, &t->seconds, sizeof t->seconds);
+        text(io, &t->name);
+        text(io, &t->look_at);
+        text(io, &t->output);
+        text(io, &t->note);
+        FIELD(io, t->points);
+        FIELD(io, t->timeout_s);
+        FIELD(io, t->hidden);
+        FIELD(io, t->passed);
+        FIELD(io, t->seconds);
     }
-    char *flag = NULL;
-    ok = ok && get_str(f, &lab->build_errors) && get_str(f, &flag) && get_str(f, &lab->flagged) &&
-         get_str(f, &lab->warnings) && get_str(f, &lab->review) &&
-         get(f, &lab->handout_hidden_tests, sizeof lab->handout_hidden_tests) &&
-         get(f, &lab->handout_hidden_points, sizeof lab->handout_hidden_points);
+    char *flag = (char *)lab->flag;   /* a constant when saved, a copy when loaded */
+    text(io, &flag);
     lab->flag = flag;
-    fclose(f);
-    return ok;
+    text(io, &lab->build_errors);
+    text(io, &lab->flagged);
+    text(io, &lab->warnings);
+    text(io, &lab->review);
+    FIELD(io, lab->handout_hidden_tests);
+    FIELD(io, lab->handout_hidden_points);
 }
+
+/* Save or load lab through its own stream on fd (from the file's start). */
+static bool carry(struct lab *lab, int fd, bool load)
+{
+    struct io io = {NULL, load, true};
+    if (lseek(fd, 0, SEEK_SET) != 0 || !(io.f = fdopen(dup(fd), load ? "r" : "w")))
+        return false;
+    walk(&io, lab);
+    return fclose(io.f) == 0 && io.ok;
+}
+
+bool lab_state_save(struct lab *lab, int fd) { return carry(lab, fd, false); }
+
+bool lab_state_load(struct lab *lab, int fd) { return carry(lab, fd, true); }

@@ -10,7 +10,7 @@
 int lab_state_file(void);
 
 /* Write lab's tests and findings to fd (from its start); false if that failed. */
-bool lab_state_save(const struct lab *lab, int fd);
+bool lab_state_save(struct lab *lab, int fd);
 
 /* Read what lab_state_save wrote to fd into lab (whose name is already set);
  * false if it is missing or cut short. */
