@@ -25,7 +25,7 @@ ALL_LABS := $(sort $(notdir $(wildcard labs/[0-9][0-9]-*)))
 #: SUBMISSIONS=DIR JOBS=N   make batch: a class, N submissions at a time
 #: N=100             make stress: how many gradings
 #: PASSES="tests tests-tsan"   build and run only these passes
-#: LAB_JOBS=N        how many labs one grading takes side by side (default: the cores)
+#: LAB_JOBS=N        how many labs one grading takes side by side (default: two a core)
 # /instructor-only
 
 # What to grade: SRC is a tree laid out like labs/ (labs, or any folder).

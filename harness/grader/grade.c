@@ -12,7 +12,7 @@
  * (tests, tests-tsan, tests-asan).  The kit's mutant checks use both.
  * --handouts (labs/): where a lab's handout says how many hidden tests it
  * has, for a kit that does not hold them (a student's handout).  --jobs:
- * how many labs are graded side by side (the usable cores unless said).
+ * how many labs are graded side by side (default_jobs() unless said).
  *
  * A lab whose code the build refused (vet.c: a constructor, a call into the
  * runner, ...), or whose records were not the runner's own, scores 0 on
@@ -553,6 +553,42 @@ static bool any_passed(const struct lab *lab)
     return false;
 }
 
+/* The CPUs a control group lets this process use (cgroup v2's cpu.max, v1's
+ * CFS quota: Docker's --cpus, a platform's "half a CPU"), or 0 for no cap. */
+static double cpu_quota(void)
+{
+    double quota = 0, period = 0;
+    FILE *f = fopen("/sys/fs/cgroup/cpu.max", "r");
+    if (f) {
+        if (fscanf(f, "%lf %lf", &quota, &period) != 2)
+            quota = 0;   /* "max 100000": no cap */
+        fclose(f);
+    } else if ((f = fopen("/sys/fs/cgroup/cpu/cpu.cfs_quota_us", "r"))) {
+        if (fscanf(f, "%lf", &quota) != 1)
+            quota = 0;
+        fclose(f);
+        if ((f = fopen("/sys/fs/cgroup/cpu/cpu.cfs_period_us", "r"))) {
+            if (fscanf(f, "%lf", &period) != 1)
+                period = 0;
+            fclose(f);
+        }
+    }
+    return quota > 0 && period > 0 ? quota / period : 0;
+}
+
+/* How many labs to grade side by side unless --jobs says: two a core, as a
+ * lab's tests keep less than one core busy (they wait on deadlines, sleeps
+ * and one another: the six reference labs graded one after another kept 2
+ * cores 47 % busy); but under a CPU quota, one a whole CPU of it and at
+ * least one, as the grader did before it took labs side by side. */
+static int default_jobs(void)
+{
+    double quota = cpu_quota();
+    if (quota > 0 && quota < usable_cores())
+        return quota >= 2 ? (int)quota : 1;
+    return 2 * usable_cores();
+}
+
 /* Grade one lab: its test table, then each pass in turn. */
 static void grade_lab(struct lab *lab, const char *build, const char *out, const char *handouts)
 {
@@ -569,10 +605,8 @@ static void grade_lab(struct lab *lab, const char *build, const char *out, const
     }
 }
 
-/* Grade every lab, up to jobs at a time, each in a process of its own.  A
- * lab's tests mostly wait (on deadlines, sleeps, one another): graded one
- * after another the six reference labs kept a 2-core machine 47 % busy.
- * Side by side they share the machine as they would share it with any
+/* Grade every lab, up to jobs at a time, each in a process of its own.
+ * Side by side the labs share the machine as they would share it with any
  * other load, which every test must bear anyway (make stress).  Each lab's
  * process returns its lab through a file of its own (labstate.c); one that
  * dies without one has said why, and so does the grader. */
@@ -625,7 +659,7 @@ int main(int argc, char **argv)
 {
     const char *build = NULL, *out = NULL, *handouts = NULL;
     bool autolab = false;
-    int jobs = usable_cores();
+    int jobs = default_jobs();
     struct grading g = {0};
     g.labs = calloc((size_t)argc, sizeof *g.labs);
 
