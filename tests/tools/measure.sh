@@ -153,8 +153,11 @@ m_feedback_allhang() {
     rm -rf "$d" "$M/hang-build" && tests/tools/hang_everything.sh "$d" || return 1
     around eval 't0=$(now); NO_COLOR=1 make -s --no-print-directory grade SUBMISSION="$d" HIDDEN=show BUILD="$M/hang-build" GRADE_OUT="$M/hang-grade" > "$M/hang.out" 2>&1; t=$(took "$t0")'
     n=$(tsv_awk '{ n++ } END { print n + 0 }' "$M/hang-grade/results.tsv")
-    # A test whose feedback opens with the verdict: "  ✗ name ...", then "      stuck: ...".
-    stuck=$(awk '/^  [✓✗] / { t = 1; next } t { n += $1 == "stuck:"; t = 0 } END { print n + 0 }' "$M/hang.out")
+    # A test whose feedback says the verdict: "  ✗ name ...", then "      stuck: ..."
+    # (after "probably the same cause as ..." for a follow-on).  The marks as
+    # alternatives, not a bracket: mawk's brackets hold bytes, not characters.
+    stuck=$(awk '/^  (✓|✗) / { t = 1; next } /^  [^ ]/ { t = 0 } t && $1 == "stuck:" { n++; t = 0 }
+                 END { print n + 0 }' "$M/hang.out")
     put feedback.allhang "$t s, $stuck of $n tests stuck" "$LOAD"
 }
 
