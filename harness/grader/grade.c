@@ -608,12 +608,16 @@ static void grade_lab(struct lab *lab, const char *build, const char *out, const
 /* Grade every lab, up to jobs at a time, each in a process of its own.
  * Side by side the labs share the machine as they would share it with any
  * other load, which every test must bear anyway (make stress).  Each lab's
- * process returns its lab through a file of its own (labstate.c); one that
- * dies without one has said why, and so does the grader. */
+ * process returns its lab through a file of its own (labstate.c): where
+ * none can be made, the labs are graded one after another.  A process that
+ * dies without returning its lab has said why, and so does the grader. */
 static void grade_labs(struct grading *g, const char *build, const char *out,
                        const char *handouts, int jobs)
 {
-    if (jobs <= 1 || g->nlabs == 1) {
+    int probe = lab_state_file();
+    if (probe >= 0)
+        close(probe);
+    if (jobs <= 1 || g->nlabs == 1 || probe < 0) {
         for (int i = 0; i < g->nlabs; i++)
             grade_lab(&g->labs[i], build, out, handouts);
         return;
@@ -648,6 +652,7 @@ static void grade_labs(struct grading *g, const char *build, const char *out,
                 die(xprintf("grading %s%s stopped early", g->labs[i].name, ""));
             }
             close(files[i]);
+            pids[i] = 0;
             running--, done++;
         }
     }

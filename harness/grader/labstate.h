@@ -6,7 +6,8 @@
 
 #include "grade.h"
 
-/* An unnamed file for one lab's state, close-on-exec; -1 if none can be made. */
+/* An unnamed file for one lab's state, close-on-exec; -1 if the file system
+ * makes none (then the grader grades one lab at a time). */
 int lab_state_file(void);
 
 /* Write lab's tests and findings to fd (from its start); false if that failed. */
