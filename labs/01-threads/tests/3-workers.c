@@ -7,8 +7,12 @@
 #include "testkit.h"
 #include "threads.h"
 
+/* Many tasks, so that a claim of the next index that is not one atomic step
+ * (a load, then a store) is caught in almost every run, not in some. */
+enum { TASKS = 20000 };
+
 struct task_log {
-    atomic_int runs[1000];
+    atomic_int runs[TASKS];
     pthread_mutex_t lock;
     pthread_t seen[64];
     int distinct;
@@ -35,10 +39,10 @@ TEST(each_task_runs_once_on_at_most_k_threads, 5, 10, "run_on_threads, worker")
         memset(&log, 0, sizeof log);
         pthread_mutex_init(&log.lock, NULL);
         struct run_times times;
-        int err = run_on_threads(1000, ks[k], count_run, &log, &times);
-        ck_assert_msg(err == 0, "run_on_threads(1000 tasks, %d workers) returned %d",
-                      ks[k], err);
-        for (int i = 0; i < 1000; i++)
+        int err = run_on_threads(TASKS, ks[k], count_run, &log, &times);
+        ck_assert_msg(err == 0, "run_on_threads(%d tasks, %d workers) returned %d",
+                      TASKS, ks[k], err);
+        for (int i = 0; i < TASKS; i++)
             ck_assert_msg(log.runs[i] == 1, "with %d workers, task %d ran %d times, "
                           "expected exactly once", ks[k], i, (int)log.runs[i]);
         ck_assert_msg(log.distinct <= ks[k], "with %d workers, tasks ran on %d "
