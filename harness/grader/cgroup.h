@@ -19,4 +19,8 @@ bool cgroup_enter(const struct cgroup *cg);
 /* Kill everything left in the group and remove it. */
 void cgroup_destroy(struct cgroup *cg);
 
+/* The CPUs the control groups around this process let it use (Docker's
+ * --cpus, a platform's "half a CPU", systemd's CPUQuota=), or 0 for no cap. */
+double cgroup_cpu_quota(void);
+
 #endif

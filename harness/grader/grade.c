@@ -32,6 +32,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "grade.h"
 #include "labstate.h"
 #include "names.h"
@@ -553,69 +554,6 @@ static bool any_passed(const struct lab *lab)
     return false;
 }
 
-/* One control group folder's CPU cap, in CPUs, or 0 for none: cgroup v2's
- * cpu.max ("max 100000" is none), v1's CFS quota (-1 is none). */
-static double cap_in(const char *dir, bool v2)
-{
-    char path[4400];
-    double quota = 0, period = 0;
-    snprintf(path, sizeof path, "%s/%s", dir, v2 ? "cpu.max" : "cpu.cfs_quota_us");
-    FILE *f = fopen(path, "r");
-    if (f) {
-        if (fscanf(f, "%lf", &quota) != 1 || (v2 && fscanf(f, "%lf", &period) != 1))
-            quota = 0;
-        fclose(f);
-    }
-    snprintf(path, sizeof path, "%s/cpu.cfs_period_us", dir);
-    if (!v2 && quota > 0 && (f = fopen(path, "r"))) {
-        if (fscanf(f, "%lf", &period) != 1)
-            period = 0;
-        fclose(f);
-    }
-    return quota > 0 && period > 0 ? quota / period : 0;
-}
-
-/* The CPUs the control groups around this process let it use (Docker's
- * --cpus, a platform's "half a CPU", systemd's CPUQuota=), or 0 for no cap:
- * the smallest cap from its own group (/proc/self/cgroup) up to the root of
- * the hierarchy it sees, v2's or v1's cpu controller's. */
-static double cpu_quota(void)
-{
-    FILE *f = fopen("/proc/self/cgroup", "r");
-    char line[4096], group[4096] = "", dir[4200];
-    bool v2 = false;
-    while (f && fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\n")] = '\0';
-        char *controllers = strchr(line, ':'), *where = controllers ? strchr(controllers + 1, ':') : NULL;
-        if (!where)
-            continue;
-        *where++ = '\0';
-        char list[4096];
-        snprintf(list, sizeof list, ",%s,", controllers + 1);
-        if (strstr(list, ",cpu,"))
-            snprintf(group, sizeof group, "%s", where), v2 = false;
-        else if (!strcmp(controllers + 1, "") && !*group)
-            snprintf(group, sizeof group, "%s", where), v2 = true;
-    }
-    if (f)
-        fclose(f);
-    const char *root = !v2 ? "/sys/fs/cgroup/cpu"
-                     : access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0 ? "/sys/fs/cgroup"
-                     : "/sys/fs/cgroup/unified";
-    double least = 0;
-    for (;;) {
-        snprintf(dir, sizeof dir, "%s%s", root, group);
-        double cap = cap_in(dir, v2);
-        if (cap > 0 && (least == 0 || cap < least))
-            least = cap;
-        char *slash = strrchr(group, '/');
-        if (!slash || !group[1])
-            break;   /* the root was just read */
-        slash[slash == group] = '\0';   /* "/a/b" -> "/a", "/a" -> "/" */
-    }
-    return least;
-}
-
 /* How many labs to grade side by side unless --jobs says: two a core, as a
  * lab's tests keep less than one core busy (they wait on deadlines, sleeps
  * and one another: the six reference labs graded one after another kept 2
@@ -623,7 +561,7 @@ static double cpu_quota(void)
  * least one, as the grader did before it took labs side by side. */
 static int default_jobs(void)
 {
-    double quota = cpu_quota();
+    double quota = cgroup_cpu_quota();
     if (quota > 0 && quota < usable_cores())
         return quota >= 2 ? (int)quota : 1;
     return 2 * usable_cores();
