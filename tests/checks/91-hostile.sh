@@ -41,17 +41,35 @@ grep -q "cannot open /proc/[0-9]*/fd/3: Permission denied" <<< "$printed" && [ "
 # The grader's end of the channel, graded as a plain user where no namespace
 # is allowed (GRADE_NO_NAMESPACES=1): student code runs as that very user,
 # outside any user namespace, and only the grader's own undumpability keeps
-# /proc/<grader>/fd out of its reach (without it, this fixture's skeleton
-# scored 90/90 visible).  The programs are graded from copies in $d.
+# /proc/<grader>/fd out of its reach.  The programs are graded from copies in
+# $d; tests/grader/mutants/stays-dumpable.patch, a grader without that, must
+# let the forgery through, or the check proves nothing.
 bin_dir=build/hostile/$lab/forges-records-through-the-grader/build/$lab
-[ -x "$bin_dir/tests" ] || exit 0
-mkdir -p "$d/build/$lab" "$d/out" && cp "$bin_dir/tests" "$bin_dir/list" "$d/build/$lab/" &&
+[ -x "$bin_dir/tests" ] || { bad "no build of forges-records-through-the-grader (see the hostile fixtures above)"; exit 0; }
+mkdir -p "$d/build/$lab" "$d/src" && cp "$bin_dir/tests" "$bin_dir/list" "$d/build/$lab/" &&
     cp build/harness/grade "$d/grade" && chmod -R a+rwX "$d"
-GRADE_NO_NAMESPACES=1 "${as_user[@]}" "$d/grade" --build "$d/build" --out "$d/out" --passes tests "$lab" \
-    > "$d/terminal" 2>&1 || true
-total=$(grep -o '^TOTAL [0-9]*/[0-9]*' "$d/terminal" || true)
-printed=$(cat "$d/out/$lab/tests/$first_test.out" 2>/dev/null || true)
-[ "${total%%/*}" = "TOTAL 0" ] && grep -q "cannot open /proc/[0-9]*/fd/[0-9]*: Permission denied" <<< "$printed" \
-    && ok "as a plain user outside any namespace, a test cannot reach the grader's end of the channel either: $total, $(grep -o 'cannot open.*' <<< "$printed" | head -1)" \
-    || bad "as a plain user outside any namespace, the grader's end of the channel (${total:-no total})" "$printed" "$(tail -3 "$d/terminal")"
+# forge_as_user GRADER: grade the fixture with GRADER as that user; prints
+# the terminal's total and what the test printed.
+forge_as_user() {
+    rm -rf "$d/out" && mkdir -m 777 "$d/out"
+    GRADE_NO_NAMESPACES=1 "${as_user[@]}" "$1" --build "$d/build" --out "$d/out" --passes tests "$lab" \
+        > "$d/terminal" 2>&1 || true
+    grep -o '^TOTAL [0-9]*/[0-9]*' "$d/terminal" || echo "no total: $(tail -2 "$d/terminal")"
+    cat "$d/out/$lab/tests/$first_test.out" 2>/dev/null || true
+}
+got=$(forge_as_user "$d/grade")
+[ "$(sed -n '1s|/.*||p' <<< "$got")" = "TOTAL 0" ] && grep -q "cannot open /proc/[0-9]*/fd/[0-9]*: Permission denied" <<< "$got" \
+    && ok "as a plain user outside any namespace, a test cannot reach the grader's end of the channel either: $(sed -n 1p <<< "$got"), $(grep -o 'cannot open.*' <<< "$got" | head -1)" \
+    || bad "as a plain user outside any namespace, a test reached the grader's end of the channel" "$got"
+mutant=tests/grader/mutants/stays-dumpable.patch
+# Built by the Makefile's own rule, from its own list of the grader's
+# sources, with those of harness/grader/ taken from the patched copy.
+src=$(make -s --no-print-directory --eval 'grader-src: ; @echo $(GRADER_SRC)' grader-src | sed "s|harness/grader/|$d/src/|g")
+cp harness/grader/*.c "$d/src/" && (cd "$d/src" && git apply -p1 "$OLDPWD/$mutant") &&
+    make -s --no-print-directory "$d/grade-mutant" GRADER="$d/grade-mutant" GRADER_SRC="$src" &&
+    chmod a+rx "$d/grade-mutant" || { bad "the grader mutant $(basename "$mutant" .patch) did not build"; exit 0; }
+says=$(sed -n 's/^Says: *//p' "$mutant")
+got=$(forge_as_user "$d/grade-mutant")
+grep -qF "$says" <<< "$got" && ok "the same check fails on a grader that stays dumpable ($mutant): $(sed -n 1p <<< "$got")" \
+    || bad "a grader that stays dumpable ($mutant) passed the check: no \"$says\"" "$got"
 # /instructor-only
